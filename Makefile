@@ -1,0 +1,44 @@
+# Tandem: the two commands of the README's quick start are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# What Tandem needs from Debian to hear and speak.
+APT_RUN := libportaudio2 espeak-ng libespeak-ng1 alsa-utils
+# What the tests add: the virtual home (PulseAudio), the couple's test voices
+# (flite, festival), sox for audio checks, and chromium to render the report.
+APT_TEST := $(APT_RUN) pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium
+
+.PHONY: run test deps-run deps-test venv install bench soak clean
+
+run: deps-run install
+	$(BIN)/tandem run
+
+test: deps-test install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	tools/run-tests $(PYTEST_ARGS)
+
+deps-run:
+	@tools/apt-ensure $(APT_RUN)
+
+deps-test:
+	@tools/apt-ensure $(APT_TEST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python
+
+install: venv
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e . || { echo "pip install failed: check the network to the package index" >&2; exit 1; }
+
+bench: deps-test install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	tools/run-benchmarks
+
+soak: deps-test install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	TANDEM_SOAK_DAYS=30 tools/run-tests -m soak tests/test_soak.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

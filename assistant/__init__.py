@@ -1,0 +1,3 @@
+"""Tandem: an offline, hands-free voice assistant for a couple's trust-building rituals."""
+
+__version__ = "0.1.0"

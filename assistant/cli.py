@@ -1,0 +1,149 @@
+"""``tandem``: argument parsing, settings, and wiring the real adapters.
+
+Each subcommand lives in ``assistant/commands/<name>.py`` with a
+``register(subparsers)`` function that adds its parser and sets
+``func(args, app) -> int``. This file only parses, builds the ``App`` (the
+settings and the store, opened on first use) and turns every known error
+into one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from .clock import RealClock
+from .config import HomePaths, Settings, home_root, load_settings
+from .errors import TandemError
+from .profile import Profile, load_profile
+from .store import Store
+
+# The subcommand modules, in the order `tandem --help` lists them.
+COMMAND_MODULES = [
+    "setup",  # init, config
+    "data",  # export, forget
+]
+
+log = logging.getLogger("tandem")
+
+
+class UsageError(TandemError):
+    exit_code = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line, not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+@dataclass
+class App:
+    """What a command needs, built once from the environment and opened lazily."""
+
+    home: HomePaths
+    verbose: bool = False
+    _settings: Settings | None = None
+    _store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.home)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._ensure_home()
+            store = Store(self.home.db_file, self.home.backups)
+            health = store.open()
+            if health.recovered_from or health.corrupt_copy:
+                print(
+                    f"tandem: the database was damaged; it was set aside as {health.corrupt_copy.name if health.corrupt_copy else '?'}"
+                    + (f" and restored from {health.recovered_from.name}" if health.recovered_from else " (no backup to restore)"),
+                    file=sys.stderr,
+                )
+            self._store = store
+        return self._store
+
+    def profile(self, required: bool = True) -> Profile | None:
+        profile = load_profile(self.store)
+        if profile is None and required:
+            raise TandemError("no profile yet: run 'tandem init --partner NAME --partner NAME' first")
+        return profile
+
+    def clock(self) -> RealClock:
+        profile = self.profile(required=False)
+        return RealClock(profile.tz if profile else None)
+
+    def _ensure_home(self) -> None:
+        try:
+            self.home.ensure()
+        except OSError as exc:
+            raise TandemError(f"cannot use the home folder {self.home.root}: {exc.strerror}; set TANDEM_HOME to a writable folder") from None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show details (and the couple's words) in logs and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"assistant.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # every file Tandem writes is its owner's alone
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args_list or "--verbose" in args_list
+    app: App | None = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
+        app = App(home=HomePaths(home_root()), verbose=args.verbose)
+        return int(args.func(args, app) or 0)
+    except TandemError as exc:
+        _fail(str(exc), verbose)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", verbose)
+        return 70
+    finally:
+        if app is not None:
+            app.close()
+
+
+def _fail(message: str, verbose: bool) -> None:
+    if verbose:
+        traceback.print_exc(file=sys.stderr)
+    print(f"tandem: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per group of ``tandem`` subcommands; each has ``register(subparsers)``."""

@@ -1,0 +1,37 @@
+"""The ``Recognizer`` Protocol both engines (Vosk, PocketSphinx) implement.
+
+A recogniser is fed 960-byte frames of one utterance; whoever decides that the
+utterance ended (the endpointer) calls ``finish()``, which returns the text and
+makes the recogniser ready for the next one. ``set_grammar`` switches between
+command mode (a phrase list generated from ``intents/``) and dictation (None).
+One thread owns a recogniser; it is not thread-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str
+    confidence: float | None = None  # None where the engine's number means nothing (grammar mode)
+    engine: str = ""
+
+
+class Recognizer(Protocol):
+    name: str
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> None:
+        """Command mode constrained to ``phrases``, or dictation with None. Between utterances only."""
+        ...
+
+    def accept(self, frame: bytes) -> None: ...
+
+    def partial(self) -> str: ...
+
+    def finish(self) -> Recognition: ...
+
+    def reset(self) -> None: ...

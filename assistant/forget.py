@@ -1,0 +1,209 @@
+"""Correcting the record: ``forget.last`` and ``forget.item``.
+
+Every log function of the features (promises, gratitude, goals, experiences)
+calls ``remember`` so that "forget that" always means the last thing logged,
+whether it came from an idle intent or from an exercise calling the feature.
+Deleting always reads the entry back and waits for a yes: a misheard
+"forget" must never cost a memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from .clock import Clock
+from .conversation import Utterance
+from .duetime import WEEKDAYS
+from .handlers import Context
+from .store import Store
+
+LAST_KEY = "last_logged"
+TABLES = ("promises", "gratitude", "goals", "experiences")
+# Words that name a kind of entry in "forget the promise about the plumber".
+KIND_WORDS = {
+    "promise": "promises", "promises": "promises",
+    "gratitude": "gratitude", "gratitudes": "gratitude", "thanks": "gratitude", "appreciation": "gratitude",
+    "appreciations": "gratitude", "journal": "gratitude", "entry": None,
+    "goal": "goals", "goals": "goals",
+    "experience": "experiences", "experiences": "experiences", "activity": "experiences",
+}
+KIND_NAMES = {"promises": "promise", "gratitude": "gratitude entry", "goals": "goal", "experiences": "experience"}
+STOP = {"the", "a", "an", "about", "that", "from", "for", "my", "our", "to", "of", "on", "one", "entry", "last", "s",
+        "please", "with", "we", "i", "it", "thing", "what", "said"}
+MATCH_AT = 80
+
+
+def remember(store: Store, table: str, record_id: str) -> None:
+    """Point "forget that" at this record."""
+    store.set_meta(LAST_KEY, {"table": table, "id": record_id})
+
+
+def describe(table: str, record: dict[str, Any]) -> str:
+    """An entry in a few spoken words: "Sam's promise to call the plumber"."""
+    if table == "promises":
+        return f"{record.get('partner', 'your')}'s promise to {record.get('text', '')}"
+    if table == "gratitude":
+        return f"{record.get('from', '')}'s thanks to {record.get('about', '')}: {record.get('text', '')}"
+    if table == "goals":
+        return f"your goal to {record.get('text', '')}" if not str(record.get("text", "")).startswith("to ") else f"your goal {record['text']}"
+    if table == "experiences":
+        return f"the experience: {record.get('text', '')}"
+    return "that entry"
+
+
+def _when(table: str, record: dict[str, Any]) -> str | None:
+    key = {"promises": "made", "gratitude": "at", "goals": "created", "experiences": "done"}[table]
+    return record.get(key) or record.get("suggested")
+
+
+# --- forget.last --------------------------------------------------------------------------
+
+
+def last_logged(store: Store) -> tuple[str, dict[str, Any]] | None:
+    pointer = store.meta(LAST_KEY)
+    if not isinstance(pointer, dict) or pointer.get("table") not in TABLES:
+        return None
+    record = store.get(pointer["table"], str(pointer.get("id")))
+    return None if record is None else (pointer["table"], record)
+
+
+def handle_forget_last(ctx: Context, utterance: Utterance) -> None:
+    found = last_logged(ctx.store)
+    if found is None:
+        ctx.say("There's nothing recent to forget.")
+        return
+    table, record = found
+    what = f"the last {KIND_NAMES[table]}" if ctx.privacy else describe(table, record)
+    _confirm_and_remove(ctx, table, record, what)
+
+
+def _confirm_and_remove(ctx: Context, table: str, record: dict[str, Any], what: str) -> bool:
+    answer = ctx.ask_yes_no(f"Forget {what}?")
+    if answer.intent != "confirm.yes":
+        ctx.say("Okay, I've kept it.")
+        return False
+    _remove(ctx, table, record)
+    return True
+
+
+def _remove(ctx: Context, table: str, record: dict[str, Any]) -> None:
+    ctx.store.remove(table, record["id"])
+    pointer = ctx.store.meta(LAST_KEY)
+    if isinstance(pointer, dict) and pointer.get("id") == record["id"]:
+        ctx.store.set_meta(LAST_KEY, None)  # "forget that" must not point at a ghost
+    ctx.say("Done, it's forgotten.")
+
+
+# --- forget.item --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """ "the promise about the plumber" / "yesterday's gratitude", taken apart."""
+
+    tables: tuple[str, ...]
+    day: date | None
+    words: str
+
+
+def parse_item_words(words: str, now: datetime) -> ItemQuery:
+    text = re.sub(r"[^\w\s']", " ", words.lower()).replace("'s", " ").replace("'", "")
+    tokens = text.split()
+    tables: list[str] = []
+    day: date | None = None
+    rest: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok in KIND_WORDS:
+            if KIND_WORDS[tok]:
+                tables.append(KIND_WORDS[tok])  # type: ignore[arg-type]
+        elif tok == "today" or (tok == "this" and nxt in ("morning", "evening")):
+            day = now.date()
+            i += 1 if tok == "this" else 0
+        elif tok == "yesterday" or (tok == "last" and nxt == "night"):
+            day = now.date() - timedelta(days=1)
+            i += 1 if tok == "last" else 0
+        elif tok in WEEKDAYS or (tok == "last" and nxt in WEEKDAYS):
+            name = nxt if tok == "last" else tok
+            back = (now.weekday() - WEEKDAYS.index(name)) % 7 or 7
+            day = now.date() - timedelta(days=back)
+            i += 1 if tok == "last" else 0
+        elif tok not in STOP:
+            rest.append(tok)
+        i += 1
+    return ItemQuery(tuple(dict.fromkeys(tables)) or TABLES, day, " ".join(rest))
+
+
+def _text_of(table: str, record: dict[str, Any]) -> str:
+    parts = [str(record.get("text", ""))]
+    if table == "gratitude":
+        parts += [str(record.get("from", "")), str(record.get("about", ""))]
+    if table == "promises":
+        parts.append(str(record.get("partner", "")))
+    return " ".join(parts).lower()
+
+
+def word_score(query: str, target: str) -> float:
+    """How well every query word is found among the target's words (0-100)."""
+    q = [w for w in query.split() if w not in STOP]
+    t = target.split()
+    if not q or not t:
+        return 0.0
+    return sum(max(fuzz.ratio(w, x) for x in t) for w in q) / len(q)
+
+
+def find_items(store: Store, clock: Clock, words: str) -> list[tuple[str, dict[str, Any]]]:
+    """Entries matching the words, best first (newest first among equals)."""
+    now = clock.now()
+    query = parse_item_words(words, now)
+    scored: list[tuple[float, str, str, dict[str, Any]]] = []
+    for table in query.tables:
+        for record in store.all(table):
+            stamp = _when(table, record) or ""
+            if query.day is not None:
+                if not stamp or datetime.fromisoformat(stamp).astimezone(clock.tz).date() != query.day:
+                    continue
+            score = word_score(query.words, _text_of(table, record)) if query.words else 100.0
+            if score >= MATCH_AT:
+                scored.append((score, stamp, table, record))
+    if not query.words and query.day is None:
+        return []  # "forget the promise" alone names nothing
+    scored.sort(key=lambda s: (-s[0], _neg(s[1])))
+    best = scored[0][0] if scored else 0
+    return [(t, r) for score, _, t, r in scored if score >= best - 8]
+
+
+def _neg(stamp: str) -> str:
+    # newest first: invert the sortable ISO string
+    return "".join(chr(0x10FFFF - ord(c)) for c in stamp)
+
+
+def handle_forget_item(ctx: Context, utterance: Utterance) -> None:
+    words = (utterance.slots.get("text") or "").strip()
+    if ctx.privacy:
+        ctx.say("I can't read entries back while guests are here. Ask me again later.")
+        return
+    matches = find_items(ctx.store, ctx.clock, words) if words else []
+    if not matches:
+        ctx.say("I couldn't find that entry, so nothing was deleted.")
+        return
+    if len(matches) > 1:
+        ctx.say(f"I found {len(matches)} entries that could be it.")
+    for table, record in matches[:3]:
+        answer = ctx.ask_yes_no(f"Forget {describe(table, record)}?")
+        if answer.intent == "confirm.yes":
+            _remove(ctx, table, record)
+            return
+        if answer.intent != "confirm.no":
+            break  # silence, cancel or stop: leave everything as it was
+    ctx.say("Okay, nothing was deleted.")
+
+
+HANDLERS = {"forget.last": handle_forget_last, "forget.item": handle_forget_item}

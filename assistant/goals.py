@@ -1,0 +1,116 @@
+"""Shared goals: added with each partner's first step, reviewed with short check-ins.
+
+Records are in the export shape
+``{id, text, created, status, steps: [{partner, text}], checkins: [{at, note}]}``
+plus ``reached`` (when it was marked reached, or null).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import Clock, isoformat
+from .conversation import DICTATION, RITUAL, Utterance
+from .forget import remember
+from .handlers import Context
+from .store import Store
+
+TABLE = "goals"
+STOP_INTENTS = ("cancel", "ritual.stop")
+# "I'm done" / "skip" in answer to "what's your first step?" means "nothing to add", not a step.
+PASS_INTENTS = ("turn.done", "ritual.skip", "confirm.no")
+DICTATION_TIMEOUT = 20.0
+
+
+def add_goal(store: Store, clock: Clock, text: str, steps: list[dict]) -> dict[str, Any]:
+    record = {
+        "text": " ".join(text.split()),
+        "created": isoformat(clock.now()),
+        "status": "open",
+        "steps": [{"partner": s["partner"], "text": s["text"]} for s in steps],
+        "checkins": [],
+        "reached": None,
+    }
+    record["id"] = store.insert(TABLE, record)
+    remember(store, TABLE, record["id"])
+    return record
+
+
+def open_goals(store: Store) -> list[dict[str, Any]]:
+    """Open goals, oldest first."""
+    return sorted((g for g in store.all(TABLE) if g.get("status") == "open"), key=lambda g: str(g.get("created", "")))
+
+
+def add_step(store: Store, goal_id: str, partner: str, text: str) -> dict[str, Any] | None:
+    return store.modify(TABLE, goal_id, lambda doc: doc.setdefault("steps", []).append({"partner": partner, "text": text}))
+
+
+def add_checkin(store: Store, clock: Clock, goal_id: str, note: str) -> dict[str, Any] | None:
+    entry = {"at": isoformat(clock.now()), "note": " ".join(note.split())}
+    return store.modify(TABLE, goal_id, lambda doc: doc.setdefault("checkins", []).append(entry))
+
+
+def mark_reached(store: Store, clock: Clock, goal_id: str) -> dict[str, Any] | None:
+    stamp = isoformat(clock.now())
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["status"] = "reached"
+        doc["reached"] = stamp
+
+    return store.modify(TABLE, goal_id, change)
+
+
+def listen_free(ctx: Context, timeout: float = DICTATION_TIMEOUT) -> str | None:
+    """One stretch of free speech (a step, a check-in note); None on silence or "never mind"."""
+    heard = ctx.listener.listen(RITUAL, mode=DICTATION, timeout=timeout, in_exercise=ctx.in_exercise)
+    if heard.silent or heard.intent in STOP_INTENTS + PASS_INTENTS:
+        return None
+    return heard.text.strip() or None
+
+
+def handle_add(ctx: Context, utterance: Utterance) -> None:
+    text = (utterance.slots.get("text") or "").strip()
+    if not text:
+        ctx.say("What's the goal?")
+        text = listen_free(ctx) or ""
+        if not text:
+            ctx.say("Okay, no goal added.")
+            return
+    goal = add_goal(ctx.store, ctx.clock, text, [])
+    ctx.say("Added your shared goal." if ctx.privacy else f"Added your shared goal: {goal['text']}.")
+    for partner in ctx.profile.partners:
+        ctx.say(f"{partner}, what's your first step?")
+        step = listen_free(ctx)
+        if step:
+            add_step(ctx.store, goal["id"], partner, step)
+    ctx.say("Lovely. I'll ask how it's going when you review your goals.")
+
+
+def handle_review(ctx: Context, utterance: Utterance) -> None:
+    if ctx.privacy:
+        ctx.say("Let's review your goals when it's just the two of you.")
+        return
+    goals = open_goals(ctx.store)
+    if not goals:
+        ctx.say("You have no open goals. You can add one any time.")
+        return
+    ctx.say(f"You have {len(goals)} open goal{'s' if len(goals) != 1 else ''}.")
+    for goal in goals:
+        ctx.say(f"Your goal: {goal['text']}. How is it going?")
+        heard = ctx.listener.listen(RITUAL, mode=DICTATION, timeout=DICTATION_TIMEOUT, in_exercise=ctx.in_exercise)
+        if heard.intent in STOP_INTENTS:
+            ctx.say("Okay, we'll pick this up another time.")
+            return
+        if not heard.silent and heard.intent not in PASS_INTENTS:
+            add_checkin(ctx.store, ctx.clock, goal["id"], heard.text)
+        answer = ctx.ask_yes_no("Have you reached it?")
+        if answer.intent == "confirm.yes":
+            mark_reached(ctx.store, ctx.clock, goal["id"])
+            ctx.say("That's wonderful. Goal reached, together!")
+        elif answer.intent in STOP_INTENTS:
+            ctx.say("Okay, we'll pick this up another time.")
+            return
+    ctx.say("Thanks for checking in. Every step counts.")
+
+
+HANDLERS = {"goal.add": handle_add, "goal.review": handle_review}

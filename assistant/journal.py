@@ -1,0 +1,131 @@
+"""The gratitude journal: entries from the daily moment, and recalling them by period.
+
+Records are in the export shape ``{id, from, about, text, at, session}``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .clock import Clock, isoformat
+from .conversation import Utterance
+from .duetime import WEEKDAYS, day_words
+from .forget import remember
+from .handlers import Context
+from .store import Store
+
+TABLE = "gratitude"
+DEFAULT_RECENT = 3  # "what did we appreciate" with no period
+SPOKEN_MAX = 4  # entries read aloud at once: brief, not a recital
+
+
+def add_gratitude(store: Store, clock: Clock, from_: str, about: str, text: str, session: str | None) -> dict[str, Any]:
+    record = {"from": from_, "about": about, "text": " ".join(text.split()), "at": isoformat(clock.now()), "session": session}
+    record["id"] = store.insert(TABLE, record)
+    remember(store, TABLE, record["id"])
+    return record
+
+
+def entries(store: Store) -> list[dict[str, Any]]:
+    """All entries, oldest first."""
+    return sorted(store.all(TABLE), key=lambda g: str(g.get("at", "")))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days [start, end] inclusive, and how to say it."""
+
+    start: date
+    end: date
+    name: str
+
+
+def parse_period(words: str | None, now: datetime) -> Period | None:
+    """ "yesterday", "last week" (the calendar week before this one), "this month", "on monday"...
+
+    None means "no period understood": the caller reads the latest few instead.
+    """
+    if not words:
+        return None
+    text = re.sub(r"^(?:from|in|during|on|over|for)\s+", "", " ".join(words.lower().split()))
+    text = re.sub(r"^the\s+", "", text)
+    today = now.date()
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    if text in ("today", "this morning", "this evening", "tonight"):
+        return Period(today, today, "today")
+    if text in ("yesterday", "last night"):
+        return Period(today - timedelta(days=1), today - timedelta(days=1), "yesterday")
+    if text == "this week":
+        return Period(monday, today, "this week")
+    if text == "last week":
+        return Period(monday - timedelta(days=7), monday - timedelta(days=1), "last week")
+    if text in ("past week", "last seven days", "last 7 days", "past seven days", "past 7 days"):
+        return Period(today - timedelta(days=6), today, "the past week")
+    if text == "this month":
+        return Period(first, today, "this month")
+    if text == "last month":
+        end = first - timedelta(days=1)
+        return Period(end.replace(day=1), end, "last month")
+    if text in ("this year", "past year", "last year"):
+        if text == "last year":
+            return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), "last year")
+        return Period(date(today.year, 1, 1), today, "this year")
+    name = text.removeprefix("last ")
+    if name in WEEKDAYS:
+        back = (today.weekday() - WEEKDAYS.index(name)) % 7 or 7
+        day = today - timedelta(days=back)
+        return Period(day, day, f"on {name.capitalize()}")
+    for number, month in enumerate(calendar.month_name):
+        if number and text in (month.lower(), f"last {month.lower()}"):
+            year = today.year if number <= today.month else today.year - 1
+            return Period(date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1]), f"in {month}")
+    return None
+
+
+def in_period(store: Store, clock: Clock, period: Period) -> list[dict[str, Any]]:
+    return [g for g in entries(store) if period.start <= datetime.fromisoformat(g["at"]).astimezone(clock.tz).date() <= period.end]
+
+
+def spoken_entry(entry: dict[str, Any], now: datetime, with_day: bool) -> str:
+    """ "Yesterday, Alex to Sam: thanks for cooking." """
+    line = f"{entry['from']} to {entry['about']}: {entry['text'].rstrip('.')}."
+    if not with_day:
+        return line
+    day = day_words(datetime.fromisoformat(entry["at"]).astimezone(now.tzinfo).date(), now.date())
+    day = day.split(",")[0] if "," in day else day  # "Friday, November 6th" -> keep it short
+    return f"{day[:1].upper() + day[1:]}, {line}"
+
+
+def handle_recall(ctx: Context, utterance: Utterance) -> None:
+    if ctx.privacy:
+        ctx.say("The journal stays private while guests are here.")
+        return
+    now = ctx.clock.now()
+    words = utterance.slots.get("period")
+    period = parse_period(words, now)
+    if period is None:
+        found = entries(ctx.store)[-DEFAULT_RECENT:]
+        if not found:
+            ctx.say("The journal is empty so far. The daily gratitude moment will fill it.")
+            return
+        intro = "I'm not sure which days you mean, so here are the latest." if words else "Here are your latest appreciations."
+    else:
+        found = in_period(ctx.store, ctx.clock, period)
+        if not found:
+            ctx.say(f"Nothing in the journal from {period.name}." if period.name in ("today", "yesterday") or period.name.startswith(("this", "last", "the"))
+                    else f"Nothing in the journal {period.name}.")
+            return
+        intro = f"From {period.name}:" if not period.name.startswith(("on ", "in ")) else f"{period.name[:1].upper()}{period.name[1:]}:"
+    one_day = len({g["at"][:10] for g in found}) == 1 and period is not None
+    lines = [spoken_entry(g, now, with_day=not one_day) for g in found[-SPOKEN_MAX:]]
+    more = len(found) - len(lines)
+    tail = f" And {more} more in the journal." if more > 0 else ""
+    ctx.say(f"{intro} {' '.join(lines)}{tail}")
+
+
+HANDLERS = {"gratitude.recall": handle_recall}

@@ -1,0 +1,268 @@
+"""Promises: voice-logged, listed, identified by fuzzy text, and followed up once, kindly.
+
+Records are stored exactly in the export shape (``shared/docs/export-format.md``):
+``{id, partner, text, made, due, due_words, status, closed, followups}``.
+
+Follow-up never nags: at most one question per promise per calendar day (in
+the couple's time zone), recorded in the promise's ``followups`` list before
+the question is asked, so a silence counts too; never while privacy mode is on.
+A "no" is met with more time or letting go — a lapse is never announced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import Clock, isoformat
+from .conversation import Utterance
+from .duetime import END_OF_DAY, day_words, describe_due_record, parse_due
+from .forget import remember, word_score
+from .handlers import Context
+from .store import Store
+
+TABLE = "promises"
+STATUSES = ("kept", "missed", "released")
+CHUNK = 3  # promises read aloud before "shall I go on?"
+MATCH_AT = 80.0  # word_score needed to count as "that promise"
+AMBIGUOUS_WITHIN = 8.0  # two candidates this close are both asked about
+MORE_TIME_DAYS = 3
+
+
+# --- the core: plain functions the exercises call too -------------------------------------
+
+
+def log_promise(store: Store, clock: Clock, partner: str, text: str, due_words: str | None) -> dict[str, Any]:
+    now = clock.now()
+    due = parse_due(due_words, now, clock.tz)
+    record = {
+        "partner": partner,
+        "text": " ".join(text.split()),
+        "made": isoformat(now),
+        "due": isoformat(due.when) if due.when else None,
+        "due_words": due.words,
+        "status": "open",
+        "closed": None,
+        "followups": [],
+    }
+    record["id"] = store.insert(TABLE, record)
+    remember(store, TABLE, record["id"])
+    return record
+
+
+def open_promises(store: Store) -> list[dict[str, Any]]:
+    """Open promises, oldest first."""
+    return sorted((p for p in store.all(TABLE) if p.get("status") == "open"), key=lambda p: str(p.get("made", "")))
+
+
+def mark(store: Store, clock: Clock, promise_id: str, status: str) -> dict[str, Any] | None:
+    if status not in STATUSES:
+        raise ValueError(f"a promise can be marked {', '.join(STATUSES)}, not {status!r}")
+    closed = isoformat(clock.now())
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["status"] = status
+        doc["closed"] = closed
+
+    return store.modify(TABLE, promise_id, change)
+
+
+def is_overdue(promise: dict[str, Any], now: datetime) -> bool:
+    due = promise.get("due")
+    return bool(due) and promise.get("status") == "open" and datetime.fromisoformat(due) < now
+
+
+def spoken(promise: dict[str, Any], now: datetime, with_due: bool = True) -> str:
+    """ "Sam will call the plumber by Friday" (or "... overdue since Monday")."""
+    head = f"{promise['partner']} will {promise['text']}"
+    if not with_due:
+        return head
+    if is_overdue(promise, now):
+        return f"{head}, overdue since {day_words(_due(promise, now).date(), now.date())}"
+    when = describe_due_record(promise.get("due"), promise.get("due_words"), now)
+    return f"{head} {when}".strip()
+
+
+def _due(promise: dict[str, Any], now: datetime) -> datetime:
+    return datetime.fromisoformat(promise["due"]).astimezone(now.tzinfo)
+
+
+@dataclass(frozen=True)
+class Match:
+    promise: dict[str, Any]
+    score: float
+
+
+def find_promise(promises: list[dict[str, Any]], words: str, partner: str | None = None) -> list[Match]:
+    """The promises the words could mean, best first; more than one means "ask which"."""
+    # A named partner narrows the search, unless it leaves nothing (then the name was probably misheard).
+    pool = [p for p in promises if not partner or p.get("partner") == partner] or promises
+    query = " ".join(w for w in words.lower().split() if w not in ("promise", "promised", "promises", "kept", "missed"))
+    scored = sorted((Match(p, word_score(query, p["text"].lower())) for p in pool), key=lambda m: -m.score)
+    scored = [m for m in scored if m.score >= MATCH_AT]
+    if not scored:
+        return []
+    return [m for m in scored if m.score >= scored[0].score - AMBIGUOUS_WITHIN]
+
+
+def due_for_follow_up(store: Store, clock: Clock) -> dict[str, Any] | None:
+    """The oldest past-due open promise not yet asked about today."""
+    now = clock.now()
+    today = now.date()
+    for promise in open_promises(store):
+        if not is_overdue(promise, now):
+            continue
+        asked = [datetime.fromisoformat(f).astimezone(clock.tz).date() for f in promise.get("followups", [])]
+        if today in asked:
+            continue
+        return promise
+    return None
+
+
+def record_follow_up(store: Store, clock: Clock, promise_id: str) -> None:
+    stamp = isoformat(clock.now())
+    store.modify(TABLE, promise_id, lambda doc: doc.setdefault("followups", []).append(stamp))
+
+
+def extend(store: Store, clock: Clock, promise_id: str, days: int = MORE_TIME_DAYS) -> dict[str, Any] | None:
+    new_due = datetime.combine(clock.now().date() + timedelta(days=days), END_OF_DAY, tzinfo=clock.tz)
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["due"] = isoformat(new_due)
+
+    return store.modify(TABLE, promise_id, change)
+
+
+# --- talking about them -------------------------------------------------------------------
+
+
+def follow_up(ctx: Context) -> bool:
+    """Ask about one past-due promise, once; True when a question was asked."""
+    if ctx.privacy:
+        return False
+    promise = due_for_follow_up(ctx.store, ctx.clock)
+    if promise is None:
+        return False
+    record_follow_up(ctx.store, ctx.clock, promise["id"])
+    who = promise["partner"]
+    answer = ctx.ask_yes_no(f"{who}, did you get to {promise['text']}?")
+    if answer.intent == "confirm.yes":
+        mark(ctx.store, ctx.clock, promise["id"], "kept")
+        ctx.say(f"Wonderful, well done {who}! Promise kept.")
+    elif answer.intent == "confirm.no":
+        more = ctx.ask_yes_no("No worries. Would a few more days help?")
+        if more.intent == "confirm.yes":
+            updated = extend(ctx.store, ctx.clock, promise["id"])
+            when = describe_due_record(updated["due"] if updated else None, None, ctx.clock.now())
+            ctx.say(f"Sure, let's say {when}." if when else "Sure, take your time.")
+        elif more.intent == "confirm.no":
+            letgo = ctx.ask_yes_no("Shall we let this one go for now?")
+            if letgo.intent == "confirm.yes":
+                mark(ctx.store, ctx.clock, promise["id"], "released")
+                ctx.say("That's fine, I've let it go. Plans change.")
+            else:
+                ctx.say("Okay, I'll keep it on the list.")
+    return True
+
+
+def handle_log(ctx: Context, utterance: Utterance) -> None:
+    partner = utterance.slots.get("partner")
+    if partner not in ctx.profile.partners:
+        a, b = ctx.profile.partners
+        partner = ctx.ask_partner(f"Who's making this promise, {a} or {b}?")
+        if partner is None:
+            ctx.say("Okay, I didn't save it.")
+            return
+    text = (utterance.slots.get("text") or "").strip()
+    if not text:
+        ctx.say("Sorry, I didn't catch the promise. Try again with the whole sentence.")
+        return
+    record = log_promise(ctx.store, ctx.clock, partner, text, utterance.slots.get("due"))
+    if ctx.privacy:
+        ctx.say("Got it, saved.")
+        return
+    ctx.say(f"Got it: {spoken(record, ctx.clock.now())}.")
+
+
+def handle_list(ctx: Context, utterance: Utterance) -> None:
+    if ctx.privacy:
+        ctx.say("I'll keep promises private while guests are here.")
+        return
+    partner = utterance.slots.get("partner")
+    promises = [p for p in open_promises(ctx.store) if partner not in ctx.profile.partners or p["partner"] == partner]
+    who = partner if partner in ctx.profile.partners else "You"
+    has = "has" if who != "You" else "have"
+    if not promises:
+        ctx.say(f"{who} {has} no open promises right now." if who != "You" else "No open promises right now.")
+        return
+    count = len(promises)
+    ctx.say(f"{who} {has} {count} open promise{'s' if count != 1 else ''}.")
+    now = ctx.clock.now()
+    for start in range(0, count, CHUNK):
+        chunk = promises[start:start + CHUNK]
+        ctx.say(" ".join(spoken(p, now) + "." for p in chunk))
+        left = count - start - len(chunk)
+        if left <= 0:
+            return
+        if ctx.ask_yes_no(f"And {left} more. Shall I go on?").intent != "confirm.yes":
+            ctx.say("Okay.")
+            return
+
+
+def _choose(ctx: Context, matches: list[Match]) -> dict[str, Any] | None:
+    """Two or more promises fit: ask which, by partner when that tells them apart, else one by one."""
+    partners = {m.promise["partner"] for m in matches}
+    if len(matches) == 2 and len(partners) == 2:
+        a, b = (m.promise for m in matches)
+        name = ctx.ask_partner(f"Which one: {a['partner']}'s promise to {a['text']}, or {b['partner']}'s promise to {b['text']}?")
+        return next((m.promise for m in matches if m.promise["partner"] == name), None)
+    ctx.say(f"{len(matches)} promises fit that.")
+    for m in matches[:3]:
+        answer = ctx.ask_yes_no(f"Is it {m.promise['partner']}'s promise to {m.promise['text']}?")
+        if answer.intent == "confirm.yes":
+            return m.promise
+        if answer.intent != "confirm.no":
+            return None
+    return None
+
+
+def _close(ctx: Context, utterance: Utterance, status: str) -> None:
+    words = (utterance.slots.get("text") or "").strip()
+    candidates = open_promises(ctx.store)
+    if not candidates:
+        ctx.say("There are no open promises to mark.")
+        return
+    matches = find_promise(candidates, words, utterance.slots.get("partner")) if words else []
+    if not matches:
+        ctx.say("I couldn't find an open promise like that. You can ask me which promises are open.")
+        return
+    if len(matches) > 1 and ctx.privacy:
+        ctx.say("More than one promise fits that. Ask me again when it's just the two of you.")
+        return
+    promise = matches[0].promise if len(matches) == 1 else _choose(ctx, matches)
+    if promise is None:
+        ctx.say("Okay, I left them as they were.")
+        return
+    mark(ctx.store, ctx.clock, promise["id"], status)
+    what = "that promise" if ctx.privacy else f"{promise['partner']}'s promise to {promise['text']}"
+    if status == "kept":
+        ctx.say(f"Marked {what} as kept. Well done, {promise['partner']}!")
+    else:
+        ctx.say(f"Okay, I've noted {what} didn't happen. There's always a next time.")
+
+
+def handle_kept(ctx: Context, utterance: Utterance) -> None:
+    _close(ctx, utterance, "kept")
+
+
+def handle_missed(ctx: Context, utterance: Utterance) -> None:
+    _close(ctx, utterance, "missed")
+
+
+HANDLERS = {
+    "promise.log": handle_log,
+    "promise.list": handle_list,
+    "promise.kept": handle_kept,
+    "promise.missed": handle_missed,
+}

@@ -130,6 +130,12 @@ class ReminderSettings:
                 raise ValueError(key, f"must be a time like 21:30, not {value!r}") from None
         if self.snooze_minutes < 1:
             raise ValueError("snooze_minutes", "must be at least 1")
+        if not 0 <= self.max_reoffers <= 5:
+            raise ValueError("max_reoffers", "must be between 0 and 5")
+        if not 0 <= self.grace_hours <= 48:
+            raise ValueError("grace_hours", "must be between 0 and 48")
+        if not 0 <= self.heads_up_days <= 14:
+            raise ValueError("heads_up_days", "must be between 0 and 14 (0 = no heads-up)")
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,7 @@ class ExerciseSettings:
     trusttalk_minutes: int = 30
     more_time_max: int = 2
     pause_limit_minutes: int = 24 * 60  # a paused exercise can be resumed within a day
+    break_minutes: int = 20  # the quiet break a "pause" offers before Tandem checks back once
 
     def validate(self) -> None:
         if not 5 <= self.trusttalk_minutes <= 180:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from .reminders import export_records
 from .store import Store
 
 FORMAT_VERSION = 1
@@ -16,8 +19,16 @@ def export_all(store: Store) -> dict[str, Any]:
     data["profile"] = None if profile is None else {k: v for k, v in profile.items() if k != "id"}
     for section in SECTIONS:
         data[section] = sorted(store.all(section), key=_order)
+    if profile is not None:
+        data["reminders"] = _reminders(store, str(profile.get("timezone") or "UTC"))
     data["asked"] = {doc["id"]: list(doc.get("ids", [])) for doc in store.all("asked")}
     return data
+
+
+def _reminders(store: Store, zone: str) -> list[dict[str, Any]]:
+    # "next" is not stored: it depends on when the export is made
+    tz = ZoneInfo(zone)
+    return export_records(store, tz, datetime.now(tz))
 
 
 def _order(doc: dict[str, Any]) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.clock import FakeClock
 from assistant.conversation import COMMAND, IDLE, InputClosed, Utterance
 
-# A parse function: (text, context, in_exercise, can_resume) -> Utterance
-Parse = Callable[[str, str, bool, bool], Utterance]
+# A parse function: (text, context, in_exercise, can_resume) -> anything with .intent, .slots, .score
+# (the real Matcher's Parse, or an Utterance from intent_by_name)
+Parse = Callable[[str, str, bool, bool], Any]
 
 
 def intent_by_name(text: str, context: str, in_exercise: bool, can_resume: bool) -> Utterance:
@@ -50,7 +52,7 @@ class ScriptedListener:
             return Utterance(context=context, ended_by="timeout")
         self.clock.advance(speech_s)
         u = self.parse(text, context, in_exercise, can_resume)
-        return Utterance(text=u.text, intent=u.intent, slots=dict(u.slots), score=u.score, context=context,
+        return Utterance(text=text, intent=u.intent, slots=dict(u.slots), score=u.score, context=context,
                          duration_s=speech_s)
 
     def wait_for_wake(self, timeout: float) -> bool:

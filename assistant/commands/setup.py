@@ -32,6 +32,9 @@ def cmd_init(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-d
 
 def _after_init(app, profile) -> None:  # type: ignore[no-untyped-def]
     """Features that need defaults at init (the reminders) add them here."""
+    from ..reminders import install_defaults
+
+    install_defaults(app.store, profile)
 
 
 def cmd_config(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]

@@ -1,0 +1,316 @@
+"""Read ``intents/*.yaml`` into a validated ``IntentSet``.
+
+The only module of ``nlu`` that touches the disk. Every problem is reported
+as ``file:line: what is wrong`` (an ``IntentFileError``), because the people
+extending these files are not programmers and a traceback would not help.
+YAML is read through ``yaml.compose`` so that every value keeps its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import TandemError
+from . import templates as tpl
+from .normalise import NormaliseRules, Normaliser, words
+
+CONTEXTS = ("idle", "ritual", "confirm", "name")
+BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
+TOP_KEYS = ("lists", "slots", "intents", "normalise")
+INTENT_KEYS = ("context", "templates", "description")
+NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical")
+# Built-in word lists: <partners> (either name, filling no slot: "over to you Sam")
+# and <any> (one word, filling no slot: "how's the savings goal going").
+BUILTIN_LISTS = {"partners": tpl.Seq((tpl.Slot(tpl.PARTNER),)), "any": tpl.Seq((tpl.Slot(tpl.ANY),))}
+EXPANSION_CAP = 2000  # per template: keeps start-up and fuzzy matching fast
+
+
+class IntentFileError(TandemError):
+    """A problem in an intents file, as ``file:line: what is wrong``."""
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str
+    node: tpl.Seq
+    where: str  # "file.yaml:12"
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    contexts: tuple[str, ...]
+    templates: tuple[Template, ...]
+    description: str = ""
+
+    @property
+    def slots(self) -> frozenset[str]:
+        return frozenset(s for t in self.templates for s in tpl.slots_of(t.node))
+
+
+@dataclass(frozen=True)
+class IntentSet:
+    intents: dict[str, Intent]
+    lists: dict[str, tpl.Seq]
+    slot_grammars: dict[str, tpl.Seq]  # "due" -> (alternatives)
+    rules: NormaliseRules = field(default_factory=NormaliseRules)
+
+    def in_context(self, context: str) -> list[Intent]:
+        return [i for i in self.intents.values() if context in i.contexts]
+
+
+def load_intents(intents_dir: Path) -> IntentSet:
+    """Load and validate every ``*.yaml`` in ``intents_dir`` (sorted by name)."""
+    files = sorted(Path(intents_dir).glob("*.yaml"))
+    if not files:
+        raise IntentFileError(f"{intents_dir}: no intent files (*.yaml) found")
+    builder = _Builder()
+    for path in files:
+        builder.add_file(path)
+    return builder.build()
+
+
+def loads(text: str, name: str = "<string>") -> IntentSet:
+    """Load one YAML document (for tests)."""
+    builder = _Builder()
+    builder.add_text(text, name)
+    return builder.build()
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.intents: dict[str, tuple[str, yaml.MappingNode]] = {}
+        self.lists: dict[str, tuple[str, yaml.Node]] = {}
+        self.slots: dict[str, tuple[str, yaml.Node]] = {}
+        self.normalise: list[tuple[str, yaml.MappingNode]] = []
+
+    # -- reading -------------------------------------------------------------
+
+    def add_file(self, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IntentFileError(f"{path}: cannot read: {exc}") from None
+        self.add_text(text, path.name)
+
+    def add_text(self, text: str, name: str) -> None:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 1 if mark else 1
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+            if context and start is not None and start.line + 1 != line:
+                # an unclosed bracket or quote is found at the end: say where it began
+                problem += f" ({context} at line {start.line + 1})"
+            raise IntentFileError(f"{name}:{line}: not valid YAML: {problem}") from None
+        if root is None:
+            return
+        for key, value in _mapping(root, name, "the file"):
+            where = _where(name, key)
+            if key.value not in TOP_KEYS:
+                raise IntentFileError(f"{where}: unknown section {key.value!r} (expected one of {', '.join(TOP_KEYS)})")
+            if key.value == "normalise":
+                self.normalise.append((name, _require_mapping(value, name, "normalise")))
+                continue
+            target = {"lists": self.lists, "slots": self.slots, "intents": self.intents}[key.value]
+            for item_key, item in _mapping(value, name, key.value):
+                label = {"lists": "word list", "slots": "slot", "intents": "intent"}[key.value]
+                if item_key.value in target:
+                    raise IntentFileError(f"{_where(name, item_key)}: duplicate {label} {item_key.value!r} (also at {target[item_key.value][0]})")
+                target[item_key.value] = (_where(name, item_key), item)
+
+    # -- validating ----------------------------------------------------------
+
+    def build(self) -> IntentSet:
+        rules = self._rules()
+        for name, (where, _) in self.slots.items():
+            if name in BUILTIN_SLOTS:
+                raise IntentFileError(f"{where}: slot {name!r} is built in and cannot be redefined")
+        for name, (where, _) in self.lists.items():
+            if name in BUILTIN_LISTS:
+                raise IntentFileError(f"{where}: word list <{name}> is built in and cannot be redefined")
+        lists = {name: self._alternatives(where, node, name) for name, (where, node) in self.lists.items()}
+        grammars = {name: self._alternatives(where, node, name) for name, (where, node) in self.slots.items()}
+        for name, seq in {**lists, **grammars}.items():
+            where = (self.lists.get(name) or self.slots[name])[0]
+            if tpl.slots_of(seq):
+                raise IntentFileError(f"{where}: {name!r} cannot contain a {{slot}}")
+            self._check_lists(seq, lists, where)
+        self._check_cycles(lists)
+        lists.update(BUILTIN_LISTS)
+        intents: dict[str, Intent] = {}
+        for name, (where, node) in self.intents.items():
+            intents[name] = self._intent(name, where, node, lists, grammars)
+        if not intents:
+            raise IntentFileError("no intents defined in the intent files")
+        return IntentSet(intents=intents, lists=lists, slot_grammars=grammars, rules=rules)
+
+    def _intent(self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> Intent:
+        fields = dict((k.value, (k, v)) for k, v in _mapping(node, where.split(":")[0], f"intent {name!r}"))
+        for key, (knode, _) in fields.items():
+            if key not in INTENT_KEYS:
+                raise IntentFileError(f"{_where(where.split(':')[0], knode)}: unknown key {key!r} in intent {name!r} (expected {', '.join(INTENT_KEYS)})")
+        file = where.split(":")[0]
+        if "context" not in fields:
+            raise IntentFileError(f"{where}: intent {name!r} has no context (one of {', '.join(CONTEXTS)})")
+        if "templates" not in fields:
+            raise IntentFileError(f"{where}: intent {name!r} has no templates")
+        cnode = fields["context"][1]
+        contexts = _strings(cnode, file, "context")
+        for c in contexts:
+            if c not in CONTEXTS:
+                raise IntentFileError(f"{_where(file, cnode)}: unknown context {c!r} (expected one of {', '.join(CONTEXTS)})")
+        tnode = fields["templates"][1]
+        if not isinstance(tnode, yaml.SequenceNode) or not tnode.value:
+            raise IntentFileError(f"{_where(file, tnode)}: templates of {name!r} must be a non-empty list")
+        out = []
+        for item in tnode.value:
+            if not isinstance(item, yaml.ScalarNode):
+                raise IntentFileError(f"{_where(file, item)}: a template must be one line of text")
+            iwhere = _where(file, item)
+            try:
+                seq = tpl.parse(str(item.value))
+            except tpl.TemplateError as exc:
+                raise IntentFileError(f"{iwhere}: {exc}") from None
+            for slot in tpl.slots_of(seq):
+                if slot not in BUILTIN_SLOTS and slot not in grammars:
+                    known = ", ".join(sorted(BUILTIN_SLOTS | set(grammars)))
+                    raise IntentFileError(f"{iwhere}: unknown slot {{{slot}}} (known slots: {known})")
+            if len(set(tpl.slots_of(seq))) != len(tpl.slots_of(seq)):
+                raise IntentFileError(f"{iwhere}: a slot appears twice in one template")
+            self._check_lists(seq, lists, iwhere)
+            out.append(Template(str(item.value), seq, iwhere))
+        desc = fields.get("description", (None, None))[1]
+        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "")
+
+    def _alternatives(self, where: str, node: yaml.Node, name: str) -> tpl.Seq:
+        """A word list or slot grammar: a list of templates, any one of which."""
+        file = where.split(":")[0]
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        options = []
+        for item in items:
+            if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+                raise IntentFileError(f"{_where(file, item)}: {name!r} must be a list of words or phrases, without empty entries")
+            try:
+                options.append(tpl.parse(str(item.value)))
+            except tpl.TemplateError as exc:
+                raise IntentFileError(f"{_where(file, item)}: {exc}") from None
+        if not options:
+            raise IntentFileError(f"{where}: {name!r} is empty")
+        return tpl.Seq((tpl.Alt(tuple(options)),))
+
+    def _check_lists(self, seq: tpl.Seq, lists: dict[str, tpl.Seq], where: str) -> None:
+        for ref in tpl.lists_of(seq):
+            if ref not in lists and ref not in BUILTIN_LISTS:
+                raise IntentFileError(f"{where}: unknown word list <{ref}>" + (f" (known: {', '.join(sorted(lists))})" if lists else ""))
+
+    def _check_cycles(self, lists: dict[str, tpl.Seq]) -> None:
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if name in path:
+                raise IntentFileError(f"{self.lists[name][0]}: word list <{name}> refers to itself ({' -> '.join((*path, name))})")
+            for ref in tpl.lists_of(lists[name]):
+                if ref not in BUILTIN_LISTS:
+                    visit(ref, (*path, name))
+
+        for name in lists:
+            visit(name, ())
+
+    def _rules(self) -> NormaliseRules:
+        drop: set[str] = set()
+        lead: list[tuple[str, ...]] = []
+        trail: list[tuple[str, ...]] = []
+        optional: set[str] = set()
+        droppable: set[str] = set()
+        canonical: dict[tuple[str, ...], str] = {}
+        for file, node in self.normalise:
+            for key, value in _mapping(node, file, "normalise"):
+                if key.value not in NORMALISE_KEYS:
+                    raise IntentFileError(f"{_where(file, key)}: unknown key {key.value!r} in normalise (expected {', '.join(NORMALISE_KEYS)})")
+                if key.value == "canonical":
+                    for ckey, variants in _mapping(value, file, "canonical"):
+                        target = " ".join(words(str(ckey.value)))
+                        for variant in _strings(variants, file, "canonical"):
+                            heard = tuple(words(variant))
+                            if not heard:
+                                raise IntentFileError(f"{_where(file, variants)}: empty variant of {target!r}")
+                            if heard in canonical and canonical[heard] != target:
+                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a variant of {canonical[heard]!r}")
+                            canonical[heard] = target
+                    continue
+                phrases = [tuple(words(s)) for s in _strings(value, file, key.value)]
+                if any(not p for p in phrases):
+                    raise IntentFileError(f"{_where(file, value)}: empty entry in normalise.{key.value}")
+                if key.value == "drop":
+                    drop.update(p[0] for p in phrases if len(p) == 1)
+                elif key.value == "lead":
+                    lead.extend(phrases)
+                elif key.value == "trail":
+                    trail.extend(phrases)
+                elif key.value == "optional":
+                    optional.update(p[0] for p in phrases)
+                else:
+                    droppable.update(p[0] for p in phrases)
+        return NormaliseRules(frozenset(drop), tuple(lead), tuple(trail), frozenset(optional), frozenset(droppable), canonical)
+
+
+def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:
+    """The same sentence in two intents of one context would make matching a coin toss.
+
+    Too slow for every start-up (it expands every template), so the tests and
+    the benchmark run it on the shipped intents instead.
+    """
+    norm = Normaliser(intents.rules)
+    for context in CONTEXTS:
+        owner: dict[str, tuple[str, str]] = {}
+        for intent in intents.in_context(context):
+            for t in intent.templates:
+                if tpl.slots_of(t.node):
+                    continue
+                for sentence in tpl.expand(t.node, intents.lists, lambda s: None, cap):
+                    key = " ".join(tok.canon for tok in norm.strip(norm.tokens(sentence)))
+                    other = owner.get(key)
+                    if other is not None and other[0] != intent.name:
+                        raise IntentFileError(
+                            f"{t.where}: {sentence!r} is both {intent.name!r} and {other[0]!r} (at {other[1]}) in context {context!r}"
+                        )
+                    owner[key] = (intent.name, t.where)
+
+
+def _where(file: str, node: yaml.Node) -> str:
+    return f"{file}:{node.start_mark.line + 1}"
+
+
+def _require_mapping(node: yaml.Node, file: str, what: str) -> yaml.MappingNode:
+    if not isinstance(node, yaml.MappingNode):
+        raise IntentFileError(f"{_where(file, node)}: {what} must be a mapping of names to values")
+    return node
+
+
+def _mapping(node: yaml.Node, file: str, what: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+    node = _require_mapping(node, file, what)
+    seen: dict[str, int] = {}
+    pairs = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise IntentFileError(f"{_where(file, key)}: keys in {what} must be plain names")
+        if key.value in seen:
+            # plain YAML keeps the last duplicate silently; here it is always a mistake
+            raise IntentFileError(f"{_where(file, key)}: duplicate {key.value!r} in {what} (first at line {seen[key.value]})")
+        seen[key.value] = key.start_mark.line + 1
+        pairs.append((key, value))
+    return pairs
+
+
+def _strings(node: yaml.Node, file: str, what: str) -> list[str]:
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    out = []
+    for item in items:
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            raise IntentFileError(f"{_where(file, item)}: {what} must be text or a list of texts, without empty entries")
+        out.append(str(item.value).strip())
+    return out

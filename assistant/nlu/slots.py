@@ -1,0 +1,126 @@
+"""Slot values from a template match: partners from the profile, the rest as heard."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .normalise import Token, words
+from .templates import FREE_SLOTS, PARTNER
+
+# How close a heard word must be to a partner's name to count as that name.
+# Short names need an exact hit: "sam" vs "same" would otherwise collide.
+NAME_FUZZY_MIN_LEN = 5
+NAME_FUZZY_CUTOFF = 80.0
+_POSSESSIVE = ("'s", "s'", "'")
+
+
+def partner_table(partners: Sequence[str]) -> dict[tuple[str, ...], tuple[int, str]]:
+    """Heard words -> (partner index, display). Case-insensitive; "sam's" -> Sam's.
+
+    A name of several words ("José María") is also known by its first word.
+    """
+    table: dict[tuple[str, ...], tuple[int, str]] = {}
+    spelled = [tuple(words(name)) for name in partners]
+    for i, (name, parts) in enumerate(zip(partners, spelled)):
+        if not parts:
+            continue
+        forms = [(parts, name)]
+        others_first = {p[0] for j, p in enumerate(spelled) if j != i and p}
+        if len(parts) > 1 and parts[0] not in others_first:
+            forms.append((parts[:1], name))
+        for form, display in forms:
+            table.setdefault(form, (i, display))
+            for suffix in _POSSESSIVE:
+                table.setdefault((*form[:-1], form[-1] + suffix), (i, display + "'s"))
+    return table
+
+
+class PartnerLookup:
+    """``match(heard, i)`` -> (words used, partner index, display) for a name at ``heard[i]``."""
+
+    def __init__(self, partners: Sequence[str]) -> None:
+        self.partners = tuple(partners)
+        self.exact = partner_table(partners)
+        self.longest = max((len(k) for k in self.exact), default=1)
+
+    def match(self, heard: Sequence[str], i: int) -> tuple[int, int, str] | None:
+        for n in range(min(self.longest, len(heard) - i), 0, -1):
+            hit = self.exact.get(tuple(heard[i : i + n]))
+            if hit is not None:
+                return n, hit[0], hit[1]
+        word = heard[i]
+        if len(word) >= NAME_FUZZY_MIN_LEN - 1:
+            fuzzy = fuzzy_partner(word, self.partners)
+            if fuzzy is not None:
+                return 1, fuzzy[0], fuzzy[1]
+        return None
+
+
+def fuzzy_partner(word: str, partners: Sequence[str]) -> tuple[int, str] | None:
+    """A misrecognised name ("alexs", "sammantha") -> the partner, if close enough."""
+    base = word
+    for suffix in _POSSESSIVE:
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    best: tuple[float, int] | None = None
+    for i, name in enumerate(partners):
+        low = name.lower()
+        if len(low) < NAME_FUZZY_MIN_LEN or len(base) < NAME_FUZZY_MIN_LEN - 1:
+            continue
+        score = fuzz.ratio(base, low)
+        if score >= NAME_FUZZY_CUTOFF and (best is None or score > best[0]):
+            best = (score, i)
+    if best is None:
+        return None
+    return best[1], partners[best[1]]
+
+
+def heard_text(tokens: Sequence[Token]) -> str:
+    """The words as heard: lower case, except partner names as configured."""
+    return " ".join(w for t in tokens for w in t.heard)
+
+
+@dataclass(frozen=True)
+class SlotValues:
+    slots: dict[str, str]
+    free_chars: int  # how much of the utterance the free {text} slots took
+
+    @staticmethod
+    def from_match(m: re.Match[str], tokens: Sequence[Token], partners: Sequence[str]) -> SlotValues | None:
+        """Slot values of a template regex match over ``tokens``; None if one is unusable."""
+        starts = _token_starts(tokens)
+        slots: dict[str, str] = {}
+        free = 0
+        for group, value in m.groupdict().items():
+            if value is None:
+                continue
+            name = group.split("__")[0]
+            first = starts.index(m.start(group))
+            last = first + len(value.split())
+            span = tokens[first:last]
+            if name == PARTNER:
+                canon = span[0].canon if span else ""
+                if not canon.startswith("@p") or not partners:
+                    continue  # no profile: the words still match, the slot stays absent
+                slots[PARTNER] = partners[int(canon[2:])]
+                continue
+            text = heard_text(span)
+            if name in FREE_SLOTS:
+                free += len(text)
+                if not text.strip():
+                    return None
+            slots[name] = text
+        return SlotValues(slots, free)
+
+
+def _token_starts(tokens: Sequence[Token]) -> list[int]:
+    starts, pos = [], 0
+    for t in tokens:
+        starts.append(pos)
+        pos += len(t.canon) + 1
+    return starts

@@ -1,0 +1,89 @@
+"""Bad input tried: random and adversarial text, odd WAV files, extreme lengths, unicode names.
+
+No crash, bounded time and memory, sensible replies.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.config import PathSettings
+from assistant.nlu import Matcher, load_intents
+
+CONTEXTS = ["idle", "ritual", "confirm", "name"]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_intents(PathSettings().intents_dir), ("Zoë", "José María"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300), context=st.sampled_from(CONTEXTS), flags=st.tuples(st.booleans(), st.booleans()))
+def test_matcher_never_crashes_on_any_text(matcher: Matcher, text: str, context: str, flags: tuple[bool, bool]) -> None:
+    result = matcher.parse(text, context, in_exercise=flags[0], can_resume=flags[1])
+    assert 0.0 <= result.score <= 1.0
+    assert result.intent is None or isinstance(result.intent, str)
+    if result.slots.get("partner"):
+        assert result.slots["partner"] in ("Zoë", "José María")
+
+
+WORDS = st.sampled_from("start our gratitude moment promise sam alex the by friday stop pause i'm done um okay "
+                        "hey tandem what weather trust talk remind us every yes no please".split())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(WORDS, max_size=40), context=st.sampled_from(CONTEXTS))
+def test_matcher_on_word_salad_of_its_own_vocabulary(matcher: Matcher, words: list[str], context: str) -> None:
+    result = matcher.parse(" ".join(words), context)
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_two_thousand_word_utterance_is_bounded(matcher: Matcher) -> None:
+    text = " ".join(["i keep thinking about how we talk about money and it makes me anxious"] * 150)
+    tracemalloc.start()
+    for context in CONTEXTS:
+        result = matcher.parse(text, context)
+        if context == "ritual":
+            assert result.intent is None  # a long monologue is the partner's speech
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024
+
+
+def test_unicode_partner_names_resolve(matcher: Matcher) -> None:
+    r = matcher.parse("zoë promises to water the plants", "idle")
+    assert r.intent == "promise.log"
+    assert r.slots.get("partner") == "Zoë"
+
+
+@pytest.mark.parametrize("payload", [
+    b"", b"RIFF", b"RIFF\x00\x00\x00\x00WAVEfmt ", bytes(range(256)) * 40,
+    b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80>\x00\x00\x00}\x00\x00\x02\x00\x10\x00data\xff\xff\xff\xff",
+])
+def test_odd_wav_files_get_one_line_errors(tmp_path: Path, payload: bytes) -> None:
+    wav = tmp_path / "odd.wav"
+    wav.write_bytes(payload)
+    r = subprocess.run([sys.executable, "-m", "assistant", "transcribe", str(wav)], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in r.stderr
+    if r.returncode != 0:
+        assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("tandem: ")
+
+
+@settings(max_examples=8, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200))
+def test_cli_parse_never_tracebacks(text: str) -> None:
+    r = subprocess.run([sys.executable, "-m", "assistant", "parse", "--jsonl"], input=text + "\n",
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    for line in r.stdout.splitlines():
+        json.loads(line)

@@ -1,0 +1,145 @@
+"""The template language and the loader's validation (file:line errors)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.nlu import IntentFileError, load_intents
+from assistant.nlu import templates as tpl
+from assistant.nlu.loader import check_collisions, loads
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def sentences(template: str, lists: dict[str, str] | None = None) -> set[str]:
+    parsed = {k: tpl.parse(f"({v})") for k, v in (lists or {}).items()}
+    return set(tpl.expand(tpl.parse(template), parsed, lambda s: "{" + s + "}", 1000))
+
+
+def test_alternatives_optionals_and_lists_expand() -> None:
+    got = sentences("(start | begin) [our] <thing>", {"thing": "gratitude | check in"})
+    assert got == {
+        "start our gratitude", "start gratitude", "begin our gratitude", "begin gratitude",
+        "start our check in", "start check in", "begin our check in", "begin check in",
+    }
+
+
+def test_slots_expand_to_their_placeholder_and_nest() -> None:
+    assert sentences("log [a [new] promise] {text}") == {"log {text}", "log a promise {text}", "log a new promise {text}"}
+
+
+def test_count_matches_expansion() -> None:
+    node = tpl.parse("(a | b | c) [d | e] (f [g])")
+    assert tpl.count(node, {}) == len(tpl.expand(node, {}, lambda s: s, 100)) == 18
+
+
+def test_sample_is_deterministic_capped_and_includes_the_plain_sentence() -> None:
+    lists = {"w": tpl.parse("(" + " | ".join(f"w{i}" for i in range(30)) + ")")}
+    node = tpl.parse("[x] <w> [y] <w> [z]")
+    one = tpl.sample(node, lists, lambda s: s, 50, seed=3)
+    assert one == tpl.sample(node, lists, lambda s: s, 50, seed=3)
+    assert len(one) == 50 and "w0 w0" in one
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("(start | | begin) it", "empty alternative"),
+    ("start []", "empty alternative"),
+    ("(start it", "missing ')'"),
+    ("start it]", "unbalanced"),
+    ("start $it", "unexpected"),
+])
+def test_malformed_templates_are_explained(bad: str, message: str) -> None:
+    with pytest.raises(tpl.TemplateError, match=re.escape(message)):
+        tpl.parse(bad)
+
+
+GOOD = """\
+intents:
+  a.start:
+    context: idle
+    templates:
+      - "start a"
+"""
+
+
+def errors(text: str) -> str:
+    with pytest.raises(IntentFileError) as info:
+        loads(text, "x.yaml")
+    return str(info.value)
+
+
+def test_a_good_file_loads() -> None:
+    intents = loads(GOOD, "x.yaml")
+    assert list(intents.intents) == ["a.start"] and intents.intents["a.start"].contexts == ("idle",)
+
+
+def test_yaml_syntax_error_names_file_and_line() -> None:
+    msg = errors(GOOD + "  b.start:\n    context: [idle\n")
+    assert msg.startswith("x.yaml:8: not valid YAML") and "at line 7" in msg
+    assert errors(GOOD + "  b.start:\n   context: idle\n    templates: x\n").startswith("x.yaml:8: not valid YAML")
+
+
+def test_unknown_slot_names_the_template_line() -> None:
+    msg = errors(GOOD.replace('"start a"', '"start a"\n      - "start {colour}"'))
+    assert msg.startswith("x.yaml:6: unknown slot {colour}")
+
+
+def test_empty_alternative_names_the_line() -> None:
+    assert errors(GOOD.replace('"start a"', '"(start | ) a"')).startswith("x.yaml:5: empty alternative")
+
+
+def test_duplicate_intent_in_one_file() -> None:
+    msg = errors(GOOD + GOOD.replace("intents:\n", ""))
+    assert msg.startswith("x.yaml:6: duplicate 'a.start'")
+
+
+def test_duplicate_intent_across_files(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(GOOD)
+    (tmp_path / "two.yaml").write_text(GOOD)
+    with pytest.raises(IntentFileError, match=r"^two.yaml:2: duplicate intent 'a.start' \(also at one.yaml:2\)"):
+        load_intents(tmp_path)
+
+
+@pytest.mark.parametrize("change, message", [
+    (("context: idle", "context: kitchen"), "x.yaml:3: unknown context 'kitchen'"),
+    (('"start a"', '"start <nothing>"'), "x.yaml:5: unknown word list <nothing>"),
+    (("templates:", "templatez:"), "x.yaml:4: unknown key 'templatez'"),
+    (("intents:", "intentz:"), "x.yaml:1: unknown section 'intentz'"),
+    (('    templates:\n      - "start a"\n', "    templates: []\n"), "x.yaml:4: templates of 'a.start' must be a non-empty list"),
+])
+def test_other_mistakes_are_one_line(change: tuple[str, str], message: str) -> None:
+    assert errors(GOOD.replace(*change)).startswith(message)
+
+
+def test_a_word_list_that_refers_to_itself() -> None:
+    text = "lists:\n  x: [a <y>]\n  y: [b <x>]\n" + GOOD
+    assert "refers to itself" in errors(text)
+
+
+def test_no_intent_files(tmp_path: Path) -> None:
+    with pytest.raises(IntentFileError, match="no intent files"):
+        load_intents(tmp_path)
+
+
+def test_collisions_between_intents_are_reported() -> None:
+    text = GOOD + '  b.start:\n    context: idle\n    templates:\n      - "(start | begin) a"\n'
+    with pytest.raises(IntentFileError, match=r"x.yaml:9: 'start a' is both 'b.start' and 'a.start'"):
+        check_collisions(loads(text, "x.yaml"))
+
+
+def test_the_shipped_intents_load_and_do_not_collide() -> None:
+    intents = load_intents(REPO / "intents")
+    check_collisions(intents, cap=300)
+    catalogue = {
+        "gratitude.start", "checkin.start", "vulnerability.start", "listening.start", "trusttalk.start", "goals.start",
+        "commitments.start", "experience.suggest", "experience.log", "promise.log", "promise.list", "promise.kept",
+        "promise.missed", "goal.add", "goal.review", "gratitude.recall", "reminder.list", "reminder.set", "summary",
+        "help", "cancel", "forget.last", "forget.item", "privacy.on", "privacy.off", "volume.up", "volume.down",
+        "turn.done", "turn.more_time", "ritual.pause", "ritual.resume", "ritual.repeat", "ritual.skip", "ritual.stop",
+        "answer.partner", "confirm.yes", "confirm.no", "voice.slower", "voice.faster",
+    }
+    assert catalogue <= set(intents.intents)
+    assert intents.intents["promise.log"].slots == {"partner", "text", "due"}

@@ -3,6 +3,8 @@
 Records are in the export shape ``{id, text, suggested, done}``. A suggestion
 that is then done is the same record (``done`` filled in), so the history
 shows what was suggested and taken up.
+
+What Tandem says is in ``scripts/replies/experiences.yaml`` (see ``assistant/replies.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .conversation import Utterance
 from .errors import TandemError
 from .forget import remember
 from .handlers import Context
+from .replies import reply
 from .store import Store
 
 TABLE = "experiences"
@@ -27,6 +30,8 @@ COSTS = ("free", "low", "medium", "high")
 ENERGIES = ("low", "medium", "high")
 SEASONS = ("spring", "summer", "autumn", "winter", "any")
 RECENT_WINDOW = 6  # a suggestion is not repeated within this many suggestions
+# "we went to the market" is read back as it is; "we tried a pottery class" arrives as "a pottery class"
+PAST_VERBS = ("went", "saw", "made", "took", "had", "did", "ate", "ran", "rode", "swam", "built", "spent", "found", "watched")
 # Time zones south of the equator, where December is summer.
 SOUTHERN = ("Australia/", "Antarctica/", "Pacific/Auckland", "Pacific/Chatham", "America/Argentina", "America/Sao_Paulo",
             "America/Santiago", "America/Montevideo", "America/Asuncion", "Africa/Johannesburg", "Africa/Maputo",
@@ -137,18 +142,20 @@ def last_done(store: Store) -> dict[str, Any] | None:
 def handle_log(ctx: Context, utterance: Utterance) -> None:
     text = (utterance.slots.get("text") or "").strip()
     if not text:
-        ctx.say("What did you do together? Tell me with the whole sentence, like: we tried a pottery class.")
+        ctx.say(reply(ctx, "experiences.log_not_heard"))
         return
     log_done(ctx.store, ctx.clock, text)
-    ctx.say("Lovely, I've added that to your experiences." if ctx.privacy else f"Lovely! I've noted that you {_past(text)}.")
+    if ctx.privacy:
+        ctx.say(reply(ctx, "experiences.logged_private"))
+        return
+    did = text if _is_past(text) else reply(ctx, "experiences.tried", text=text)
+    ctx.say(reply(ctx, "experiences.logged", did=did, text=text))
 
 
-def _past(text: str) -> str:
+def _is_past(text: str) -> bool:
     # The NLU strips "we tried"/"we did"; read it back as something they did.
     first = text.split()[0] if text.split() else ""
-    if first.endswith("ed") or first in ("went", "saw", "made", "took", "had", "did", "ate", "ran", "rode", "swam", "built", "spent", "found", "watched"):
-        return text
-    return f"tried {text}"
+    return first.endswith("ed") or first in PAST_VERBS
 
 
 HANDLERS = {"experience.log": handle_log}

@@ -5,6 +5,8 @@ calls ``remember`` so that "forget that" always means the last thing logged,
 whether it came from an idle intent or from an exercise calling the feature.
 Deleting always reads the entry back and waits for a yes: a misheard
 "forget" must never cost a memory.
+
+What Tandem says is in ``scripts/replies/forget.yaml`` (see ``assistant/replies.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from random import Random
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -20,6 +23,7 @@ from .clock import Clock
 from .conversation import Utterance
 from .duetime import WEEKDAYS
 from .handlers import Context
+from .replies import Replies, replies_for, reply, shipped
 from .store import Store
 
 LAST_KEY = "last_logged"
@@ -32,7 +36,6 @@ KIND_WORDS = {
     "goal": "goals", "goals": "goals",
     "experience": "experiences", "experiences": "experiences", "activity": "experiences",
 }
-KIND_NAMES = {"promises": "promise", "gratitude": "gratitude entry", "goals": "goal", "experiences": "experience"}
 STOP = {"the", "a", "an", "about", "that", "from", "for", "my", "our", "to", "of", "on", "one", "entry", "last", "s",
         "please", "with", "we", "i", "it", "thing", "what", "said"}
 MATCH_AT = 80
@@ -43,17 +46,23 @@ def remember(store: Store, table: str, record_id: str) -> None:
     store.set_meta(LAST_KEY, {"table": table, "id": record_id})
 
 
-def describe(table: str, record: dict[str, Any]) -> str:
+def describe(table: str, record: dict[str, Any], replies: Replies | None = None, rng: Random | None = None) -> str:
     """An entry in a few spoken words: "Sam's promise to call the plumber"."""
+    words = replies or shipped()
+    text = str(record.get("text", ""))
     if table == "promises":
-        return f"{record.get('partner', 'your')}'s promise to {record.get('text', '')}"
+        return words.say("forget.describe_promises", rng, partner=record.get("partner", "your"), text=text)
     if table == "gratitude":
-        return f"{record.get('from', '')}'s thanks to {record.get('about', '')}: {record.get('text', '')}"
+        return words.say("forget.describe_gratitude", rng, partner=record.get("from", ""), other=record.get("about", ""), text=text)
     if table == "goals":
-        return f"your goal to {record.get('text', '')}" if not str(record.get("text", "")).startswith("to ") else f"your goal {record['text']}"
+        return words.say("forget.describe_goals_to" if text.startswith("to ") else "forget.describe_goals", rng, text=text)
     if table == "experiences":
-        return f"the experience: {record.get('text', '')}"
-    return "that entry"
+        return words.say("forget.describe_experiences", rng, text=text)
+    return words.say("forget.describe_other", rng)
+
+
+def _describe(ctx: Context, table: str, record: dict[str, Any]) -> str:
+    return describe(table, record, replies_for(ctx), getattr(ctx, "rng", None))
 
 
 def _when(table: str, record: dict[str, Any]) -> str | None:
@@ -75,17 +84,17 @@ def last_logged(store: Store) -> tuple[str, dict[str, Any]] | None:
 def handle_forget_last(ctx: Context, utterance: Utterance) -> None:
     found = last_logged(ctx.store)
     if found is None:
-        ctx.say("There's nothing recent to forget.")
+        ctx.say(reply(ctx, "forget.nothing_recent"))
         return
     table, record = found
-    what = f"the last {KIND_NAMES[table]}" if ctx.privacy else describe(table, record)
+    what = reply(ctx, f"forget.last_{table}") if ctx.privacy else _describe(ctx, table, record)
     _confirm_and_remove(ctx, table, record, what)
 
 
 def _confirm_and_remove(ctx: Context, table: str, record: dict[str, Any], what: str) -> bool:
-    answer = ctx.ask_yes_no(f"Forget {what}?")
+    answer = ctx.ask_yes_no(reply(ctx, "forget.confirm", what=what))
     if answer.intent != "confirm.yes":
-        ctx.say("Okay, I've kept it.")
+        ctx.say(reply(ctx, "forget.kept"))
         return False
     _remove(ctx, table, record)
     return True
@@ -96,7 +105,7 @@ def _remove(ctx: Context, table: str, record: dict[str, Any]) -> None:
     pointer = ctx.store.meta(LAST_KEY)
     if isinstance(pointer, dict) and pointer.get("id") == record["id"]:
         ctx.store.set_meta(LAST_KEY, None)  # "forget that" must not point at a ghost
-    ctx.say("Done, it's forgotten.")
+    ctx.say(reply(ctx, "forget.forgotten"))
 
 
 # --- forget.item --------------------------------------------------------------------------
@@ -188,22 +197,22 @@ def _neg(stamp: str) -> str:
 def handle_forget_item(ctx: Context, utterance: Utterance) -> None:
     words = (utterance.slots.get("text") or "").strip()
     if ctx.privacy:
-        ctx.say("I can't read entries back while guests are here. Ask me again later.")
+        ctx.say(reply(ctx, "forget.item_private"))
         return
     matches = find_items(ctx.store, ctx.clock, words) if words else []
     if not matches:
-        ctx.say("I couldn't find that entry, so nothing was deleted.")
+        ctx.say(reply(ctx, "forget.item_not_found"))
         return
     if len(matches) > 1:
-        ctx.say(f"I found {len(matches)} entries that could be it.")
+        ctx.say(reply(ctx, "forget.item_count", count=len(matches)))
     for table, record in matches[:3]:
-        answer = ctx.ask_yes_no(f"Forget {describe(table, record)}?")
+        answer = ctx.ask_yes_no(reply(ctx, "forget.confirm", what=_describe(ctx, table, record)))
         if answer.intent == "confirm.yes":
             _remove(ctx, table, record)
             return
         if answer.intent != "confirm.no":
             break  # silence, cancel or stop: leave everything as it was
-    ctx.say("Okay, nothing was deleted.")
+    ctx.say(reply(ctx, "forget.item_none_deleted"))
 
 
 HANDLERS = {"forget.last": handle_forget_last, "forget.item": handle_forget_item}

@@ -3,6 +3,8 @@
 Records are in the export shape
 ``{id, text, created, status, steps: [{partner, text}], checkins: [{at, note}]}``
 plus ``reached`` (when it was marked reached, or null).
+
+What Tandem says is in ``scripts/replies/goals.yaml`` (see ``assistant/replies.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from .clock import Clock, isoformat
 from .conversation import DICTATION, RITUAL, Utterance
 from .forget import remember
 from .handlers import Context
+from .replies import reply
 from .store import Store
 
 TABLE = "goals"
@@ -71,46 +74,46 @@ def listen_free(ctx: Context, timeout: float = DICTATION_TIMEOUT) -> str | None:
 def handle_add(ctx: Context, utterance: Utterance) -> None:
     text = (utterance.slots.get("text") or "").strip()
     if not text:
-        ctx.say("What's the goal?")
+        ctx.say(reply(ctx, "goals.ask_goal"))
         text = listen_free(ctx) or ""
         if not text:
-            ctx.say("Okay, no goal added.")
+            ctx.say(reply(ctx, "goals.not_added"))
             return
     goal = add_goal(ctx.store, ctx.clock, text, [])
-    ctx.say("Added your shared goal." if ctx.privacy else f"Added your shared goal: {goal['text']}.")
+    ctx.say(reply(ctx, "goals.added_private") if ctx.privacy else reply(ctx, "goals.added", goal=goal["text"]))
     for partner in ctx.profile.partners:
-        ctx.say(f"{partner}, what's your first step?")
+        ctx.say(reply(ctx, "goals.ask_step", partner=partner))
         step = listen_free(ctx)
         if step:
             add_step(ctx.store, goal["id"], partner, step)
-    ctx.say("Lovely. I'll ask how it's going when you review your goals.")
+    ctx.say(reply(ctx, "goals.added_done"))
 
 
 def handle_review(ctx: Context, utterance: Utterance) -> None:
     if ctx.privacy:
-        ctx.say("Let's review your goals when it's just the two of you.")
+        ctx.say(reply(ctx, "goals.review_private"))
         return
     goals = open_goals(ctx.store)
     if not goals:
-        ctx.say("You have no open goals. You can add one any time.")
+        ctx.say(reply(ctx, "goals.review_none"))
         return
-    ctx.say(f"You have {len(goals)} open goal{'s' if len(goals) != 1 else ''}.")
+    ctx.say(reply(ctx, "goals.review_count", count=len(goals)))
     for goal in goals:
-        ctx.say(f"Your goal: {goal['text']}. How is it going?")
+        ctx.say(reply(ctx, "goals.review_goal", goal=goal["text"]))
         heard = ctx.listener.listen(RITUAL, mode=DICTATION, timeout=DICTATION_TIMEOUT, in_exercise=ctx.in_exercise)
         if heard.intent in STOP_INTENTS:
-            ctx.say("Okay, we'll pick this up another time.")
+            ctx.say(reply(ctx, "goals.review_later"))
             return
         if not heard.silent and heard.intent not in PASS_INTENTS:
             add_checkin(ctx.store, ctx.clock, goal["id"], heard.text)
-        answer = ctx.ask_yes_no("Have you reached it?")
+        answer = ctx.ask_yes_no(reply(ctx, "goals.review_reached_ask"))
         if answer.intent == "confirm.yes":
             mark_reached(ctx.store, ctx.clock, goal["id"])
-            ctx.say("That's wonderful. Goal reached, together!")
+            ctx.say(reply(ctx, "goals.review_reached", goal=goal["text"]))
         elif answer.intent in STOP_INTENTS:
-            ctx.say("Okay, we'll pick this up another time.")
+            ctx.say(reply(ctx, "goals.review_later"))
             return
-    ctx.say("Thanks for checking in. Every step counts.")
+    ctx.say(reply(ctx, "goals.review_done"))
 
 
 HANDLERS = {"goal.add": handle_add, "goal.review": handle_review}

@@ -1,6 +1,8 @@
 """The gratitude journal: entries from the daily moment, and recalling them by period.
 
 Records are in the export shape ``{id, from, about, text, at, session}``.
+
+What Tandem says is in ``scripts/replies/journal.yaml`` (see ``assistant/replies.py``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from random import Random
 from typing import Any
 
 from .clock import Clock, isoformat
@@ -16,6 +19,7 @@ from .conversation import Utterance
 from .duetime import WEEKDAYS, day_words
 from .forget import remember
 from .handlers import Context
+from .replies import Replies, replies_for, reply, sentence, shipped
 from .store import Store
 
 TABLE = "gratitude"
@@ -91,19 +95,26 @@ def in_period(store: Store, clock: Clock, period: Period) -> list[dict[str, Any]
     return [g for g in entries(store) if period.start <= datetime.fromisoformat(g["at"]).astimezone(clock.tz).date() <= period.end]
 
 
-def spoken_entry(entry: dict[str, Any], now: datetime, with_day: bool) -> str:
+def spoken_entry(entry: dict[str, Any], now: datetime, with_day: bool,
+                 replies: Replies | None = None, rng: Random | None = None) -> str:
     """ "Yesterday, Alex to Sam: thanks for cooking." """
-    line = f"{entry['from']} to {entry['about']}: {entry['text'].rstrip('.')}."
+    words = replies or shipped()
+    line = words.say("journal.entry", rng, partner=entry["from"], other=entry["about"], text=entry["text"].rstrip("."))
     if not with_day:
         return line
     day = day_words(datetime.fromisoformat(entry["at"]).astimezone(now.tzinfo).date(), now.date())
     day = day.split(",")[0] if "," in day else day  # "Friday, November 6th" -> keep it short
-    return f"{day[:1].upper() + day[1:]}, {line}"
+    return sentence(words.say("journal.entry_dated", rng, day=day, entry=line))
+
+
+def _dated(period: Period) -> bool:
+    """ "on Monday", "in March" (said as they are) rather than "last week" ("from last week")."""
+    return period.name.startswith(("on ", "in "))
 
 
 def handle_recall(ctx: Context, utterance: Utterance) -> None:
     if ctx.privacy:
-        ctx.say("The journal stays private while guests are here.")
+        ctx.say(reply(ctx, "journal.private"))
         return
     now = ctx.clock.now()
     words = utterance.slots.get("period")
@@ -111,21 +122,23 @@ def handle_recall(ctx: Context, utterance: Utterance) -> None:
     if period is None:
         found = entries(ctx.store)[-DEFAULT_RECENT:]
         if not found:
-            ctx.say("The journal is empty so far. The daily gratitude moment will fill it.")
+            ctx.say(reply(ctx, "journal.empty"))
             return
-        intro = "I'm not sure which days you mean, so here are the latest." if words else "Here are your latest appreciations."
+        intro = reply(ctx, "journal.latest_unsure") if words else reply(ctx, "journal.latest")
     else:
         found = in_period(ctx.store, ctx.clock, period)
+        dated = _dated(period)
         if not found:
-            ctx.say(f"Nothing in the journal from {period.name}." if period.name in ("today", "yesterday") or period.name.startswith(("this", "last", "the"))
-                    else f"Nothing in the journal {period.name}.")
+            ctx.say(sentence(reply(ctx, "journal.period_empty_dated" if dated else "journal.period_empty", period=period.name)))
             return
-        intro = f"From {period.name}:" if not period.name.startswith(("on ", "in ")) else f"{period.name[:1].upper()}{period.name[1:]}:"
+        intro = sentence(reply(ctx, "journal.period_dated" if dated else "journal.period", period=period.name))
     one_day = len({g["at"][:10] for g in found}) == 1 and period is not None
-    lines = [spoken_entry(g, now, with_day=not one_day) for g in found[-SPOKEN_MAX:]]
+    replies, rng = replies_for(ctx), getattr(ctx, "rng", None)
+    lines = [spoken_entry(g, now, with_day=not one_day, replies=replies, rng=rng) for g in found[-SPOKEN_MAX:]]
     more = len(found) - len(lines)
-    tail = f" And {more} more in the journal." if more > 0 else ""
-    ctx.say(f"{intro} {' '.join(lines)}{tail}")
+    if more > 0:
+        lines.append(reply(ctx, "journal.more", count=more))
+    ctx.say(" ".join([intro, *lines]))
 
 
 HANDLERS = {"gratitude.recall": handle_recall}

@@ -7,12 +7,15 @@ Follow-up never nags: at most one question per promise per calendar day (in
 the couple's time zone), recorded in the promise's ``followups`` list before
 the question is asked, so a silence counts too; never while privacy mode is on.
 A "no" is met with more time or letting go — a lapse is never announced.
+
+What Tandem says is in ``scripts/replies/promises.yaml`` (see ``assistant/replies.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from random import Random
 from typing import Any
 
 from .clock import Clock, isoformat
@@ -20,6 +23,7 @@ from .conversation import Utterance
 from .duetime import END_OF_DAY, day_words, describe_due_record, parse_due
 from .forget import remember, word_score
 from .handlers import Context
+from .replies import Replies, replies_for, reply, shipped
 from .store import Store
 
 TABLE = "promises"
@@ -73,15 +77,17 @@ def is_overdue(promise: dict[str, Any], now: datetime) -> bool:
     return bool(due) and promise.get("status") == "open" and datetime.fromisoformat(due) < now
 
 
-def spoken(promise: dict[str, Any], now: datetime, with_due: bool = True) -> str:
+def spoken(promise: dict[str, Any], now: datetime, with_due: bool = True,
+           replies: Replies | None = None, rng: Random | None = None) -> str:
     """ "Sam will call the plumber by Friday" (or "... overdue since Monday")."""
-    head = f"{promise['partner']} will {promise['text']}"
+    words = replies or shipped()
+    head = words.say("promises.promise", rng, partner=promise["partner"], text=promise["text"])
     if not with_due:
         return head
     if is_overdue(promise, now):
-        return f"{head}, overdue since {day_words(_due(promise, now).date(), now.date())}"
+        return words.say("promises.promise_overdue", rng, promise=head, day=day_words(_due(promise, now).date(), now.date()))
     when = describe_due_record(promise.get("due"), promise.get("due_words"), now)
-    return f"{head} {when}".strip()
+    return words.say("promises.promise_due", rng, promise=head, due=when).strip() if when else head
 
 
 def _due(promise: dict[str, Any], now: datetime) -> datetime:
@@ -137,6 +143,14 @@ def extend(store: Store, clock: Clock, promise_id: str, days: int = MORE_TIME_DA
 # --- talking about them -------------------------------------------------------------------
 
 
+def _spoken(ctx: Context, promise: dict[str, Any]) -> str:
+    return spoken(promise, ctx.clock.now(), replies=replies_for(ctx), rng=getattr(ctx, "rng", None))
+
+
+def _promise_of(ctx: Context, promise: dict[str, Any]) -> str:
+    return reply(ctx, "promises.promise_of", partner=promise["partner"], text=promise["text"])
+
+
 def follow_up(ctx: Context) -> bool:
     """Ask about one past-due promise, once; True when a question was asked."""
     if ctx.privacy:
@@ -146,23 +160,24 @@ def follow_up(ctx: Context) -> bool:
         return False
     record_follow_up(ctx.store, ctx.clock, promise["id"])
     who = promise["partner"]
-    answer = ctx.ask_yes_no(f"{who}, did you get to {promise['text']}?")
+    answer = ctx.ask_yes_no(reply(ctx, "promises.follow_up", partner=who, text=promise["text"]))
     if answer.intent == "confirm.yes":
         mark(ctx.store, ctx.clock, promise["id"], "kept")
-        ctx.say(f"Wonderful, well done {who}! Promise kept.")
+        ctx.say(reply(ctx, "promises.follow_up_kept", partner=who))
     elif answer.intent == "confirm.no":
-        more = ctx.ask_yes_no("No worries. Would a few more days help?")
+        more = ctx.ask_yes_no(reply(ctx, "promises.follow_up_more_time"))
         if more.intent == "confirm.yes":
             updated = extend(ctx.store, ctx.clock, promise["id"])
             when = describe_due_record(updated["due"] if updated else None, None, ctx.clock.now())
-            ctx.say(f"Sure, let's say {when}." if when else "Sure, take your time.")
+            ctx.say(reply(ctx, "promises.follow_up_extended", due=when) if when
+                    else reply(ctx, "promises.follow_up_extended_open"))
         elif more.intent == "confirm.no":
-            letgo = ctx.ask_yes_no("Shall we let this one go for now?")
+            letgo = ctx.ask_yes_no(reply(ctx, "promises.follow_up_let_go"))
             if letgo.intent == "confirm.yes":
                 mark(ctx.store, ctx.clock, promise["id"], "released")
-                ctx.say("That's fine, I've let it go. Plans change.")
+                ctx.say(reply(ctx, "promises.follow_up_released"))
             else:
-                ctx.say("Okay, I'll keep it on the list.")
+                ctx.say(reply(ctx, "promises.follow_up_kept_open"))
     return True
 
 
@@ -170,43 +185,42 @@ def handle_log(ctx: Context, utterance: Utterance) -> None:
     partner = utterance.slots.get("partner")
     if partner not in ctx.profile.partners:
         a, b = ctx.profile.partners
-        partner = ctx.ask_partner(f"Who's making this promise, {a} or {b}?")
+        partner = ctx.ask_partner(reply(ctx, "promises.log_who", a=a, b=b))
         if partner is None:
-            ctx.say("Okay, I didn't save it.")
+            ctx.say(reply(ctx, "promises.log_not_saved"))
             return
     text = (utterance.slots.get("text") or "").strip()
     if not text:
-        ctx.say("Sorry, I didn't catch the promise. Try again with the whole sentence.")
+        ctx.say(reply(ctx, "promises.log_not_heard"))
         return
     record = log_promise(ctx.store, ctx.clock, partner, text, utterance.slots.get("due"))
     if ctx.privacy:
-        ctx.say("Got it, saved.")
+        ctx.say(reply(ctx, "promises.logged_private"))
         return
-    ctx.say(f"Got it: {spoken(record, ctx.clock.now())}.")
+    ctx.say(reply(ctx, "promises.logged", promise=_spoken(ctx, record)))
 
 
 def handle_list(ctx: Context, utterance: Utterance) -> None:
     if ctx.privacy:
-        ctx.say("I'll keep promises private while guests are here.")
+        ctx.say(reply(ctx, "promises.list_private"))
         return
     partner = utterance.slots.get("partner")
-    promises = [p for p in open_promises(ctx.store) if partner not in ctx.profile.partners or p["partner"] == partner]
-    who = partner if partner in ctx.profile.partners else "You"
-    has = "has" if who != "You" else "have"
-    if not promises:
-        ctx.say(f"{who} {has} no open promises right now." if who != "You" else "No open promises right now.")
-        return
+    named = partner in ctx.profile.partners
+    promises = [p for p in open_promises(ctx.store) if not named or p["partner"] == partner]
     count = len(promises)
-    ctx.say(f"{who} {has} {count} open promise{'s' if count != 1 else ''}.")
-    now = ctx.clock.now()
+    if not promises:
+        ctx.say(reply(ctx, "promises.list_none_partner", partner=partner) if named else reply(ctx, "promises.list_none"))
+        return
+    ctx.say(reply(ctx, "promises.list_count_partner", partner=partner, count=count) if named
+            else reply(ctx, "promises.list_count", count=count))
     for start in range(0, count, CHUNK):
         chunk = promises[start:start + CHUNK]
-        ctx.say(" ".join(spoken(p, now) + "." for p in chunk))
+        ctx.say(" ".join(reply(ctx, "promises.list_item", promise=_spoken(ctx, p)) for p in chunk))
         left = count - start - len(chunk)
         if left <= 0:
             return
-        if ctx.ask_yes_no(f"And {left} more. Shall I go on?").intent != "confirm.yes":
-            ctx.say("Okay.")
+        if ctx.ask_yes_no(reply(ctx, "promises.list_more", count=left)).intent != "confirm.yes":
+            ctx.say(reply(ctx, "promises.list_stop"))
             return
 
 
@@ -215,11 +229,11 @@ def _choose(ctx: Context, matches: list[Match]) -> dict[str, Any] | None:
     partners = {m.promise["partner"] for m in matches}
     if len(matches) == 2 and len(partners) == 2:
         a, b = (m.promise for m in matches)
-        name = ctx.ask_partner(f"Which one: {a['partner']}'s promise to {a['text']}, or {b['partner']}'s promise to {b['text']}?")
+        name = ctx.ask_partner(reply(ctx, "promises.which_partner", this=_promise_of(ctx, a), that=_promise_of(ctx, b)))
         return next((m.promise for m in matches if m.promise["partner"] == name), None)
-    ctx.say(f"{len(matches)} promises fit that.")
+    ctx.say(reply(ctx, "promises.which_count", count=len(matches)))
     for m in matches[:3]:
-        answer = ctx.ask_yes_no(f"Is it {m.promise['partner']}'s promise to {m.promise['text']}?")
+        answer = ctx.ask_yes_no(reply(ctx, "promises.which_is_it", promise=_promise_of(ctx, m.promise)))
         if answer.intent == "confirm.yes":
             return m.promise
         if answer.intent != "confirm.no":
@@ -231,25 +245,23 @@ def _close(ctx: Context, utterance: Utterance, status: str) -> None:
     words = (utterance.slots.get("text") or "").strip()
     candidates = open_promises(ctx.store)
     if not candidates:
-        ctx.say("There are no open promises to mark.")
+        ctx.say(reply(ctx, "promises.mark_none_open"))
         return
     matches = find_promise(candidates, words, utterance.slots.get("partner")) if words else []
     if not matches:
-        ctx.say("I couldn't find an open promise like that. You can ask me which promises are open.")
+        ctx.say(reply(ctx, "promises.mark_not_found"))
         return
     if len(matches) > 1 and ctx.privacy:
-        ctx.say("More than one promise fits that. Ask me again when it's just the two of you.")
+        ctx.say(reply(ctx, "promises.mark_ambiguous_private"))
         return
     promise = matches[0].promise if len(matches) == 1 else _choose(ctx, matches)
     if promise is None:
-        ctx.say("Okay, I left them as they were.")
+        ctx.say(reply(ctx, "promises.mark_left"))
         return
     mark(ctx.store, ctx.clock, promise["id"], status)
-    what = "that promise" if ctx.privacy else f"{promise['partner']}'s promise to {promise['text']}"
-    if status == "kept":
-        ctx.say(f"Marked {what} as kept. Well done, {promise['partner']}!")
-    else:
-        ctx.say(f"Okay, I've noted {what} didn't happen. There's always a next time.")
+    what = reply(ctx, "promises.that_promise") if ctx.privacy else _promise_of(ctx, promise)
+    key = "promises.marked_kept" if status == "kept" else "promises.marked_missed"
+    ctx.say(reply(ctx, key, what=what, partner=promise["partner"]))
 
 
 def handle_kept(ctx: Context, utterance: Utterance) -> None:

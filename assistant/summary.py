@@ -3,6 +3,8 @@
 Only counts are spoken (no one's words), so the summary is allowed in privacy
 mode. The next trust talk comes from ``reminders.next_occurrence_text`` when
 that module is present; otherwise the sentence is left out.
+
+What Tandem says is in ``scripts/replies/summary.yaml`` (see ``assistant/replies.py``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from random import Random
 from typing import Any
 
 from .clock import Clock
 from .conversation import Utterance
 from .handlers import Context
+from .replies import Replies, replies_for, shipped
 from .store import Store
 
 
@@ -67,10 +71,6 @@ def compute(store: Store, clock: Clock) -> Summary:
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def next_talk(ctx: Context) -> str | None:
     """The next trust talk's words, if the reminders feature is installed and knows one."""
     try:
@@ -86,28 +86,30 @@ def next_talk(ctx: Context) -> str | None:
         return None
 
 
-def sentences(s: Summary, talk: str | None) -> list[str]:
+def sentences(s: Summary, talk: str | None, replies: Replies | None = None, rng: Random | None = None) -> list[str]:
+    words = replies or shipped()
     out = []
     if s.streak_days:
-        out.append(f"Your gratitude streak is {_plural(s.streak_days, 'day')}.")
+        out.append(words.say("summary.streak", rng, count=s.streak_days))
     else:
-        out.append("No gratitude streak right now; tonight is a good night to start one.")
+        out.append(words.say("summary.no_streak", rng))
     if s.exercises_this_month:
-        out.append(f"You've done {_plural(s.exercises_this_month, 'exercise')} this month.")
+        out.append(words.say("summary.exercises", rng, count=s.exercises_this_month))
     else:
-        out.append("No exercises yet this month.")
+        out.append(words.say("summary.no_exercises", rng))
     if s.kept or s.missed:
-        out.append(f"Promises kept: {s.kept} out of {s.kept + s.missed}.")
+        out.append(words.say("summary.promises_kept", rng, kept=s.kept, missed=s.missed, total=s.kept + s.missed))
     if s.goals_reached:
-        out.append(f"You've reached {_plural(s.goals_reached, 'goal')} together.")
+        out.append(words.say("summary.goals_reached", rng, count=s.goals_reached))
     if talk:
-        out.append(f"Your next trust talk is {talk}.")
+        out.append(words.say("summary.next_talk", rng, when=talk))
     return out
 
 
 def handle_summary(ctx: Context, utterance: Utterance) -> None:
     s = compute(ctx.store, ctx.clock)
-    ctx.say("Here's how you're doing. " + " ".join(sentences(s, next_talk(ctx))))
+    replies, rng = replies_for(ctx), getattr(ctx, "rng", None)
+    ctx.say(" ".join([replies.say("summary.intro", rng), *sentences(s, next_talk(ctx), replies, rng)]))
 
 
 HANDLERS = {"summary": handle_summary}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
+from typing import Any
+
 from assistant.clock import FakeClock
 from assistant.config import Settings
 from assistant.conversation import Utterance
@@ -13,10 +17,18 @@ from assistant.store import Store
 from .fakes import RecordingSpeaker, ScriptedListener
 
 
+class FirstWording(random.Random):
+    """A random source that always picks the first choice: replies say their first wording (the one tests assert)."""
+
+    def choice(self, seq: Sequence[Any]) -> Any:
+        return seq[0]
+
+
 def make_ctx(store: Store, clock: FakeClock, profile: Profile, settings: Settings, *answers: str) -> tuple[Context, RecordingSpeaker, ScriptedListener]:
     listener = ScriptedListener(list(answers), clock)
     speaker = RecordingSpeaker()
     ctx = Context(listener=listener, speaker=speaker, clock=clock, store=store, profile=profile, events=ListSink(), settings=settings)
+    ctx.rng = FirstWording()  # type: ignore[attr-defined]  # read by assistant.replies.reply
     return ctx, speaker, listener
 
 

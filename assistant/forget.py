@@ -168,10 +168,19 @@ def word_score(query: str, target: str) -> float:
     return sum(max(fuzz.ratio(w, x) for x in t) for w in q) / len(q)
 
 
-def find_items(store: Store, clock: Clock, words: str) -> list[tuple[str, dict[str, Any]]]:
-    """Entries matching the words, best first (newest first among equals)."""
+def find_items(store: Store, clock: Clock, words: str, heard: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Entries matching the words, best first (newest first among equals).
+
+    ``heard`` is the whole utterance: the matcher keeps the kind word out of the
+    slot ("delete yesterday's gratitude" -> "yesterday's"), but it still says
+    which table to look in.
+    """
     now = clock.now()
     query = parse_item_words(words, now)
+    if heard and query.tables == TABLES:
+        hinted = tuple(dict.fromkeys(KIND_WORDS[w] for w in re.findall(r"[a-z]+", heard.lower()) if KIND_WORDS.get(w)))
+        if hinted:
+            query = ItemQuery(hinted, query.day, query.words)  # type: ignore[arg-type]
     scored: list[tuple[float, str, str, dict[str, Any]]] = []
     for table in query.tables:
         for record in store.all(table):
@@ -199,7 +208,7 @@ def handle_forget_item(ctx: Context, utterance: Utterance) -> None:
     if ctx.privacy:
         ctx.say(reply(ctx, "forget.item_private"))
         return
-    matches = find_items(ctx.store, ctx.clock, words) if words else []
+    matches = find_items(ctx.store, ctx.clock, words, utterance.text) if words else []
     if not matches:
         ctx.say(reply(ctx, "forget.item_not_found"))
         return

@@ -100,3 +100,22 @@ def test_forget_item_in_privacy_reads_nothing(store, clock, profile, settings) -
     ctx, speaker, _ = make_ctx(store, clock, profile, settings)
     forget.handle_forget_item(ctx, said("forget.item", text="plumber"))
     assert "plumber" not in speaker.text() and len(store.all("promises")) == 1
+
+
+def test_kind_word_outside_the_slot_still_picks_the_table(store, clock, profile, settings) -> None:
+    """The real matcher leaves "gratitude" out of the slot of "delete yesterday's gratitude"."""
+    from assistant.config import PathSettings
+    from assistant.conversation import Utterance
+    from assistant.nlu import Matcher, load_intents
+
+    parsed = Matcher(load_intents(PathSettings().intents_dir), profile.partners).parse("delete yesterday's gratitude", "idle")
+    assert parsed.intent == "forget.item"
+    clock.set(clock.now() - timedelta(days=1))
+    promise = promises.log_promise(store, clock, "Sam", "call the plumber", None)
+    entry = journal.add_gratitude(store, clock, "Sam", "Alex", "thanks for the soup", None)
+    clock.advance(86400)
+    ctx, speaker, _ = make_ctx(store, clock, profile, settings, "!confirm.yes")
+    heard = Utterance(text="delete yesterday's gratitude", intent=parsed.intent, slots=parsed.slots)
+    forget.handle_forget_item(ctx, heard)
+    assert "soup" in speaker.said[0]
+    assert store.get("gratitude", entry["id"]) is None and store.get("promises", promise["id"]) is not None

@@ -254,6 +254,9 @@ class Store:
         if self._db is None:
             raise StoreError("the store is not open")
         with self._lock, self._file_lock():
+            # TinyDB's Table objects cache the next document id and query
+            # results; another process may have written since, so start fresh.
+            self._db._tables.clear()  # type: ignore[attr-defined]
             try:
                 yield self._db
             except CorruptStore as exc:

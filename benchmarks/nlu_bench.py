@@ -5,7 +5,9 @@
 Splits ``dev.jsonl`` + ``dev-more.jsonl`` deterministically (a hash of the
 text) into a tuning part and a held-out part, adds a generated noisy variant
 (fillers, dropped short words, homophone swaps) and ``authored.jsonl`` (340
-sentences written beside the templates, not from the corpora), and prints, for Tandem's
+sentences written beside the templates, not from the corpora), ``generalisation.jsonl``
+and ``generalisation-holdout.jsonl`` (natural phrasings and near-misses written
+before a generalisation pass; the holdout's misses are not listed unless asked), and prints, for Tandem's
 matcher and for a plain baseline (rapidfuzz best match over the tuning
 examples; the scorer and its one cut-off chosen on the tuning part): intent accuracy per
 context, out-of-domain rejection, slot exact-match and p50/p99 latency; then
@@ -65,6 +67,16 @@ def load_authored(path: Path) -> list[Row]:
         if line.strip():
             obj = json.loads(line)
             rows.append(Row(obj["text"], obj["context"], obj["intent"], {}))
+    return rows
+
+
+def load_labelled(path: Path) -> list[Row]:
+    """A labelled set in the corpus schema, slots included (the generalisation sets)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            rows.append(Row(obj["text"], obj["context"], obj["intent"], obj.get("slots") or {}))
     return rows
 
 
@@ -225,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     ap.add_argument("--intents", type=Path, default=REPO / "intents")
-    ap.add_argument("--errors", action="store_true", help="list the held-out and noisy mistakes")
+    ap.add_argument("--errors", action="store_true", help="list the held-out, noisy, authored and generalisation mistakes")
+    ap.add_argument("--holdout-errors", action="store_true", help="also list the mistakes on generalisation-holdout.jsonl")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -265,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     authored = load_authored(Path(__file__).with_name("authored.jsonl"))
     results.append(("tandem", "authored", evaluate(tandem, authored, False, matcher.forget_corrections)))
     results.append(("baseline", "authored", evaluate(base, authored, False)))
+    # sentences written for generalisation, not from the corpora or the templates;
+    # the holdout's mistakes are listed only with --holdout-errors
+    general = load_labelled(Path(__file__).with_name("generalisation.jsonl"))
+    general_hold = load_labelled(Path(__file__).with_name("generalisation-holdout.jsonl"))
+    results.append(("tandem", "generalisation", evaluate(tandem, general, True, matcher.forget_corrections)))
+    results.append(("tandem", "gen-holdout", evaluate(tandem, general_hold, True, matcher.forget_corrections)))
+    results.append(("baseline", "generalisation", evaluate(base, general, False)))
 
     print(f"corpus: {len(rows)} lines ({len(tune)} tune, {len(hold)} held out, {HELD_OUT_SHARE}% by hash); "
           f"matcher start-up {startup:.2f} s; latency = median of 3 cold runs per utterance; baseline = rapidfuzz {best_scorer} over the tuning examples, cut-off {best_cut:.0f}")
@@ -274,10 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"calibration (whole + noisy, tandem score): ECE={ece:.3f}; {buckets}")
 
     if args.errors:
-        for name, subset in (("held-out", hold), ("noisy", noisy_rows), ("authored", authored)):
+        sets = [("held-out", hold), ("noisy", noisy_rows), ("authored", authored), ("generalisation", general)]
+        if args.holdout_errors:
+            sets.append(("gen-holdout", general_hold))
+        for name, subset in sets:
             for r in subset:
                 p = matcher.parse(r.text, r.context)
-                if p.intent != r.intent or (name == "held-out" and p.slots != r.slots and p.intent is not None):
+                with_slots = name in ("held-out", "generalisation", "gen-holdout")
+                if p.intent != r.intent or (with_slots and p.slots != r.slots and p.intent is not None):
                     print(f"{name}: [{r.context}] {r.text!r}: want {r.intent} {r.slots}, got {p.intent} {p.slots} ({p.score})")
     return 0
 

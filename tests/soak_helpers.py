@@ -1,0 +1,427 @@
+"""The simulated couple for the soak test (tests/test_soak.py).
+
+One real ``python -m assistant run`` process lives for the whole simulated
+period with an accelerated clock (``--clock-start/--clock-speed/--until``),
+and the couple talks to it through ``--events jsonl``:
+
+* what they start themselves (the gratitude reminder request, promises,
+  promises kept, the Sunday gratitude moment) is written when the
+  assistant's clock reaches the planned time -- estimated from the events'
+  ``clock`` field plus real time elapsed times the speed, because an idle
+  assistant says nothing;
+* what Tandem asks for is answered as a person would: "yes" to a reminder's
+  offer, one appreciation (or feeling, or reflection) and "that's it" when a
+  prompt names them in an exercise;
+* when Tandem did not catch something ("Sorry, I didn't catch that", or no
+  expected intent within a bound), they say it again -- at most
+  ``MAX_TRIES`` times, so an occasional miss passes while a systematic one
+  leaves a record missing and fails the checks.
+
+Lines are written only when the assistant is asleep with nothing of ours
+unread (text mode queues lines in order: a line written too early would be
+taken by whatever listens next). ``mode="text"`` writes typed lines
+(``--text``); ``mode="voice"`` synthesises each line with flite and plays it
+into the virtual microphone, the wake phrase first when Tandem is asleep.
+
+Resident memory (VmRSS from /proc/<pid>/status) is sampled throughout with
+the estimated clock, so growth can be measured from day 2 to the last day.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+PARTNERS = ("Alex", "Sam")
+TZ = ZoneInfo("Europe/Lisbon")
+MAX_TRIES = 3  # a person repeats a missed sentence, but not forever
+NOT_CAUGHT = ("didn't catch that", "did not catch that")
+REPLY_BOUND_S = 20.0  # real seconds to wait for an expected intent before saying it again
+
+DEEDS = [
+    "made me tea before I even asked", "listened to my long story about work", "fixed the wobbly chair",
+    "called my mother for her birthday", "left me a note in my coat", "took the dog out in the rain",
+    "planned our walk by the river", "cooked the soup I love", "laughed at my terrible joke",
+    "waited for me at the station", "cleaned the kitchen after the party", "sent me a funny picture at lunch",
+    "carried the heavy shopping home", "remembered my friend's name", "read to me when I was tired",
+    "brought flowers from the market", "warmed up the car in the morning", "helped me practise my talk",
+]
+TASKS = [  # (what is promised, the word that identifies it when kept)
+    ("call the plumber", "plumber"), ("water the plants", "plants"), ("book the dentist", "dentist"),
+    ("wash the car", "car"), ("fix the bike", "bike"), ("sort the photos", "photos"),
+    ("clean the windows", "windows"), ("take out the bins", "bins"), ("buy new towels", "towels"),
+    ("paint the fence", "fence"), ("repair the lamp", "lamp"),
+]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def first_sunday(d: date) -> bool:
+    return d.weekday() == 6 and d.day <= 7
+
+
+@dataclass
+class Item:
+    """One thing the couple starts themselves on a day."""
+
+    at: datetime
+    line: str
+    expect: str  # the intent that shows Tandem understood
+    only_if: Callable[[], bool] | None = None  # checked when due (e.g. "gratitude not done yet today")
+    label: str = ""
+    answer: str | None = None  # Tandem confirms this one ("Shall I ...?"): said as soon as the intent shows
+    tries: int = 0
+    written_at: float | None = None  # real time of the last attempt
+    done: bool = False
+    skipped: bool = False
+
+
+@dataclass
+class Figures:
+    days: int = 0
+    events: int = 0
+    repeats: int = 0
+    fallbacks: int = 0
+    rss_kb: list[tuple[datetime, int]] = field(default_factory=list)
+    real_s: float = 0.0
+
+
+class Assistant:
+    """``python -m assistant run`` as a child, its events read by a thread into a queue."""
+
+    def __init__(self, home: Path, args: list[str], env: dict[str, str], stderr_path: Path) -> None:
+        self.env = dict(env, TANDEM_HOME=str(home), PYTHONUNBUFFERED="1")
+        self._stderr = open(stderr_path, "wb")  # a file, not a pipe: a full pipe would stall the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "run", *args],
+            cwd=REPO, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            text=True, bufsize=1,
+        )
+        self.events: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
+        self.bad_lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True, name="soak-events").start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            try:
+                self.events.put((time.monotonic(), json.loads(raw)))
+            except ValueError:
+                self.bad_lines.append(raw)  # stdout must carry JSON only: checked by the test
+        self.events.put(None)
+
+    def write(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def rss_kb(self) -> int | None:
+        try:
+            for row in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if row.startswith("VmRSS:"):
+                    return int(row.split()[1])
+        except (OSError, ValueError):
+            return None
+        return None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        finally:
+            self._stderr.close()
+
+
+class TextMouth:
+    """The couple types: one line per utterance (``tandem run --text``)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def say(self, line: str, *, asleep: bool) -> None:
+        self.assistant.write(line)
+
+
+class VoiceMouth:
+    """The couple speaks: flite voices played into the virtual microphone, in real time.
+
+    One speaker at a time, in order (a queue and one playing thread), so the
+    couple keeps reading events while a sentence is being said.
+    """
+
+    VOICES = {"Alex": "kal", "Sam": "slt"}
+
+    def __init__(self, wake_phrase: str = "hey tandem", env: dict[str, str] | None = None) -> None:
+        self.wake = wake_phrase
+        self.env = env
+        self.folder = Path(tempfile.mkdtemp(prefix="soak-voice-"))
+        self._n = 0
+        self._lines: queue.Queue[Path] = queue.Queue()
+        threading.Thread(target=self._play, daemon=True, name="soak-voice").start()
+
+    def _play(self) -> None:
+        from tests.vhome import play_into_mic
+
+        while True:
+            play_into_mic(self._lines.get(), env=self.env, timeout=60)
+
+    def say(self, line: str, *, asleep: bool, who: str = "Alex") -> None:
+        from tests.vhome import synth_wav
+
+        self._n += 1
+        path = self.folder / f"u{self._n}.wav"
+        synth_wav(f"{self.wake}. {line}" if asleep else line, path, voice=self.VOICES.get(who, "kal"))
+        self._lines.put(path)
+
+
+class Couple:
+    """Alex and Sam over ``days`` days, reacting to the assistant's events."""
+
+    def __init__(self, assistant: Assistant, mouth: Any, start: datetime, until: datetime, speed: float) -> None:
+        self.a = assistant
+        self.mouth = mouth
+        self.start = start
+        self.until = until
+        self.speed = speed
+        self.figures = Figures(days=(until.date() - start.date()).days)
+        self.log: list[dict[str, Any]] = []  # every event, in order
+        self.items: list[Item] = []
+        self.gratitude_said: list[tuple[str, str, str]] = []  # (from, about, text) as said by the couple
+        self.promises_made: list[tuple[str, str]] = []  # (partner, text)
+        self.answers: Counter[str] = Counter()
+        self._last: tuple[float, datetime] | None = None  # (real time received, clock) of the latest event
+        self.voice = isinstance(mouth, VoiceMouth)
+        self._state = "asleep"
+        self._exercise: str | None = None
+        self._outstanding = 0  # lines written whose "heard" has not come back yet
+        self._last_heard = ""
+        self._phase: dict[tuple[str, str], str] = {}  # the latest reminder phase per (kind, occurrence)
+        self._gratitude_days: set[date] = set()
+        self._plan()
+
+    # --- the month, planned by hand ----------------------------------------------------
+
+    def _plan(self) -> None:
+        promise_no = 0
+        for n in range(self.figures.days):
+            day = self.start.date() + timedelta(days=n)
+
+            def at(hh: int, mm: int, day: date = day) -> datetime:
+                return datetime(day.year, day.month, day.day, hh, mm, tzinfo=TZ)
+
+            if n == 0:
+                self.items.append(Item(at(18, 0), "remind us to do gratitude every evening at eight", "reminder.set",
+                                       label="gratitude reminder", answer="yes"))
+            if n % 3 == 0:
+                who = PARTNERS[promise_no % 2]
+                task, _key = TASKS[promise_no % len(TASKS)]
+                due = WEEKDAYS[(day.weekday() + 2) % 7]
+                self.items.append(Item(at(18, 30), f"{who} promises to {task} by {due}", "promise.log", label="promise"))
+                self.promises_made.append((who, task))
+                promise_no += 1
+            if n % 3 == 1 and promise_no:
+                who = PARTNERS[(promise_no - 1) % 2]
+                _task, key = TASKS[(promise_no - 1) % len(TASKS)]
+                self.items.append(Item(at(18, 40), f"{who} kept the promise about the {key}", "promise.kept",
+                                       label="promise kept"))
+            if day.weekday() == 6:
+                # At most one reminder a day: on Sundays the check-in or trust talk has it, so they start gratitude.
+                self.items.append(Item(at(20, 30), "start our gratitude moment", "gratitude.start", label="sunday gratitude",
+                                       only_if=lambda day=day: day not in self._gratitude_days))
+            else:
+                # The 20:00 reminder should have started it; if not, they start it themselves (counted).
+                self.items.append(Item(at(20, 50), "start our gratitude moment", "gratitude.start", label="fallback gratitude",
+                                       only_if=lambda day=day: day not in self._gratitude_days))
+
+    # --- time ----------------------------------------------------------------------------
+
+    def clock(self) -> datetime | None:
+        """The assistant's clock now, estimated from the latest event and the speed."""
+        if self._last is None:
+            return None
+        real, clock = self._last
+        return clock + timedelta(seconds=(time.monotonic() - real) * self.speed)
+
+    # --- the run -------------------------------------------------------------------------
+
+    def run(self, real_bound_s: float) -> Figures:
+        t0 = time.monotonic()
+        next_sample = t0
+        while True:
+            if time.monotonic() - t0 > real_bound_s:
+                raise AssertionError(f"the soak did not end within {real_bound_s:.0f} s real (clock {self.clock()})")
+            try:
+                got = self.a.events.get(timeout=0.02)
+            except queue.Empty:
+                got = ()
+            if got is None:
+                break  # stdout closed: the run ended (at --until, or it died: the test checks the exit code)
+            if got:
+                self._on_event(*got)
+            now = time.monotonic()
+            if now >= next_sample:
+                rss, clock = self.a.rss_kb(), self.clock()
+                if rss and clock:
+                    self.figures.rss_kb.append((clock, rss))
+                next_sample = now + 0.25
+            self._tick()
+        self.figures.real_s = time.monotonic() - t0
+        self.figures.events = len(self.log)
+        return self.figures
+
+    def _say(self, line: str, who: str = "Alex") -> None:
+        self._outstanding += 1
+        if isinstance(self.mouth, VoiceMouth):
+            self.mouth.say(line, asleep=self._state == "asleep", who=who)
+        else:
+            self.mouth.say(line, asleep=self._state == "asleep")
+
+    def _tick(self) -> None:
+        """Start the next planned thing when its time has come and Tandem is free."""
+        clock = self.clock()
+        if self._outstanding and self._last and time.monotonic() - self._last[0] > REPLY_BOUND_S:
+            self._outstanding = 0  # by voice, a sentence nobody heard never comes back as "heard"
+        if clock is None or self._exercise or self._outstanding or self._state != "asleep":
+            return
+        for item in self.items:
+            if item.done or item.skipped:
+                continue
+            if clock < item.at:
+                return  # in order: nothing later starts before this one
+            if item.written_at is None:
+                if item.only_if is not None and not item.only_if():
+                    item.skipped = True
+                    continue
+                self._attempt(item)
+            elif time.monotonic() - item.written_at > REPLY_BOUND_S:
+                self._attempt(item)  # no sign of it being understood: say it again
+            return
+
+    def _attempt(self, item: Item) -> None:
+        if item.tries >= MAX_TRIES:
+            item.skipped = True  # they give up; the record checks at the end will say what is missing
+            return
+        if item.tries:
+            self.figures.repeats += 1
+        if item.label == "fallback gratitude":
+            self.figures.fallbacks += 1
+        item.tries += 1
+        item.written_at = time.monotonic()
+        self._say(item.line)
+
+    def _current(self) -> Item | None:
+        return next((i for i in self.items if i.written_at is not None and not i.done and not i.skipped), None)
+
+    # --- reacting to what Tandem does ----------------------------------------------------------
+
+    def _on_event(self, received: float, ev: dict[str, Any]) -> None:
+        self.log.append(ev)
+        self._last = (received, datetime.fromisoformat(ev["clock"]))
+        kind = ev["type"]
+        if kind == "state":
+            self._state = ev["state"]
+        elif kind == "heard":
+            self._outstanding = max(0, self._outstanding - 1)
+            self._last_heard = ev["text"]
+        elif kind == "intent":
+            item = self._current()
+            # Typed lines come back word for word; a recogniser's text may differ, so by voice the intent decides.
+            same = self._last_heard == item.line if item is not None and not self.voice else True
+            if item is not None and ev["intent"] == item.expect and same:
+                item.done = True
+                if item.answer:
+                    # Written now, it waits for the confirmation question's listening window (10 s of
+                    # clock = 5 ms at 2000x: answering the question's "said" event would race it).
+                    self._say(item.answer)
+        elif kind == "exercise":
+            if ev["phase"] == "started":
+                self._exercise = ev["exercise"]
+                if ev["exercise"] == "gratitude":
+                    self._gratitude_days.add(self._last[1].date())
+            else:
+                self._exercise = None
+        elif kind == "reminder":
+            self._on_reminder(ev)
+        elif kind == "said":
+            self._on_said(ev["text"])
+
+    def _on_reminder(self, ev: dict[str, Any]) -> None:
+        key = (ev["kind"], ev.get("occurrence", ""))
+        previous, self._phase[key] = self._phase.get(key), ev["phase"]
+        # Answer once per offer: on "due" for the first (it comes before the question is asked, so the
+        # answer is already waiting when Tandem listens); a re-offer after a snooze has only "said".
+        if ev["phase"] == "due" or (ev["phase"] == "said" and previous != "due"):
+            self.answers["yes to " + ev["kind"]] += 1
+            self._say("yes")
+
+    def _on_said(self, text: str) -> None:
+        lower = text.lower()
+        if any(n in lower for n in NOT_CAUGHT):
+            if "yes or no" in lower:
+                self._say("yes")
+                return
+            item = self._current()
+            if item is not None and self._last_heard == item.line and not self._outstanding:
+                self._attempt(item)  # say it again, as a person would
+            return
+        if not self._exercise or self._outstanding:
+            return
+        speaker = next((p for p in PARTNERS if text.startswith(p + ",")), None)
+        if speaker is None:
+            return  # an introduction, a cue, a yes/no question (its default is fine), a close
+        other = PARTNERS[1 - PARTNERS.index(speaker)]
+        if "heard" in lower or "reflect" in lower:
+            words = f"it sounds like you are feeling hopeful about the weeks ahead, {other}"
+        elif self._exercise == "gratitude":
+            day = self._last[1].date() if self._last else self.start.date()
+            n = (day - self.start.date()).days
+            deed = DEEDS[(2 * n + (0 if speaker == PARTNERS[0] else 1)) % len(DEEDS)]
+            words = f"I appreciate how {other} {deed} on day {n + 1}"
+            self.gratitude_said.append((speaker, other, words))
+        else:
+            words = f"this week I felt close to {other} and a little tired from work"
+        self._say(words, who=speaker)
+        self._say("that's it", who=speaker)
+
+    # --- after the run --------------------------------------------------------------------------
+
+    def expected_reminders(self) -> dict[str, list[date]]:
+        """The calendar, written out by rule here (not with the assistant's rrule code)."""
+        out: dict[str, list[date]] = {"gratitude": [], "trusttalk": [], "checkin": []}
+        for n in range(self.figures.days):
+            day = self.start.date() + timedelta(days=n)
+            if day.weekday() == 6:
+                out["trusttalk" if first_sunday(day) else "checkin"].append(day)
+            else:
+                out["gratitude"].append(day)
+        return out
+
+    def rss_by_day(self) -> dict[int, list[int]]:
+        days: dict[int, list[int]] = {}
+        for clock, kb in self.figures.rss_kb:
+            days.setdefault((clock.date() - self.start.date()).days, []).append(kb)
+        return days
+
+
+def median(values: list[int]) -> float:
+    s = sorted(values)
+    return float(s[len(s) // 2]) if s else 0.0
+
+
+def tandem(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, TANDEM_HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)

@@ -1,0 +1,158 @@
+"""Soak: the real assistant, one process, a simulated month (3 days in ``make test``).
+
+``make soak`` sets TANDEM_SOAK_DAYS=30; ``make test`` runs the same test over
+3 days (a Friday to the first Sunday of December: gratitude reminders, two
+promises, the monthly trust talk). TANDEM_SOAK_MODE=voice runs the couple
+through flite voices in the virtual home instead of typed lines (needs the
+ears: assistant/speech/ears.py), TANDEM_SOAK_SPEED changes the clock speed.
+
+What it proves, through ``tandem export`` and the event stream at the end:
+every gratitude moment, journal entry, promise (kept), check-in and trust
+talk the couple had is stored; each reminder was spoken on the right days
+(a calendar written out by hand in soak_helpers) and never twice; the
+process's resident memory did not grow more than a few MB from day 2 to the
+last day. The figures are printed (run with -s to see them live).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.soak_helpers import (
+    PARTNERS,
+    TZ,
+    Assistant,
+    Couple,
+    TextMouth,
+    VoiceMouth,
+    median,
+    tandem,
+)
+
+DAYS = int(os.environ.get("TANDEM_SOAK_DAYS", "3"))
+MODE = os.environ.get("TANDEM_SOAK_MODE", "text")
+# 2000x: a day is 43 s of real time, and a 60 s turn still leaves the couple ~30 ms to answer (they need ~1 ms).
+SPEED = float(os.environ.get("TANDEM_SOAK_SPEED", "2000"))
+START = datetime(2026, 12, 4, 17, 0, tzinfo=TZ)  # a Friday; the first Sunday of December is day 3
+UNTIL = datetime.combine(START.date() + timedelta(days=DAYS), datetime.min.time(), tzinfo=TZ)
+REAL_BOUND_S = (UNTIL - START).total_seconds() / SPEED * 1.5 + 120
+MEMORY_GROWTH_KB = int(os.environ.get("TANDEM_SOAK_MAX_GROWTH_KB", str(6 * 1024)))  # "a few MB"
+
+
+def _voice_ready() -> str | None:
+    if not os.environ.get("PULSE_SERVER"):
+        return "voice mode needs the virtual home (PULSE_SERVER)"
+    for name in ("assistant.speech.ears", "assistant.speech.wake"):
+        if importlib.util.find_spec(name) is None:
+            return f"voice mode needs {name}, which is not there yet"
+    return None
+
+
+@pytest.mark.soak
+@pytest.mark.timeout(int(REAL_BOUND_S + 120))
+def test_a_simulated_month_unattended(tmp_path: Path) -> None:
+    if MODE == "voice" and _voice_ready():
+        pytest.skip(_voice_ready())
+    home = tmp_path / "home"
+    r = tandem(home, "init", "--partner", PARTNERS[0], "--partner", PARTNERS[1], "--timezone", "Europe/Lisbon")
+    assert r.returncode == 0, r.stderr
+
+    args = ["--events", "jsonl", "--mute", "--clock-start", START.isoformat(), "--clock-speed", str(SPEED),
+            "--until", UNTIL.isoformat()]
+    if MODE == "text":
+        args.insert(0, "--text")
+    else:
+        args.insert(0, "--service")
+    assistant = Assistant(home, args, dict(os.environ), tmp_path / "stderr.txt")
+    try:
+        mouth = TextMouth(assistant) if MODE == "text" else VoiceMouth()
+        couple = Couple(assistant, mouth, START, UNTIL, SPEED)
+        figures = couple.run(REAL_BOUND_S)
+        code = assistant.proc.wait(timeout=30)
+    finally:
+        assistant.stop()
+    # Kept for a failing run's post-mortem (pytest keeps the last few tmp folders).
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in couple.log))
+    stderr = (tmp_path / "stderr.txt").read_text(errors="replace")
+    assert code == 0, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert not assistant.bad_lines, f"non-JSON on stdout: {assistant.bad_lines[:3]}"
+    log = couple.log
+    assert log[-1]["type"] == "state" and log[-1]["reason"] == "input closed"
+    assert log[-1]["clock"] >= UNTIL.isoformat()[:16], "the run ended before --until"
+    errors = [e for e in log if e["type"] == "error"]
+    assert not errors, json.dumps(errors[:5])
+
+    export = json.loads(tandem(home, "export").stdout)
+
+    # --- the records ---------------------------------------------------------------------------
+    sessions = export["sessions"]
+    done = Counter((s["exercise"], s["started"][:10]) for s in sessions if s["end_reason"] == "completed")
+    unfinished = [s for s in sessions if s["end_reason"] != "completed"]
+    assert not unfinished, unfinished
+    expected = couple.expected_reminders()
+    days = [START.date() + timedelta(days=n) for n in range(DAYS)]
+    missing_gratitude = [d for d in days if done[("gratitude", d.isoformat())] != 1]
+    assert not missing_gratitude, f"days without exactly one gratitude moment: {missing_gratitude}"
+    for kind in ("trusttalk", "checkin"):
+        want = Counter((kind, d.isoformat()) for d in expected[kind])
+        got = Counter({k: v for k, v in done.items() if k[0] == kind})
+        assert got == want, f"{kind} sessions: {sorted(got)} != {sorted(want)}"
+
+    said = Counter(couple.gratitude_said)
+    stored = Counter((g["from"], g["about"], g["text"]) for g in export["gratitude"])
+    assert stored == said, f"journal differs: missing {said - stored}, extra {stored - said}"
+    assert len(stored) == 2 * DAYS
+    # the partner going first alternates from one session to the next (whatever the exercise)
+    firsts = [s["first"] for s in sorted(sessions, key=lambda s: s["started"])]
+    assert firsts[0] == PARTNERS[0] and all(a != b for a, b in zip(firsts, firsts[1:])), firsts
+
+    promises = {(p["partner"], p["text"]): p for p in export["promises"]}
+    assert set(promises) == set(couple.promises_made), (sorted(promises), couple.promises_made)
+    last_promise_day = max(n for n in range(DAYS) if n % 3 == 0)
+    for i, key in enumerate(couple.promises_made):
+        kept_expected = 3 * i + 1 < DAYS  # kept the day after it was made, if that day is in the period
+        assert promises[key]["status"] == ("kept" if kept_expected else "open"), promises[key]
+    assert last_promise_day >= 0
+
+    # --- the reminders: right days, never twice ---------------------------------------------------
+    reminders = {r["kind"]: r for r in export["reminders"]}
+    due = [e for e in log if e["type"] == "reminder" and e["phase"] == "due"]
+    per_occurrence = Counter((e["kind"], e["occurrence"]) for e in due)
+    assert all(n == 1 for n in per_occurrence.values()), f"spoken twice: {[k for k, n in per_occurrence.items() if n > 1]}"
+    per_day = Counter(e["clock"][:10] for e in due)
+    assert all(n == 1 for n in per_day.values()), f"more than one reminder a day: {per_day}"
+    for kind, dates in expected.items():
+        got_dates = sorted(e["clock"][:10] for e in due if e["kind"] == kind)
+        assert got_dates == [d.isoformat() for d in dates], f"{kind} reminders on {got_dates}, expected {dates}"
+        spoken = reminders[kind]["spoken"]
+        assert len(spoken) == len(set(spoken)) == len(dates), (kind, spoken)
+        hour = "T20:00" if kind == "gratitude" else "T19:00"
+        assert all(hour in s for s in spoken), (kind, spoken)
+    accepted = [e for e in log if e["type"] == "reminder" and e["phase"] == "accepted"]
+    assert len(accepted) == len(due), "every reminder was offered and taken up"
+
+    # --- memory ---------------------------------------------------------------------------------
+    by_day = couple.rss_by_day()
+    last = DAYS - 1
+    assert 1 in by_day and last in by_day and len(by_day[last]) >= 5, {k: len(v) for k, v in by_day.items()}
+    day2, end = median(by_day[1]), median(by_day[last])
+    growth = end - day2
+
+    print(f"\nSOAK {MODE}, {DAYS} days at {SPEED:g}x in {figures.real_s:.0f} s real, {figures.events} events\n"
+          f"  records: {len(sessions)} sessions ({dict(Counter(s['exercise'] for s in sessions))}), "
+          f"{len(export['gratitude'])} journal entries, {len(export['promises'])} promises "
+          f"({sum(p['status'] == 'kept' for p in export['promises'])} kept)\n"
+          f"  reminders spoken: {dict(Counter(e['kind'] for e in due))}, re-offers "
+          f"{sum(1 for e in log if e['type'] == 'reminder' and e['phase'] == 'said') - len(due)}, "
+          f"repeats by the couple {figures.repeats}, gratitude started without the reminder {figures.fallbacks}\n"
+          f"  memory (VmRSS median): day 2 {day2 / 1024:.1f} MB, day {DAYS} {end / 1024:.1f} MB, "
+          f"growth {growth / 1024:+.2f} MB (max seen {max(kb for _, kb in figures.rss_kb) / 1024:.1f} MB)")
+    assert growth <= MEMORY_GROWTH_KB, f"resident memory grew {growth / 1024:.1f} MB from day 2 to day {DAYS}"

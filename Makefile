@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 APT_RUN := libportaudio2 espeak-ng libespeak-ng1 alsa-utils
 # What the tests add: the virtual home (PulseAudio), the couple's test voices
 # (flite, festival), sox for audio checks, and chromium to render the report.
-APT_TEST := $(APT_RUN) pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium
+APT_TEST := $(APT_RUN) strace pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium
 
 .PHONY: run test deps-run deps-test venv install bench soak clean
 
@@ -38,7 +38,7 @@ bench: deps-test install
 
 soak: deps-test install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	TANDEM_SOAK_DAYS=30 tools/run-tests -m soak tests/test_soak.py
+	TANDEM_SOAK_DAYS=30 tools/run-tests -s -m soak tests/test_soak.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

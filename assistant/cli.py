@@ -29,6 +29,14 @@ from .store import Store
 COMMAND_MODULES = [
     "setup",  # init, config
     "data",  # export, forget
+    "parse",  # parse (what Tandem understands)
+    "sound",  # devices, say
+    "views",  # promises, journal, goals, history, report
+    "run",  # run (the assistant itself)
+    "doctor",  # doctor (health checks)
+    "hearing",  # transcribe, model download|install|list
+    "service",  # service install, status
+    "reminders",  # reminders [set|off|on|resume]
 ]
 
 log = logging.getLogger("tandem")

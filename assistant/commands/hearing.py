@@ -1,0 +1,147 @@
+"""``tandem transcribe FILE.wav`` and ``tandem model download|install|list``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..errors import TandemError
+from ..profile import DEFAULT_WAKE_PHRASE
+
+# Used only while ``assistant.nlu`` (the matcher that owns the phrase lists)
+# is unavailable, so that ``transcribe --mode command`` still means something.
+FALLBACK_IDLE_PHRASES = (
+    "start our gratitude moment", "let's do our gratitude moment", "gratitude time",
+    "start our check in", "let's do the weekly check in", "start the trust talk",
+    "let's share vulnerabilities", "start active listening", "review our goals",
+    "suggest a new experience", "what are our promises", "how are we doing",
+    "what can you do", "help", "never mind", "cancel", "louder", "quieter",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser("transcribe", help="print what Tandem hears in a WAV file")
+    t.add_argument("file", metavar="FILE.wav", help="any WAV (rate and channels are converted)")
+    t.add_argument("--engine", choices=("vosk", "pocketsphinx"), default=None,
+                   help="default: the active engine (see 'tandem model list')")
+    t.add_argument("--mode", choices=("command", "dictation", "wake"), default="dictation",
+                   help="command = only the idle phrases; dictation = free speech; wake = the wake phrase only")
+    t.add_argument("--context", default="idle", help="which phrases command mode listens for (default idle)")
+    t.set_defaults(func=cmd_transcribe)
+
+    m = sub.add_parser("model", help="speech models: download, install from a zip, list")
+    msub = m.add_subparsers(dest="model_command", metavar="ACTION", parser_class=type(m))
+    d = msub.add_parser("download", help="fetch the small English Vosk model (~40 MB) into the home folder")
+    d.add_argument("--url", default=None, help=argparse.SUPPRESS)  # a mirror, or a local server in tests
+    d.add_argument("--name", default=None, help=argparse.SUPPRESS)
+    d.set_defaults(func=cmd_model_download)
+    i = msub.add_parser("install", help="install a Vosk model from a zip (an offline home, a USB stick)")
+    i.add_argument("zip", metavar="PATH.zip")
+    i.set_defaults(func=cmd_model_install)
+    ls = msub.add_parser("list", help="show installed models and the active speech engine")
+    ls.set_defaults(func=cmd_model_list)
+    m.set_defaults(func=lambda args, app: _model_help(m))
+
+
+def _model_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def cmd_transcribe(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
+    from ..speech.engines import make_recognizer
+    from ..speech.wavfile import iter_frames, read_wav
+
+    pcm, info = read_wav(args.file)  # first: a bad file should fail before a model loads
+    if not pcm:
+        raise TandemError(f"{args.file}: the file holds no audio")
+    recognizer = make_recognizer(app.settings.speech, app.home, args.engine)
+    if args.mode == "command":
+        recognizer.set_grammar(command_phrases(app, args.context))
+    elif args.mode == "wake":
+        wake = _wake_phrase(app)
+        if hasattr(recognizer, "set_keyphrase"):
+            recognizer.set_keyphrase(wake)
+        else:
+            recognizer.set_grammar([wake])
+    started = time.perf_counter()
+    for frame in iter_frames(pcm):
+        recognizer.accept(frame)
+    result = recognizer.finish()
+    elapsed = time.perf_counter() - started
+    print(result.text)
+    if app.verbose:
+        print(f"tandem: {recognizer.name}, {args.mode} mode, {info.seconds:.2f} s of audio in {elapsed:.2f} s "
+              f"(RTF {elapsed / max(info.seconds, 1e-6):.2f})", file=sys.stderr)
+    if not result.text:
+        print("tandem: nothing recognised in that file", file=sys.stderr)
+    return 0
+
+
+def command_phrases(app, context: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The phrases the matcher accepts in ``context`` (the recogniser's grammar)."""
+    intents_dir = app.settings.paths.intents_dir
+    try:
+        from ..nlu import Matcher, load_intents
+    except ImportError:
+        return list(FALLBACK_IDLE_PHRASES)
+    if not any(intents_dir.glob("*.yaml")):  # a checkout without intents yet
+        return list(FALLBACK_IDLE_PHRASES)
+    profile = app.profile(required=False)
+    matcher = Matcher(load_intents(intents_dir), partners=tuple(profile.partners) if profile else None)
+    return list(matcher.phrases(context))
+
+
+def _wake_phrase(app) -> str:  # type: ignore[no-untyped-def]
+    profile = app.profile(required=False)
+    return profile.wake_phrase if profile else DEFAULT_WAKE_PHRASE
+
+
+def cmd_model_download(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
+    from ..speech.models import DEFAULT_MODEL, ProgressBar, download_model
+
+    app._ensure_home()
+    name = args.name or DEFAULT_MODEL
+    bar = ProgressBar(f"downloading {name}")
+    try:
+        folder = download_model(app.home.models, name, url=args.url, progress=bar)
+    finally:
+        if bar._last:
+            bar.close()
+    print(f"installed {folder}")
+    _print_active(app)
+    return 0
+
+
+def cmd_model_install(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
+    from ..speech.models import install_zip
+
+    app._ensure_home()
+    folder = install_zip(Path(args.zip).expanduser(), app.home.models)
+    print(f"installed {folder}")
+    _print_active(app)
+    return 0
+
+
+def _print_active(app) -> None:  # type: ignore[no-untyped-def]
+    from ..speech.engines import active_engine
+
+    print(f"active engine: {active_engine(app.settings.speech, app.home)}")
+
+
+def cmd_model_list(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
+    from ..speech.engines import active_engine
+    from ..speech.models import installed_models, search_dirs
+
+    models = installed_models(search_dirs(app.home.models))
+    if models:
+        print("installed Vosk models:")
+        for folder in models:
+            print(f"  {folder.name}  ({folder})")
+    else:
+        print(f"no Vosk model installed in {app.home.models} ('tandem model download' fetches one)")
+    print("  pocketsphinx  (embedded English model, always available)")
+    print(f"active engine: {active_engine(app.settings.speech, app.home)}")
+    return 0

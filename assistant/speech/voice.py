@@ -1,0 +1,259 @@
+"""Tandem's voice: the ``Speaker`` of ``conversation.py`` made of pyttsx3 + sounddevice.
+
+``say(text)`` synthesises in a child process (``synth_worker``; pyttsx3 can
+hang and its ``runAndWait()`` returns before the audio ends on Linux), then
+plays the samples through a sounddevice stream whose callback can abort. So
+``say()`` blocks about as long as the audio (a partner's turn timer starts
+after the prompt really ended) and returns False when cut short by the
+ears' barge-in ("stop") or by ``stop()``. Around playback the ``EchoGate``
+is closed so the ears never take Tandem's own voice as a command.
+
+Errors the loop should expect from ``say()``: ``SpeakerUnavailable`` (no or
+vanished output device; ``SynthesisFailed`` is a kind of it). Log the kind,
+never the words, and carry on. ``TtsUnavailable`` comes from the
+constructor only (a missing backend is a start-up error).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..config import VoiceSettings
+from .audio import PlaybackResult, SpeakerCannotOpen, SpeakerUnavailable, play_samples, rescan_devices, resolve_device
+from .chime import CHIME_RATE, chime_samples
+from .frames import EchoGate
+from .synth_worker import SynthesisFailed, SynthWorker, TtsUnavailable
+
+__all__ = [
+    "MuteSpeaker",
+    "PrintSpeaker",
+    "SayStats",
+    "SpeakerUnavailable",
+    "SynthesisFailed",
+    "TtsUnavailable",
+    "Voice",
+]
+
+log = logging.getLogger("tandem.voice")
+
+
+@dataclass(frozen=True)
+class SayStats:
+    """Timings of the last ``say()`` (time.monotonic() seconds), for the latency benchmark."""
+
+    requested_at: float  # say() was called
+    synth_s: float  # synthesis, including the round trip to the worker
+    first_sample_at: float | None  # the output callback first ran (≈ first sample to the device)
+    audio_s: float  # length of the audio
+    ended_at: float
+    completed: bool
+
+
+class Voice:
+    """The real speaker. Thread-safe: one utterance (or chime) plays at a time."""
+
+    def __init__(
+        self,
+        settings: VoiceSettings,
+        gate: EchoGate | None = None,
+        *,
+        tmp_dir: Path | None = None,
+        worker_argv: Sequence[str] | None = None,
+        start_timeout: float = 20.0,
+        worker: SynthWorker | None = None,
+    ) -> None:
+        settings.validate()
+        self.gate = gate
+        self._settings_lock = threading.Lock()  # rate/volume/last: set live from other threads
+        self._rate = settings.rate
+        self._volume = settings.volume
+        self._chime_enabled = settings.chime
+        self._device_setting = settings.output_device
+        self._last: SayStats | None = None
+        self._play_lock = threading.Lock()  # one sound at a time; also serialises the worker
+        self._stop = threading.Event()
+        # ``worker`` lets tests inject one with short time limits or a hanging child.
+        self._worker = worker or SynthWorker(tmp_dir, voice=settings.voice, rate=settings.rate, argv=worker_argv,
+                                            start_timeout=start_timeout)
+        self._worker.start()  # TtsUnavailable now, not at the first reply
+
+    # --- live settings -------------------------------------------------------------
+
+    def set_volume(self, volume: float) -> None:
+        """0.0-1.0; applies from the next sentence (and chime)."""
+        if not 0.0 <= volume <= 1.0:
+            raise ValueError("volume must be between 0.0 and 1.0")
+        with self._settings_lock:
+            self._volume = volume
+
+    def set_rate(self, wpm: int) -> None:
+        """Words per minute (80-400); applies from the next sentence (which restarts the worker, ~0.3 s)."""
+        if not 80 <= wpm <= 400:
+            raise ValueError("rate must be between 80 and 400 words per minute")
+        with self._settings_lock:
+            self._rate = int(wpm)
+
+    def set_voice(self, voice: str) -> None:
+        """Another pyttsx3/espeak-ng voice: restarts the worker (TtsUnavailable if unknown)."""
+        with self._play_lock:
+            old = self._worker.voice
+            self._worker.voice = voice
+            try:
+                self._worker.start()
+            except TtsUnavailable:
+                self._worker.voice = old
+                self._worker.start()
+                raise
+
+    @property
+    def volume(self) -> float:
+        with self._settings_lock:
+            return self._volume
+
+    @property
+    def rate(self) -> int:
+        with self._settings_lock:
+            return self._rate
+
+    @property
+    def last(self) -> SayStats | None:
+        with self._settings_lock:
+            return self._last
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._worker.pid
+
+    @property
+    def worker_restarts(self) -> int:
+        return self._worker.restarts
+
+    # --- speaking ----------------------------------------------------------------------
+
+    def _cut(self) -> bool:
+        return self._stop.is_set() or (self.gate is not None and self.gate.barge_in.is_set())
+
+    def say(self, text: str) -> bool:
+        """Speak; return when the sound has finished (True) or was cut short (False)."""
+        text = " ".join(text.split())
+        if not text:
+            return True
+        requested = time.monotonic()
+        with self._play_lock:
+            self._stop.clear()
+            if self.gate is not None:
+                self.gate.begin()  # before synthesis: a "stop" said meanwhile still counts
+            try:
+                with self._settings_lock:
+                    rate, volume = self._rate, self._volume
+                synth = self._worker.synthesize(text, rate)
+                if self._cut():
+                    self._record(requested, synth.seconds, None, 0.0, False)
+                    return False
+                result = self._play(synth.samples, synth.rate, volume)
+                self._record(requested, synth.seconds, result.started_at, result.seconds, result.completed)
+                return result.completed
+            finally:
+                if self.gate is not None:
+                    self.gate.end()
+
+    def _play(self, samples: Any, rate: int, volume: float) -> PlaybackResult:
+        """Play on the configured speaker; if it cannot be opened, rescan the devices once
+        (a speaker plugged in since start-up) and try again."""
+        try:
+            device = resolve_device(self._device_setting, "output")
+            return play_samples(samples, rate, device=device, should_stop=self._cut, gain=volume)
+        except SpeakerCannotOpen:
+            if not rescan_devices():
+                raise
+        device = resolve_device(self._device_setting, "output")
+        return play_samples(samples, rate, device=device, should_stop=self._cut, gain=volume)
+
+    def _record(self, requested: float, synth_s: float, first: float | None, audio_s: float, completed: bool) -> None:
+        stats = SayStats(requested, synth_s, first, audio_s, time.monotonic(), completed)
+        with self._settings_lock:
+            self._last = stats
+
+    def stop(self) -> None:
+        """Cut the current reply short (from any thread); say() then returns False."""
+        self._stop.set()
+
+    def chime(self, *, wait: bool = False) -> None:
+        """The soft "I'm listening" sound. Does not close the echo gate and does not block
+        (unless ``wait``): a command said in the same breath as the wake phrase must be heard."""
+        if not self._chime_enabled:
+            return
+        if wait:
+            self._play_chime()
+            return
+        threading.Thread(target=self._play_chime, name="tandem-chime", daemon=True).start()
+
+    def _play_chime(self) -> None:
+        # Skip rather than queue: a chime after the reply it announced is noise.
+        if not self._play_lock.acquire(blocking=False):
+            return
+        try:
+            device = resolve_device(self._device_setting, "output")
+            play_samples(chime_samples(), CHIME_RATE, device=device, gain=self.volume, slack_s=2.0)  # no rescan: it is only a chime
+        except SpeakerUnavailable as exc:
+            log.warning("chime not played: %s", type(exc).__name__)
+        finally:
+            self._play_lock.release()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._play_lock:
+            self._worker.stop()
+
+    def __enter__(self) -> Voice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class MuteSpeaker:
+    """``--mute``: says nothing, instantly (the events still record what would be said)."""
+
+    def say(self, text: str) -> bool:
+        return True
+
+    def chime(self, *, wait: bool = False) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class PrintSpeaker:
+    """Prints each reply as a line ("Tandem: ..."), e.g. for ``--text --mute`` in a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, prefix: str = "Tandem: ") -> None:
+        self._stream = stream
+        self._prefix = prefix
+        self._lock = threading.Lock()
+
+    def say(self, text: str) -> bool:
+        with self._lock:
+            out = self._stream or sys.stdout
+            print(f"{self._prefix}{text}", file=out, flush=True)
+        return True
+
+    def chime(self, *, wait: bool = False) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+
+import pytest
+
+from assistant.clock import RealClock
+from assistant.conversation import COMMAND, DICTATION, IDLE, RITUAL, InputClosed
+from assistant.events import Heard, IntentEvent, ListSink, Wake
+from assistant.speech.ears import AudioListener
+from assistant.speech.frames import AudioDeviceError, EchoGate
+from assistant.speech.wake import BargeInSpotter, WakeSpotter
+
+from .speech_helpers import BytesSource, needs_tts, noisy, silence, speech
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    from assistant.config import PathSettings
+    from assistant.nlu.loader import load_intents
+    from assistant.nlu.matcher import Matcher
+
+    return Matcher(load_intents(PathSettings().intents_dir), ("Alex", "Sam"))
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    # The engines helper's real PocketSphinx adapter (embedded English model).
+    from assistant.speech.sphinx_engine import SphinxRecognizer
+
+    return SphinxRecognizer()
+
+
+def make(pcm: bytes, matcher, recognizer, gate: EchoGate | None = None, on_frame=None, barge=None):
+    events = ListSink()
+    gate = gate or EchoGate(tail_s=0.0)
+    ears = AudioListener(
+        BytesSource(pcm, on_frame), recognizer, WakeSpotter(),
+        parse=lambda text, ctx, ex, res: matcher.parse(text, ctx, in_exercise=ex, can_resume=res),
+        phrases=lambda ctx, ex, res: matcher.phrases(ctx, in_exercise=ex, can_resume=res),
+        clock=RealClock(), gate=gate, events=events, barge=barge,
+    )
+    return ears, events, gate
+
+
+@needs_tts
+def test_one_breath_wake_then_command(matcher, recognizer) -> None:
+    pcm = noisy(silence(1.0) + speech("hey tandem start our gratitude moment", "flite:slt") + silence(2.0), seed=11)
+    ears, events, _ = make(pcm, matcher, recognizer)
+    try:
+        assert ears.wait_for_wake(10.0) is True
+        said = ears.listen(IDLE, mode=COMMAND, timeout=5.0)
+    finally:
+        ears.close()
+    assert said.intent == "gratitude.start", said
+    assert said.ended_by == "speech" and said.duration_s > 0.5
+    assert [type(e) for e in events.events] == [Wake, Heard, IntentEvent]
+
+
+@needs_tts
+def test_wake_then_pause_then_command(matcher, recognizer) -> None:
+    pcm = noisy(silence(0.5) + speech("hey tandem", "flite:kal16") + silence(1.0)
+                + speech("start our gratitude moment", "flite:kal16") + silence(2.0), seed=12)
+    ears, _, _ = make(pcm, matcher, recognizer)
+    try:
+        assert ears.wait_for_wake(10.0)
+        assert ears.listen(IDLE, timeout=5.0).intent == "gratitude.start"
+    finally:
+        ears.close()
+
+
+def test_silence_is_a_timeout_and_end_of_input_propagates(matcher, recognizer) -> None:
+    ears, events, _ = make(noisy(silence(3.0), seed=13), matcher, recognizer)
+    try:
+        got = ears.listen(IDLE, timeout=2.0)
+        assert got.silent and got.ended_by == "timeout"
+        with pytest.raises(InputClosed):
+            ears.listen(IDLE, timeout=5.0)
+    finally:
+        ears.close()
+    assert events.events == []
+
+
+def test_noise_is_no_wake_and_no_command(matcher, recognizer) -> None:
+    from .speech_helpers import pink
+
+    ears, events, _ = make(pink(8.0, level=600, seed=14) + noisy(silence(1.0)), matcher, recognizer)
+    try:
+        assert ears.wait_for_wake(5.0) is False
+        got = ears.listen(IDLE, timeout=3.0)
+        assert got.intent is None
+    finally:
+        ears.close()
+    assert not events.of(Wake)
+
+
+@needs_tts
+def test_dictation_keeps_free_speech_and_still_hears_control(matcher, recognizer) -> None:
+    pcm = noisy(silence(0.5) + speech("i am grateful for the dinner you made", "flite:slt") + silence(2.0)
+                + speech("i'm done", "flite:slt") + silence(2.0), seed=15)
+    ears, events, _ = make(pcm, matcher, recognizer)
+    try:
+        first = ears.listen(RITUAL, mode=DICTATION, timeout=5.0, in_exercise=True)
+        second = ears.listen(RITUAL, mode=COMMAND, timeout=5.0, in_exercise=True)
+    finally:
+        ears.close()
+    assert "grateful" in first.text and first.intent is None
+    assert second.intent == "turn.done"
+    assert [h.mode for h in events.of(Heard)] == [DICTATION, COMMAND]
+
+
+@needs_tts
+def test_never_hears_itself_and_stop_barges_in(matcher, recognizer) -> None:
+    own = speech("start our gratitude moment", "flite:awb")  # what Tandem "says" (an intent phrase!)
+    stop = speech("stop", "flite:kal16")
+    pcm = noisy(silence(0.3) + own + stop + silence(1.0) + silence(4.0), seed=16)
+    gate = EchoGate(tail_s=0.0)
+    speaking_frames = (len(silence(0.3) + own + stop) + 32000) // 960
+    # the gate is "speaking" for the prompt, the stop and a second after (the frames are unpaced)
+    flip = lambda i: gate.begin() if i == 0 else (gate.end() if i == speaking_frames else None)  # noqa: E731
+    ears, events, gate = make(pcm, matcher, recognizer, gate=gate, on_frame=flip, barge=BargeInSpotter())
+    try:
+        got = ears.listen(IDLE, timeout=2.5)
+        assert gate.barge_in.wait(10.0), "stop was not heard"
+    finally:
+        ears.close()
+    assert got.silent and got.intent is None
+    assert ears.self_heard_frames >= speaking_frames - 1
+    assert not events.of(Heard)
+
+
+class _Broken(BytesSource):
+    def read(self, timeout: float) -> bytes | None:
+        raise AudioDeviceError("the microphone went away; check the USB cable")
+
+
+def test_device_error_reaches_the_caller(matcher, recognizer) -> None:
+    ears = AudioListener(_Broken(b""), recognizer, WakeSpotter(), parse=lambda *a: None, phrases=lambda *a: ["yes"],
+                         clock=RealClock(), gate=EchoGate(), events=ListSink())
+    try:
+        with pytest.raises(AudioDeviceError):
+            ears.wait_for_wake(2.0)
+    finally:
+        ears.close()

@@ -286,3 +286,47 @@ def test_microphone_loss_is_survived_without_restart(home_env: dict[str, str], l
     finally:
         assistant.stop()
     assert "Traceback" not in assistant.stderr_tail()
+
+
+def test_a_whole_gratitude_moment_by_voice(home_env: dict[str, str], lines: dict[str, Path], tmp_path: Path) -> None:
+    """Issue 6's 'done when': the gratitude moment by voice, start to journal, in voices not tuned on.
+
+    The clock runs 3x (turn limits and silences pass faster; audio stays real
+    time), so a turn that is not ended by "that's it" still ends at its limit.
+    """
+    said_alex = synth_wav("i really appreciate how patient you were with me this week", tmp_path / "alex.wav", voice="awb")
+    said_sam = synth_wav("thank you for cooking dinner every night when i work late", tmp_path / "sam.wav", engine="festival")
+    done_alex = synth_wav("that's it", tmp_path / "done_alex.wav", voice="awb")
+    done_sam = synth_wav("i'm done", tmp_path / "done_sam.wav", engine="festival")
+    home = tmp_path / "home"
+    assistant = Assistant(home_env, home, "--clock-speed", "3")
+    try:
+        assistant.wait_ready()
+        started = None
+        for which in ("", "_awb"):
+            _say_wake_and_command(lines, home_env, which)
+            started = assistant.wait_for(_gratitude_started, 20)
+            if started:
+                break
+        assert started is not None, "the gratitude moment did not start by voice"
+        for partner, speech, done in (("Alex", said_alex, done_alex), ("Sam", said_sam, done_sam)):
+            prompt = assistant.wait_for(
+                lambda e, p=partner: e.get("type") == "said" and str(e.get("text", "")).startswith(f"{p},"), 60)
+            assert prompt is not None, f"{partner} was never invited to share"
+            play_into_mic(speech, env=home_env)
+            play_into_mic(lines["pause"], env=home_env)
+            play_into_mic(done, env=home_env)
+        ended = assistant.wait_for(lambda e: e.get("type") == "exercise" and e.get("phase") == "ended", 90)
+        assert ended is not None, "the gratitude moment never ended"
+    finally:
+        assistant.stop()
+    exported = json.loads(subprocess.run([sys.executable, "-m", "assistant", "export"], env=dict(home_env, TANDEM_HOME=str(home)),
+                                         cwd=REPO, capture_output=True, text=True, timeout=60, check=True).stdout)
+    sessions = [s for s in exported["sessions"] if s["exercise"] == "gratitude"]
+    assert len(sessions) == 1 and sessions[0]["end_reason"] == "completed"
+    turns = sessions[0]["turns"]
+    assert [t["partner"] for t in turns] == ["Alex", "Sam"]
+    assert all(t["actual_s"] > 0 for t in turns)
+    journal = [(g["from"], g["about"]) for g in exported["gratitude"]]
+    assert journal == [("Alex", "Sam"), ("Sam", "Alex")], exported["gratitude"]
+    assert all(g["text"] for g in exported["gratitude"])  # what was heard is kept, whatever the recogniser made of it

@@ -9,6 +9,7 @@ feature class holds state between calls: what must persist goes to the store.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -35,6 +36,8 @@ class Context:
     # Set by the dialogue loop: start an exercise by id ("gratitude", ...) and run it to its end.
     start_exercise: Callable[[str], None] = field(default=lambda exercise: None)
     in_exercise: bool = False
+    # Picks among reply wordings; tests pin it so replies are predictable.
+    rng: random.Random | None = None
 
     def say(self, text: str) -> bool:
         finished = self.speaker.say(text)

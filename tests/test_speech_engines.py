@@ -322,3 +322,66 @@ def test_sphinx_jsgf_with_unknown_words_is_cleaned(sphinx: SphinxRecognizer) -> 
     with pytest.raises(SphinxGrammarError):
         sphinx.set_jsgf("public <x> = a;")
     sphinx.set_grammar(None)
+
+
+def test_ngram_arpa_is_a_normalised_backoff_trigram() -> None:
+    import math
+
+    from assistant.speech.lm import ngram_arpa
+
+    sents = [["start", "our", "gratitude", "moment"], ["start", "the", "trust", "talk"], ["start", "our", "talk"]]
+    arpa = ngram_arpa(sents, order=3, discount=0.3)
+    assert "ngram 3=" in arpa and "\\end\\" in arpa
+    probs: dict[tuple[str, ...], float] = {}
+    bows: dict[tuple[str, ...], float] = {}
+    for line in arpa.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].lstrip("-").replace(".", "").isdigit():
+            words = tuple(parts[1:])
+            if len(words) >= 2 and _is_bow(parts[-1]):
+                bows[words[:-1]] = float(parts[-1])
+                words = words[:-1]
+            probs[words] = float(parts[0])
+
+    def p(w: str, h: tuple[str, ...]) -> float:
+        if (*h, w) in probs:
+            return 10 ** probs[(*h, w)]
+        if not h:
+            return 0.0
+        return 10 ** bows.get(h, 0.0) * p(w, h[1:])
+
+    vocab = [w for (w,) in [k for k in probs if len(k) == 1] if w != "<s>"]
+    for h in [("<s>",), ("<s>", "start"), ("start", "our"), ("our",), ("gratitude", "moment")]:
+        assert math.isclose(sum(p(w, h) for w in vocab), 1.0, abs_tol=1e-3), h
+    assert p("our", ("<s>", "start")) > p("the", ("<s>", "start")) > p("talk", ("<s>", "start"))
+
+
+def _is_bow(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+@needs_flite
+def test_sphinx_nbest_rescoring_and_alternatives() -> None:
+    filler = [f"say the number {n}" for n in ("one two three four five six seven eight nine ten".split())]
+    many = COMMANDS + [f"{a} {b}" for a in filler for b in ("please", "now", "again", "today")] * 10
+    seen: list[str] = []
+
+    def understand(text: str) -> bool:
+        seen.append(text)
+        return text == "start the trust talk"  # a matcher that only knows this one
+
+    rec = SphinxRecognizer(understand=understand)
+    rec.set_grammar(many)
+    assert transcribe(rec, flite("start the trust talk")) == "start the trust talk"
+    alts = rec.alternatives(5)
+    assert "start the trust talk" in alts and len(alts) <= 5 and len(set(alts)) == len(alts)
+    # Not understood: the first accepted n-best alternative, else the best hypothesis as it was.
+    text = transcribe(rec, flite("start our gratitude moment"))
+    assert text in ("start the trust talk", "start our gratitude moment") and len(seen) > 2
+    rec.set_grammar(None)
+    transcribe(rec, flite("we went hiking"))
+    assert rec.alternatives() == []  # dictation: no re-scoring

@@ -141,3 +141,59 @@ def test_device_error_reaches_the_caller(matcher, recognizer) -> None:
             ears.wait_for_wake(2.0)
     finally:
         ears.close()
+
+
+class _NoisyBest:
+    """A recogniser whose best hypothesis carries a stray word and whose second is right."""
+
+    name = "fake"
+
+    def __init__(self, best: str, alternatives: list[str]) -> None:
+        self._best, self._alts = best, alternatives
+
+    def set_grammar(self, phrases) -> None:
+        pass
+
+    def accept(self, frame: bytes) -> None:
+        pass
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self):
+        from assistant.speech.recognizers import Recognition
+
+        return Recognition(self._best)
+
+    def reset(self) -> None:
+        pass
+
+    def alternatives(self) -> list[str]:
+        return list(self._alts)
+
+
+@needs_tts
+def test_a_rejected_best_hypothesis_falls_back_to_an_accepted_alternative(matcher) -> None:
+    pcm = silence(0.5) + speech("start our gratitude moment", "flite:slt") + silence(1.5)
+    recognizer = _NoisyBest("love start our gratitude moment softly whatever",
+                            ["love start our gratitude moment softly", "start our gratitude moment"])
+    ears, events, _ = make(pcm, matcher, recognizer)
+    try:
+        said = ears.listen(IDLE, mode=COMMAND, timeout=5.0)
+    finally:
+        ears.close()
+    assert said.intent == "gratitude.start" and said.text == "start our gratitude moment"
+    heard = [e for e in events.events if isinstance(e, Heard)]
+    assert [h.text for h in heard] == ["start our gratitude moment"]
+
+
+@needs_tts
+def test_dictation_never_swaps_in_an_alternative(matcher) -> None:
+    pcm = silence(0.5) + speech("i love the way you laugh", "flite:slt") + silence(2.0)
+    recognizer = _NoisyBest("i love the way you laugh", ["i'm done"])
+    ears, _, _ = make(pcm, matcher, recognizer)
+    try:
+        said = ears.listen(RITUAL, mode=DICTATION, timeout=5.0)
+    finally:
+        ears.close()
+    assert said.intent is None and said.text == "i love the way you laugh"

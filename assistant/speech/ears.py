@@ -297,9 +297,11 @@ class AudioListener:
         duration = self._clock_seconds(endpoint.utterance_s)
         if not text:
             return Utterance(context=context, ended_by="silence", duration_s=duration)
-        self.events.emit(Heard(text=text, mode=mode))
         # Grammar-mode recognisers return confident false positives: the matcher has the last word.
         parsed = self.parse(text, context, in_exercise, can_resume)
+        if getattr(parsed, "intent", None) is None and mode == COMMAND:
+            text, parsed = self._rescored(text, parsed, context, in_exercise, can_resume)
+        self.events.emit(Heard(text=text, mode=mode))
         intent = getattr(parsed, "intent", None)
         slots = dict(getattr(parsed, "slots", {}) or {})
         score = float(getattr(parsed, "score", 0.0) or 0.0)
@@ -307,6 +309,22 @@ class AudioListener:
         ended_by = "speech" if endpoint.ended_by == "silence" else endpoint.ended_by
         return Utterance(text=text, intent=intent, slots=slots, score=score, context=context,
                          ended_by=ended_by, duration_s=duration)
+
+    def _rescored(self, text: str, parsed: Any, context: str, in_exercise: bool, can_resume: bool) -> tuple[str, Any]:
+        """The first n-best hypothesis the matcher accepts in this context, if the best was rejected.
+
+        Noise often turns into a stray word at the start or end of the best
+        hypothesis; a slightly worse hypothesis without it is usually right.
+        Only engines that offer ``alternatives()`` (PocketSphinx) take part.
+        """
+        alternatives = getattr(self.recognizer, "alternatives", None)
+        if alternatives is None:
+            return text, parsed
+        for alt in alternatives():
+            candidate = self.parse(alt, context, in_exercise, can_resume)
+            if getattr(candidate, "intent", None) is not None:
+                return alt, candidate
+        return text, parsed
 
     def _clock_seconds(self, audio_s: float) -> float:
         per_clock = self.clock.real_seconds(1.0)

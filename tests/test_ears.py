@@ -197,3 +197,38 @@ def test_dictation_never_swaps_in_an_alternative(matcher) -> None:
     finally:
         ears.close()
     assert said.intent is None and said.text == "i love the way you laugh"
+
+
+class _TwoPass(_NoisyBest):
+    """Dictation mangles the words; the grammar pass returns ``command``."""
+
+    def __init__(self, dictated: str, command: str) -> None:
+        super().__init__(dictated, [])
+        self.command, self.grammar, self.grammars = command, None, []
+
+    def set_grammar(self, phrases) -> None:
+        self.grammar = phrases
+        self.grammars.append(None if phrases is None else len(phrases))
+
+    def finish(self):
+        from assistant.speech.recognizers import Recognition
+
+        return Recognition(self._best if self.grammar is None else self.command)
+
+
+@needs_tts
+@pytest.mark.parametrize("dictated, command, expected", [
+    ("hey tim tim stop", "hey tandem stop", "ritual.stop"),  # a mangled control phrase is recovered
+    ("i love you", "i'm done", None),  # speech unlike the control phrase stays the partner's words
+])
+def test_short_dictation_gets_a_second_pass_against_the_controls(matcher, dictated, command, expected) -> None:
+    pcm = silence(0.5) + speech("hey tandem stop", "flite:slt") + silence(2.0)
+    recognizer = _TwoPass(dictated, command)
+    ears, _, _ = make(pcm, matcher, recognizer)
+    try:
+        said = ears.listen(RITUAL, mode=DICTATION, timeout=5.0, in_exercise=True)
+    finally:
+        ears.close()
+    assert said.intent == expected
+    assert said.text == (command if expected else dictated)
+    assert recognizer.grammars[0] is None and recognizer.grammars[-1] is None  # back to dictation afterwards

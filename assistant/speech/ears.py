@@ -35,6 +35,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from ..clock import Clock
 from ..conversation import COMMAND, DICTATION, Utterance
 from ..events import EventSink, Heard, IntentEvent, Wake
@@ -44,6 +46,13 @@ from .recognizers import Recognizer
 from .wake import WakeDetector
 
 log = logging.getLogger(__name__)
+
+# A dictated utterance this short (3 s of audio) may be a control phrase said in a turn.
+CONTROL_MAX_FRAMES = int(3.0 / FRAME_S)
+# How alike the free and the grammar decodes must be (rapidfuzz ratio, 0-100) for the grammar's to count.
+CONTROL_MIN_SIMILARITY = 60
+CONTROL_MAX_WORDS = 3  # "i'm done", "more time please", "let's stop"
+CONTROL_GRAMMAR_CAP = 150  # shortest first; doubled by the wake-prefixed forms
 
 ParseFn = Callable[[str, str, bool, bool], Any]  # (text, context, in_exercise, can_resume) -> .intent/.slots/.score
 PhrasesFn = Callable[[str, bool, bool], Sequence[str]]  # (context, in_exercise, can_resume) -> phrases
@@ -247,6 +256,8 @@ class AudioListener:
             settings = self.command_settings
         endpoint = Endpointer(settings)
         pre: deque[bytes] = deque(maxlen=max(1, int(settings.start_pad_s / FRAME_S)))
+        # the utterance's audio, kept only while short enough to be a control phrase (second pass below)
+        kept: list[bytes] = []
         budget = self._budget(timeout)
         waited = 0.0
         wall_end = time.monotonic() + budget + self.stall_s
@@ -266,6 +277,7 @@ class AudioListener:
                         for old in pre:
                             self.recognizer.accept(old)
                         self.recognizer.accept(frame)
+                        kept[:] = [*pre, frame]
                         # From here the window is bounded by max_utterance_s (in audio) and its wall twin.
                         wall_end = time.monotonic() + settings.max_utterance_s + self.stall_s
                         continue
@@ -278,21 +290,24 @@ class AudioListener:
                     started = False
                     self.recognizer.reset()
                     pre.clear()
+                    kept.clear()
                     continue
                 self.recognizer.accept(frame)
+                if len(kept) < CONTROL_MAX_FRAMES:
+                    kept.append(frame)
                 if decision == "end":
-                    return self._understood(endpoint, context, mode, in_exercise, can_resume)
+                    return self._understood(endpoint, context, mode, in_exercise, can_resume, kept)
         except BaseException:
             self.recognizer.reset()
             raise
         if started:  # the wall bound passed mid-speech: take what was heard
             endpoint.ended_by = "max"
-            return self._understood(endpoint, context, mode, in_exercise, can_resume)
+            return self._understood(endpoint, context, mode, in_exercise, can_resume, kept)
         self.recognizer.reset()
         return Utterance(context=context, ended_by="timeout")
 
     def _understood(self, endpoint: Endpointer, context: str, mode: str, in_exercise: bool,
-                    can_resume: bool) -> Utterance:
+                    can_resume: bool, audio: Sequence[bytes] = ()) -> Utterance:
         text = self.recognizer.finish().text.strip()
         duration = self._clock_seconds(endpoint.utterance_s)
         if not text:
@@ -301,6 +316,8 @@ class AudioListener:
         parsed = self.parse(text, context, in_exercise, can_resume)
         if getattr(parsed, "intent", None) is None and mode == COMMAND:
             text, parsed = self._rescored(text, parsed, context, in_exercise, can_resume)
+        elif getattr(parsed, "intent", None) is None and mode == DICTATION and 0 < len(audio) < CONTROL_MAX_FRAMES:
+            text, parsed = self._control_check(audio, text, parsed, context, in_exercise, can_resume)
         self.events.emit(Heard(text=text, mode=mode))
         intent = getattr(parsed, "intent", None)
         slots = dict(getattr(parsed, "slots", {}) or {})
@@ -325,6 +342,40 @@ class AudioListener:
             if getattr(candidate, "intent", None) is not None:
                 return alt, candidate
         return text, parsed
+
+    def _control_check(self, audio: Sequence[bytes], text: str, parsed: Any, context: str, in_exercise: bool,
+                       can_resume: bool) -> tuple[str, Any]:
+        """A short dictated utterance decoded again against the context's control phrases.
+
+        Free dictation mangles short commands ("hey tandem stop" -> "hey tim tim
+        stop"). A grammar decode forces *any* audio onto some control phrase, so
+        its result counts only when the free decode heard much the same words:
+        "i love you" never becomes "i'm done".
+        """
+        self.recognizer.set_grammar(self._control_phrases(context, in_exercise, can_resume))
+        try:
+            for frame in audio:
+                self.recognizer.accept(frame)
+            command = self.recognizer.finish().text.strip()
+        finally:
+            self.recognizer.set_grammar(None)
+        if not command or fuzz.ratio(command, text.lower()) < CONTROL_MIN_SIMILARITY:
+            return text, parsed
+        candidate = self.parse(command, context, in_exercise, can_resume)
+        if getattr(candidate, "intent", None) is None:
+            return text, parsed
+        return command, candidate
+
+    def _control_phrases(self, context: str, in_exercise: bool, can_resume: bool) -> list[str]:
+        """The context's short phrases, bare and after the wake phrase: a small exact grammar.
+
+        Small on purpose: an exact list of a few hundred phrases decodes the
+        short commands reliably, where the context's full trigram does not.
+        """
+        short = sorted({p for p in self.phrases(context, in_exercise, can_resume) if len(p.split()) <= CONTROL_MAX_WORDS},
+                       key=lambda p: (len(p), p))[:CONTROL_GRAMMAR_CAP]
+        wake = getattr(self.wake, "phrase", "")
+        return short + ([f"{wake} {p}" for p in short] if wake else [])
 
     def _clock_seconds(self, audio_s: float) -> float:
         per_clock = self.clock.real_seconds(1.0)

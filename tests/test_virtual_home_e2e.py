@@ -220,15 +220,20 @@ def test_own_voice_never_triggers_and_a_stop_while_speaking_is_handled(
         # "hey tandem stop" said over Tandem's voice cuts it short or stops the exercise.
         said_before = len([e for e in assistant.snapshot() if e.get("type") == "said"])
         mark = time.monotonic()
-        play_into_mic(lines["stop"], env=home_env)
-        handled = assistant.wait_for(
-            lambda e: e["_at"] > mark and (
-                (e.get("type") == "said" and e.get("interrupted"))
-                or (e.get("type") == "intent" and str(e.get("intent", "")).endswith("stop"))
-                or (e.get("type") == "exercise" and e.get("phase") in ("ended", "paused"))
-            ),
-            15,
-        )
+        handled = None
+        # Like a person, say it again if it was not caught the first time (once).
+        for attempt in range(2):
+            play_into_mic(lines["stop"], env=home_env)
+            handled = assistant.wait_for(
+                lambda e: e["_at"] > mark and (
+                    (e.get("type") == "said" and e.get("interrupted"))
+                    or (e.get("type") == "intent" and str(e.get("intent", "")).endswith("stop"))
+                    or (e.get("type") == "exercise" and e.get("phase") in ("ended", "paused"))
+                ),
+                12,
+            )
+            if handled is not None:
+                break
         assert handled is not None, (
             f"'hey tandem stop' was not handled; said events before: {said_before}; "
             f"events after: {[e for e in assistant.snapshot() if e['_at'] > mark]}"

@@ -15,6 +15,7 @@ from typing import Any
 from .config import write_setting
 from .conversation import Utterance
 from .handlers import Context, Handler
+from .replies import reply
 
 log = logging.getLogger(__name__)
 
@@ -23,68 +24,58 @@ VOLUME_RANGE = (0.2, 1.0)  # never so quiet that a reply goes unheard
 RATE_STEP = 20  # words per minute
 RATE_RANGE = (110, 240)  # espeak-ng is hard to follow outside this
 
-HELP = (
-    "I can lead your gratitude moment, a weekly check-in, a monthly trust talk, sharing vulnerabilities, "
-    "active listening, shared goals, honoring commitments, and new experiences to try. "
-    "I can also keep track of your promises and goals, and remind you when it's time. "
-    "Say the wake phrase, then what you'd like, for example: start our gratitude moment. "
-    "I'm not therapy and not a crisis service: if either of you is in danger or struggling, "
-    "please call your local emergency number or a counsellor."
-)
-
-
 def help_(ctx: Context, heard: Utterance) -> None:
-    ctx.say(HELP)
+    ctx.say(reply(ctx, "controls.help"))
 
 
 def cancel(ctx: Context, heard: Utterance) -> None:
-    ctx.say("Okay.")
+    ctx.say(reply(ctx, "controls.cancel"))
 
 
 def privacy_on(ctx: Context, heard: Utterance) -> None:
     ctx.store.set_meta("privacy", True)
-    ctx.say("Guest mode is on: I won't read your journal or promises aloud until you tell me your guests have gone.")
+    ctx.say(reply(ctx, "controls.privacy_on"))
 
 
 def privacy_off(ctx: Context, heard: Utterance) -> None:
     ctx.store.set_meta("privacy", False)
-    ctx.say("Guest mode is off.")
+    ctx.say(reply(ctx, "controls.privacy_off"))
 
 
 def volume_up(ctx: Context, heard: Utterance) -> None:
-    _change_volume(ctx, +VOLUME_STEP, "Louder now.", "That's as loud as I go.")
+    _change_volume(ctx, +VOLUME_STEP, "controls.louder", "controls.loudest")
 
 
 def volume_down(ctx: Context, heard: Utterance) -> None:
-    _change_volume(ctx, -VOLUME_STEP, "Quieter now.", "That's as quiet as I go.")
+    _change_volume(ctx, -VOLUME_STEP, "controls.quieter", "controls.quietest")
 
 
 def slower(ctx: Context, heard: Utterance) -> None:
-    _change_rate(ctx, -RATE_STEP, "I'll speak more slowly.", "That's as slow as I go.")
+    _change_rate(ctx, -RATE_STEP, "controls.slower", "controls.slowest")
 
 
 def faster(ctx: Context, heard: Utterance) -> None:
-    _change_rate(ctx, +RATE_STEP, "I'll speak a little faster.", "That's as fast as I go.")
+    _change_rate(ctx, +RATE_STEP, "controls.faster", "controls.fastest")
 
 
 def _change_volume(ctx: Context, step: float, done: str, limit: str) -> None:
     current = ctx.settings.voice.volume
     new = round(min(VOLUME_RANGE[1], max(VOLUME_RANGE[0], current + step)), 2)
     if new == current:
-        ctx.say(limit)
+        ctx.say(reply(ctx, limit))
         return
     _apply(ctx, "volume", "set_volume", new)
-    ctx.say(done)  # said at the new volume, so they hear the difference
+    ctx.say(reply(ctx, done))  # said at the new volume, so they hear the difference
 
 
 def _change_rate(ctx: Context, step: int, done: str, limit: str) -> None:
     current = ctx.settings.voice.rate
     new = int(min(RATE_RANGE[1], max(RATE_RANGE[0], current + step)))
     if new == current:
-        ctx.say(limit)
+        ctx.say(reply(ctx, limit))
         return
     _apply(ctx, "rate", "set_rate", new)
-    ctx.say(done)
+    ctx.say(reply(ctx, done))
 
 
 def _apply(ctx: Context, key: str, method: str, value: Any) -> None:

@@ -113,6 +113,11 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "logged_private": (),
         "tried": ("text",),
     },
+    "controls": {
+        "help": (), "cancel": (), "privacy_on": (), "privacy_off": (),
+        "louder": (), "loudest": (), "quieter": (), "quietest": (),
+        "slower": (), "slowest": (), "faster": (), "fastest": (),
+    },
     "summary": {
         "intro": (),
         "streak": ("count",),

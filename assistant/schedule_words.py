@@ -103,7 +103,8 @@ def _take_time(text: str) -> tuple[str | None, str]:
         (r"\b(?:at )?(?:a )?quarter to (\d{1,2})( am| pm)?\b", lambda m: (int(m[1]) - 1, 45, (m[2] or "").strip())),
         (r"\b(\d{1,2}):(\d{2})( ?am| ?pm)?\b", lambda m: (int(m[1]), int(m[2]), (m[3] or "").strip() or ("24h" if int(m[1]) > 12 or m[1].startswith("0") else ""))),
         (r"\b(?:at )?(\d{1,2})(?: (\d{2}))? ?(am|pm)\b", lambda m: (int(m[1]), int(m[2] or 0), m[3])),
-        (r"\bat (\d{1,2})(?: (\d{2}))?\b(?!st|nd|rd|th)", lambda m: (int(m[1]), int(m[2] or 0), "")),
+        # "at eight", and the way a recogniser often hears it: "and eight", "that eight"
+        (r"\b(?:at|and|that) (\d{1,2})(?: (\d{2}))?\b(?!st|nd|rd|th)", lambda m: (int(m[1]), int(m[2] or 0), "")),
     ]
     for pattern, read in patterns:
         m = re.search(pattern, text)

@@ -217,12 +217,18 @@ class _TwoPass(_NoisyBest):
 
 
 @needs_tts
-@pytest.mark.parametrize("dictated, command, expected", [
-    ("hey tim tim stop", "hey tandem stop", "ritual.stop"),  # a mangled control phrase is recovered
-    ("i love you", "i'm done", None),  # speech unlike the control phrase stays the partner's words
+@pytest.mark.parametrize("said, dictated, command, expected", [
+    ("hey tandem stop", "hey tim tim stop", "hey tandem stop", "ritual.stop"),  # a mangled control phrase is recovered
+    ("hey tandem stop", "i love you", "i'm done", None),  # speech unlike the control phrase stays the partner's words
+    # mangled beyond likeness, but the wake phrase is really there: meant for Tandem
+    ("hey tandem stop", "hey tim dumbstruck", "hey tandem stop", "ritual.stop"),
+    # the same words without the wake phrase in the audio stay the partner's
+    ("we should go shopping", "hey tim dumbstruck", "hey tandem stop", None),
+    # dictation stutters on short phrases: "that said that said" is compared as "that said"
+    ("that's it", "that said that said", "that's it", "turn.done"),
 ])
-def test_short_dictation_gets_a_second_pass_against_the_controls(matcher, dictated, command, expected) -> None:
-    pcm = silence(0.5) + speech("hey tandem stop", "flite:slt") + silence(2.0)
+def test_short_dictation_gets_a_second_pass_against_the_controls(matcher, said, dictated, command, expected) -> None:
+    pcm = silence(0.5) + speech(said, "flite:slt") + silence(2.0)
     recognizer = _TwoPass(dictated, command)
     ears, _, _ = make(pcm, matcher, recognizer)
     try:
@@ -232,3 +238,39 @@ def test_short_dictation_gets_a_second_pass_against_the_controls(matcher, dictat
     assert said.intent == expected
     assert said.text == (command if expected else dictated)
     assert recognizer.grammars[0] is None and recognizer.grammars[-1] is None  # back to dictation afterwards
+
+
+@needs_tts
+def test_quiet_counts_from_the_last_voice_heard_asleep(matcher, recognizer) -> None:
+    """What ``--clock-skip-idle`` asks before it skips: has anyone spoken lately?"""
+    import time
+
+    quiet, _, _ = make(noisy(silence(4.0), seed=21), matcher, recognizer)
+    talk, _, _ = make(noisy(silence(0.5) + speech("we should paint the kitchen green", "flite:slt") + silence(3.0),
+                            seed=22), matcher, recognizer)
+    try:
+        time.sleep(0.3)
+        assert quiet.wait_for_wake(3.0) is False
+        assert quiet.quiet_s() >= 0.3  # room noise alone never counts as a voice
+        time.sleep(0.3)
+        began = time.monotonic()
+        assert talk.wait_for_wake(3.0) is False
+        assert talk.quiet_s() < time.monotonic() - began + 0.05  # the sentence reset it during the wait
+        assert talk.quiet_s() < quiet.quiet_s()
+        quiet.gate.begin()  # Tandem speaking is no quiet either (the couple may answer it)
+        time.sleep(0.2)
+        assert quiet.quiet_s() < 0.05
+        quiet.gate.end()
+        assert quiet.quiet_s() < 0.05
+    finally:
+        quiet.close()
+        talk.close()
+
+
+def test_unstutter_says_repeated_words_once() -> None:
+    from assistant.speech.ears import unstutter
+
+    assert unstutter("that said that said") == "that said"
+    assert unstutter("i i love you") == "i love you"
+    assert unstutter("we went we went home") == "we went home"
+    assert unstutter("i love you") == "i love you"

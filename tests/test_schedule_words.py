@@ -15,6 +15,7 @@ from assistant import schedule_words as sw
         ("first Sunday of each month at 7pm", "FREQ=MONTHLY;BYDAY=1SU", "19:00"),
         ("every second tuesday at 19:30", "FREQ=MONTHLY;BYDAY=2TU", "19:30"),
         ("every evening at eight", "FREQ=DAILY", "20:00"),
+        ("every evening and eight", "FREQ=DAILY", "20:00"),  # "at" as a recogniser often hears it
         ("daily at 9 am", "FREQ=DAILY", "09:00"),
         ("every morning at seven thirty", "FREQ=DAILY", "07:30"),
         ("sundays at 7pm", "FREQ=WEEKLY;BYDAY=SU", "19:00"),

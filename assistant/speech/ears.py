@@ -42,20 +42,37 @@ from ..conversation import COMMAND, DICTATION, Utterance
 from ..events import EventSink, Heard, IntentEvent, Wake
 from .endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
 from .frames import AudioSource, EchoGate
+from .freewords import splice
 from .recognizers import Recognizer
 from .wake import WakeDetector
 
 log = logging.getLogger(__name__)
 
+FREE_SLOT = "text"  # the slot of free words (a promise's "call the plumber"): see _free_words
 # A dictated utterance this short (3 s of audio) may be a control phrase said in a turn.
 CONTROL_MAX_FRAMES = int(3.0 / FRAME_S)
 # How alike the free and the grammar decodes must be (rapidfuzz ratio, 0-100) for the grammar's to count.
 CONTROL_MIN_SIMILARITY = 60
 CONTROL_MAX_WORDS = 3  # "i'm done", "more time please", "let's stop"
 CONTROL_GRAMMAR_CAP = 150  # shortest first; doubled by the wake-prefixed forms
+WAKE_CHECK_TAIL_S = 0.6  # silence after a short utterance so the wake spotter's delayed second check runs
 
 ParseFn = Callable[[str, str, bool, bool], Any]  # (text, context, in_exercise, can_resume) -> .intent/.slots/.score
 PhrasesFn = Callable[[str, bool, bool], Sequence[str]]  # (context, in_exercise, can_resume) -> phrases
+
+
+def unstutter(text: str) -> str:
+    """``text`` with words said twice in a row said once: dictation stutters on short phrases
+    ("that said that said" for "that's it")."""
+    words = text.split()
+    for n in (3, 2, 1):
+        i = 0
+        while i + 2 * n <= len(words):
+            if words[i:i + n] == words[i + n:i + 2 * n]:
+                del words[i + n:i + 2 * n]
+            else:
+                i += 1
+    return " ".join(words)
 
 
 class _Stop:
@@ -84,6 +101,7 @@ class AudioListener:
         queue_s: float = 10.0,
         stall_s: float = 2.0,
         read_timeout_s: float = 0.25,
+        warm_contexts: Sequence[str] = (),
     ) -> None:
         self.source = source
         self.recognizer = recognizer
@@ -109,6 +127,11 @@ class AudioListener:
         self._barge_worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._wake_stale = False
+        self._unbuilt: deque[str] = deque(warm_contexts)  # contexts whose grammars warm_up() has still to build
+        self._built: set[tuple[str, ...]] = set()
+        # Asleep, is anyone talking? (``quiet_s``: a simulated run only skips idle time in silence.)
+        self._room = Endpointer(endpoint_settings)
+        self._last_voiced = time.monotonic()
 
     # --- threads -----------------------------------------------------------
 
@@ -236,6 +259,8 @@ class AudioListener:
                     return False
                 continue
             heard += FRAME_S
+            if self._room.is_voiced(frame):
+                self._last_voiced = time.monotonic()
             if self.wake.accept(frame):
                 preroll = getattr(self.wake, "preroll", None)
                 if callable(preroll):
@@ -245,19 +270,50 @@ class AudioListener:
                 return True
         return False
 
+    def warm_up(self) -> bool:
+        """Build the next command grammar not built yet; False when all are (call it while asleep).
+
+        Built on first use, a context's language model (0.5-4 s in PocketSphinx)
+        delayed the reply to the first question of its kind, and the first trust
+        talk grew the process by ~20 MB mid-conversation; built one at a time in
+        the loop's idle rounds (the frames meanwhile wait in the queue), they are
+        ready before the couple needs them and the memory settles early.
+        """
+        while self._unbuilt:
+            context = self._unbuilt[0]
+            for phrases in (self._grammar(context), self._control_phrases(context)):
+                if tuple(phrases) not in self._built:
+                    self._built.add(tuple(phrases))
+                    self.recognizer.set_grammar(phrases)
+                    return True
+            self._unbuilt.popleft()
+        return False
+
+    def quiet_s(self) -> float:
+        """Real seconds since anyone spoke: a voiced frame heard asleep, the last listening window, or Tandem's own voice."""
+        return time.monotonic() - max(self._last_voiced, self.gate.quiet_since())
+
     def listen(self, context: str, *, mode: str = COMMAND, timeout: float = 8.0, in_exercise: bool = False,
                can_resume: bool = False) -> Utterance:
+        try:
+            return self._listen(context, mode, timeout, in_exercise, can_resume)
+        finally:
+            self._last_voiced = time.monotonic()
+
+    def _listen(self, context: str, mode: str, timeout: float, in_exercise: bool, can_resume: bool) -> Utterance:
         self._wake_stale = True
         if mode == DICTATION:
             self.recognizer.set_grammar(None)
             settings = self.dictation_settings
         else:
-            self.recognizer.set_grammar(list(self.phrases(context, in_exercise, can_resume)))
+            self.recognizer.set_grammar(self._grammar(context))
             settings = self.command_settings
         endpoint = Endpointer(settings)
         pre: deque[bytes] = deque(maxlen=max(1, int(settings.start_pad_s / FRAME_S)))
-        # the utterance's audio, kept only while short enough to be a control phrase (second pass below)
+        # The utterance's audio for a second pass: a command's whole (at most max_utterance_s, for its
+        # free words), a dictation only while short enough to be a control phrase.
         kept: list[bytes] = []
+        keep_max = CONTROL_MAX_FRAMES if mode == DICTATION else int(settings.max_utterance_s / FRAME_S) + 1
         budget = self._budget(timeout)
         waited = 0.0
         wall_end = time.monotonic() + budget + self.stall_s
@@ -293,7 +349,7 @@ class AudioListener:
                     kept.clear()
                     continue
                 self.recognizer.accept(frame)
-                if len(kept) < CONTROL_MAX_FRAMES:
+                if len(kept) < keep_max:
                     kept.append(frame)
                 if decision == "end":
                     return self._understood(endpoint, context, mode, in_exercise, can_resume, kept)
@@ -318,6 +374,8 @@ class AudioListener:
             text, parsed = self._rescored(text, parsed, context, in_exercise, can_resume)
         elif getattr(parsed, "intent", None) is None and mode == DICTATION and 0 < len(audio) < CONTROL_MAX_FRAMES:
             text, parsed = self._control_check(audio, text, parsed, context, in_exercise, can_resume)
+        if mode == COMMAND and audio and FREE_SLOT in (getattr(parsed, "slots", None) or {}):
+            text, parsed = self._free_words(audio, text, parsed, context, in_exercise, can_resume)
         self.events.emit(Heard(text=text, mode=mode))
         intent = getattr(parsed, "intent", None)
         slots = dict(getattr(parsed, "slots", {}) or {})
@@ -352,27 +410,82 @@ class AudioListener:
         its result counts only when the free decode heard much the same words:
         "i love you" never becomes "i'm done".
         """
-        self.recognizer.set_grammar(self._control_phrases(context, in_exercise, can_resume))
+        self.recognizer.set_grammar(self._control_phrases(context))
         try:
             for frame in audio:
                 self.recognizer.accept(frame)
             command = self.recognizer.finish().text.strip()
         finally:
             self.recognizer.set_grammar(None)
-        if not command or fuzz.ratio(command, text.lower()) < CONTROL_MIN_SIMILARITY:
+        if not command:
+            return text, parsed
+        wake = getattr(self.wake, "phrase", "")
+        # Said after the wake phrase, it is meant for Tandem whatever dictation made of it
+        # ("hey tim dumbstruck"): the spotter, with its own near-miss check, decides that.
+        addressed = bool(wake) and command.startswith(wake + " ") and self._starts_with_wake(audio)
+        if not addressed and fuzz.ratio(command, unstutter(text.lower())) < CONTROL_MIN_SIMILARITY:
             return text, parsed
         candidate = self.parse(command, context, in_exercise, can_resume)
         if getattr(candidate, "intent", None) is None:
             return text, parsed
         return command, candidate
 
-    def _control_phrases(self, context: str, in_exercise: bool, can_resume: bool) -> list[str]:
+    def _free_words(self, audio: Sequence[bytes], text: str, parsed: Any, context: str, in_exercise: bool,
+                    can_resume: bool) -> tuple[str, Any]:
+        """A command with free words decoded again as dictation, and the two joined (see ``freewords``).
+
+        The joined sentence (or the dictation alone) replaces the command decode
+        only when the matcher reads it as the same request with the same partner.
+        """
+        self.recognizer.set_grammar(None)
+        try:
+            for frame in audio:
+                self.recognizer.accept(frame)
+            dictated = self.recognizer.finish().text.strip()
+        except Exception:
+            self.recognizer.reset()
+            raise
+        if not dictated:
+            return text, parsed
+        slots = getattr(parsed, "slots", None) or {}
+        for candidate_text in dict.fromkeys((splice(text, slots.get(FREE_SLOT, ""), dictated), dictated)):
+            candidate = self.parse(candidate_text, context, in_exercise, can_resume)
+            cslots = getattr(candidate, "slots", None) or {}
+            if getattr(candidate, "intent", None) == getattr(parsed, "intent", None) and FREE_SLOT in cslots \
+                    and cslots.get("partner") == slots.get("partner"):
+                return candidate_text, candidate
+        return text, parsed
+
+    def _starts_with_wake(self, audio: Sequence[bytes]) -> bool:
+        """Whether the wake spotter hears the wake phrase in ``audio`` (a short utterance).
+
+        The spotter is idle while ``listen`` runs and is reset before the next
+        ``wait_for_wake`` (``_wake_stale``); a little silence lets its delayed check run.
+        """
+        self.wake.reset()
+        tail = [bytes(len(audio[0]))] * int(WAKE_CHECK_TAIL_S / FRAME_S)
+        try:
+            return any(self.wake.accept(frame) for frame in [*audio, *tail])
+        finally:
+            self.wake.reset()
+
+    def _grammar(self, context: str) -> list[str]:
+        """The recogniser's phrases for ``context``: its widest layer, whatever the flags.
+
+        The matcher applies the real layering (stop/pause only inside an
+        exercise, resume only while something is paused) to what was heard;
+        one grammar per context keeps the number of language models, their
+        build time and their memory at four.
+        """
+        return list(self.phrases(context, True, True))
+
+    def _control_phrases(self, context: str) -> list[str]:
         """The context's short phrases, bare and after the wake phrase: a small exact grammar.
 
         Small on purpose: an exact list of a few hundred phrases decodes the
         short commands reliably, where the context's full trigram does not.
         """
-        short = sorted({p for p in self.phrases(context, in_exercise, can_resume) if len(p.split()) <= CONTROL_MAX_WORDS},
+        short = sorted({p for p in self._grammar(context) if len(p.split()) <= CONTROL_MAX_WORDS},
                        key=lambda p: (len(p), p))[:CONTROL_GRAMMAR_CAP]
         wake = getattr(self.wake, "phrase", "")
         return short + ([f"{wake} {p}" for p in short] if wake else [])

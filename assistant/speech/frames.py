@@ -69,3 +69,8 @@ class EchoGate:
         """True while Tandem's voice (or its echo tail) may be in the room."""
         with self._lock:
             return self._speaking or time.monotonic() < self._quiet_after
+
+    def quiet_since(self) -> float:
+        """When Tandem's voice (and its tail) last left the room (monotonic); now while it speaks."""
+        with self._lock:
+            return time.monotonic() if self._speaking else self._quiet_after

@@ -75,9 +75,16 @@ class ScaledClock:
         self._start_wall = (start or datetime.now(self.tz)).astimezone(self.tz)
         self._start_real = time.monotonic()
         self.speed = float(speed)
+        self._skipped = 0.0  # clock seconds jumped over by ``skip`` (written under the lock, read as one float)
+        self._lock = threading.Lock()
 
     def _elapsed(self) -> float:
-        return (time.monotonic() - self._start_real) * self.speed
+        return (time.monotonic() - self._start_real) * self.speed + self._skipped
+
+    def skip(self, seconds: float) -> None:
+        """Jump ``seconds`` ahead at once (idle time fast-forwarded); never backwards."""
+        with self._lock:
+            self._skipped += max(0.0, seconds)
 
     def now(self) -> datetime:
         return self._start_wall + timedelta(seconds=self._elapsed())

@@ -117,6 +117,7 @@ class Dialogue:
         hooks: Hooks,
         *,
         listen_timeout: float = 8.0,
+        max_sleep_s: float = MAX_SLEEP_S,
         min_score: float = 0.0,
         on_idle: Callable[[], None] | None = None,
         on_wake: Callable[[], None] | None = None,
@@ -125,6 +126,7 @@ class Dialogue:
         self.handlers = dict(handlers)
         self.hooks = hooks
         self.listen_timeout = listen_timeout  # "silence for a few seconds -> back to sleep"
+        self.max_sleep_s = max_sleep_s  # a fast-forwarded run (--clock-skip-idle) sleeps longer per jump
         self.min_score = min_score
         self.on_idle = on_idle  # housekeeping (daily backup), called each time round while asleep
         self.on_wake = on_wake  # the soft "I'm listening" chime (audio mode); must not block
@@ -200,11 +202,11 @@ class Dialogue:
             return None
 
     def _sleep_bound(self) -> float:
-        """How long to wait for the wake phrase: until the next reminder, at most a minute."""
+        """How long to wait for the wake phrase: until the next reminder, at most ``max_sleep_s``."""
         due = self._due_not_before if self._due_not_before is not None else self._next_due()
         if due is None:
-            return MAX_SLEEP_S
-        return min(MAX_SLEEP_S, max(0.5, (due - self.ctx.clock.now()).total_seconds()))
+            return self.max_sleep_s
+        return min(self.max_sleep_s, max(0.5, (due - self.ctx.clock.now()).total_seconds()))
 
     def _interact(self) -> None:
         """One interaction after the wake phrase; records why it ended."""

@@ -6,7 +6,8 @@ the log sink (which never writes the couple's words at the default level),
 or a list in tests.
 
 Event types (the ``type`` field of the JSON stream): wake, heard, intent,
-said, state, exercise, reminder, error.
+said, state, exercise, reminder, error, and clock (a simulated run skipped
+idle time: ``tandem run --clock-skip-idle``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,15 @@ class ReminderEvent(Event):
     kind: str = ""
     phase: str = ""  # due | said | accepted | snoozed | declined | skipped | let_go
     occurrence: str = ""
+
+
+@dataclass(frozen=True)
+class ClockSkipped(Event):
+    """A simulated run jumped over quiet time; the event's ``clock`` is where it landed."""
+
+    type: ClassVar[str] = "clock"
+    skipped_s: float = 0.0  # clock seconds jumped over
+    reason: str = ""  # idle (the sleep the loop asked for) | stop (a --clock-stop time reached)
 
 
 @dataclass(frozen=True)

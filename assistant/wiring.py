@@ -41,13 +41,28 @@ def parse_when(text: str, tz: tzinfo, option: str) -> datetime:
         raise TandemError(f"{option} {text!r} is not an ISO-8601 time like 2026-12-06T18:58 (or with an offset, 2026-12-06T18:58+00:00)") from None
 
 
-def build_clock(tz: tzinfo, start: datetime | None, speed: float) -> Clock:
-    """The real clock unless the run is simulated (``--clock-start`` / ``--clock-speed``)."""
+def build_clock(tz: tzinfo, start: datetime | None, speed: float, *, simulated: bool = False) -> Clock:
+    """The real clock unless the run is simulated (``--clock-start`` / ``--clock-speed`` / ``--clock-skip-idle``)."""
     if speed <= 0:
         raise TandemError(f"--clock-speed must be a positive number, not {speed:g}")
-    if start is None and speed == 1.0:
+    if start is None and speed == 1.0 and not simulated:
         return RealClock(tz)
     return SimulatedClock(tz, start, speed)
+
+
+def skip_idle(listener: Listener, clock: Clock, events: EventSink, quiet_s: float | None,
+              stops: Sequence[datetime] = ()) -> Listener:
+    """``--clock-skip-idle``: fast-forward the quiet hours of a simulated run (see ``fastforward``)."""
+    if quiet_s is None:
+        return listener
+    from .fastforward import IdleSkipper
+
+    if quiet_s <= 0:
+        raise TandemError(f"--clock-skip-idle must be a positive number of seconds, not {quiet_s:g}")
+    if not callable(getattr(listener, "quiet_s", None)) or not callable(getattr(clock, "skip_to", None)):
+        raise TandemError("--clock-skip-idle needs the microphone (or --input-wav) and a simulated clock; "
+                          "typed lines wait for a time with '@ISO words' instead")
+    return IdleSkipper(listener, clock, events, quiet_s, stops)  # type: ignore[arg-type]
 
 
 class SimulatedClock:
@@ -87,6 +102,10 @@ class SimulatedClock:
 
     def real_seconds(self, seconds: float) -> float:
         return max(0.0, seconds) / self.speed
+
+    def skip_to(self, when: datetime) -> None:
+        """Jump ahead to ``when`` (``--clock-skip-idle``); a time already passed changes nothing."""
+        self._clock().skip((when - self.now()).total_seconds())
 
 
 # --- events ------------------------------------------------------------------------------
@@ -264,6 +283,7 @@ def audio_listener(
     In a terminal a missing microphone is a one-line error suggesting ``--text``;
     as a service it is retried with back-off until it appears.
     """
+    from .nlu import CONTEXTS
     from .speech.audio import MicSource, WavSource
     from .speech.ears import AudioListener
     from .speech.engines import make_recognizer
@@ -284,7 +304,7 @@ def audio_listener(
             source.record_failure(exc)  # as a service: keep trying in the background of the loop
     recognizer = make_recognizer(settings.speech, home)
     wake = WakeSpotter(profile.wake_phrase, settings.speech.wake_sensitivity)
-    return AudioListener(  # type: ignore[no-any-return]
+    ears = AudioListener(
         source=source,
         recognizer=recognizer,
         wake=wake,
@@ -294,7 +314,9 @@ def audio_listener(
         gate=gate,
         events=events,
         barge=BargeInSpotter(profile.wake_phrase),  # "stop" while Tandem speaks cuts the reply short
+        warm_contexts=CONTEXTS,  # grammars built in idle rounds (run.py's housekeeping), not on first use
     )
+    return ears
 
 
 def phrases_function(matcher: Any) -> Callable[[str, bool, bool], Any]:

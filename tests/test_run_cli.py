@@ -160,6 +160,9 @@ def test_held_lines_in_a_piped_session(monkeypatch, capsys, stubbed):
     (["--clock-start", "yesterday"], "--clock-start 'yesterday' is not an ISO-8601 time"),
     (["--clock-speed", "0"], "--clock-speed must be a positive number"),
     (["--clock-start", "2026-12-06T19:00", "--until", "2026-12-06T18:00"], "--until 2026-12-06T18:00 is not later"),
+    (["--clock-stop", "2026-12-06T19:00"], "--clock-stop only means something with --clock-skip-idle"),
+    (["--clock-skip-idle", "2"], "--clock-skip-idle is for listening by voice"),
+    (["--clock-skip-idle", "2", "--clock-stop", "soon"], "--clock-stop 'soon' is not an ISO-8601 time"),
 ])
 def test_bad_clock_options_are_one_line(monkeypatch, capsys, stubbed, args, needle):
     init()

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from .. import wiring
-from ..dialogue import Dialogue, deadline, load_handlers, real_hooks
+from ..dialogue import MAX_SLEEP_S, Dialogue, deadline, load_handlers, real_hooks
 from ..errors import TandemError
 from ..handlers import Context
 from ..profile import Profile, create_profile
 
 log = logging.getLogger("tandem.run")
+
+# Fast-forwarded (--clock-skip-idle), the loop jumps up to an hour of quiet at a time: housekeeping
+# (the daily backup, the time seen) still runs at every jump, and reminders are never jumped over.
+SKIP_SLEEP_S = 3600.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-start", default=None, metavar="ISO", help="start the assistant's clock at this time (no offset = the couple's time zone)")
     p.add_argument("--clock-speed", type=float, default=1.0, metavar="N", help="run the assistant's clock N times faster (timers, turns, reminders)")
     p.add_argument("--until", default=None, metavar="ISO", help="stop when the assistant's clock reaches this time (text input may end before)")
+    p.add_argument("--clock-skip-idle", type=float, default=None, metavar="SECONDS",
+                   help="simulated run by voice: after SECONDS of quiet while asleep, jump the clock to the next reminder "
+                        "or --clock-stop (speech and exercises stay real time)")
+    p.add_argument("--clock-stop", action="append", default=[], metavar="ISO",
+                   help="with --clock-skip-idle: a time someone will speak at, never jumped over (repeatable)")
     p.add_argument("--service", action="store_true", help="running unattended: retry a missing microphone instead of stopping")
     p.set_defaults(func=cmd_run)
 
@@ -43,7 +52,12 @@ def cmd_run(args: argparse.Namespace, app: Any) -> int:
 
     start = wiring.parse_when(args.clock_start, profile.tz, "--clock-start") if args.clock_start else None
     until = wiring.parse_when(args.until, profile.tz, "--until") if args.until else None
-    clock = wiring.build_clock(profile.tz, start, args.clock_speed)
+    stops = [wiring.parse_when(t, profile.tz, "--clock-stop") for t in args.clock_stop]
+    if stops and args.clock_skip_idle is None:
+        raise TandemError("--clock-stop only means something with --clock-skip-idle")
+    if args.clock_skip_idle is not None and args.text:
+        raise TandemError("--clock-skip-idle is for listening by voice; typed lines wait for a time with '@ISO words' instead")
+    clock = wiring.build_clock(profile.tz, start, args.clock_speed, simulated=args.clock_skip_idle is not None)
     if until is not None and until <= clock.now():
         raise TandemError(f"--until {args.until} is not later than the assistant's clock ({clock.now().isoformat(timespec='minutes')})")
     events = wiring.build_events(args.events, clock, stdout)
@@ -69,11 +83,13 @@ def cmd_run(args: argparse.Namespace, app: Any) -> int:
             listener = wiring.audio_listener(settings, app.home, profile, matcher, clock, events, gate,
                                              input_wavs=args.input_wav, service=service)
         opened.append(listener)
-        ctx = Context(listener=deadline(listener, clock, until), speaker=speaker, clock=clock, store=store,
+        heard = wiring.skip_idle(listener, clock, events, args.clock_skip_idle, stops)
+        ctx = Context(listener=deadline(heard, clock, until), speaker=speaker, clock=clock, store=store,
                       profile=profile, events=events, settings=settings)
         chime = getattr(speaker, "chime", None) if not args.text else None  # typed input needs no "I'm listening"
-        dialogue = Dialogue(ctx, handlers, hooks, on_idle=_housekeeping(store, clock),
-                            on_wake=chime if callable(chime) else None)
+        dialogue = Dialogue(ctx, handlers, hooks, on_idle=_housekeeping(store, clock, listener),
+                            on_wake=chime if callable(chime) else None,
+                            max_sleep_s=SKIP_SLEEP_S if heard is not listener else MAX_SLEEP_S)
         begin = getattr(clock, "begin", None)
         if callable(begin):
             begin()  # a simulated clock starts now that everything is loaded
@@ -111,18 +127,23 @@ def _profile(app: Any, args: argparse.Namespace) -> Profile:
     return profile
 
 
-def _housekeeping(store: Any, clock: Any) -> Any:
-    """While asleep (at least once a minute): one backup a day, and the latest time seen.
+def _housekeeping(store: Any, clock: Any, listener: Any) -> Any:
+    """While asleep (at least once a minute): one backup a day, the latest time seen, a grammar built.
 
     The time seen (``reminders.note_time``, itself written at most once a minute)
     is what lets a Pi whose clock went back after a power cut be noticed, so
-    it is kept fresh even on days when no reminder is due.
+    it is kept fresh even on days when no reminder is due. The ears build their
+    command grammars one per round (``AudioListener.warm_up``) in the first
+    minutes, instead of on first use mid-conversation.
     """
     from .. import reminders
 
     last: list[date] = []
+    warm_up = getattr(listener, "warm_up", None)
 
     def run() -> None:
+        if callable(warm_up):
+            warm_up()
         now = clock.now()
         if not last or last[0] != now.date():
             store.backup_if_due(now.date().isoformat())

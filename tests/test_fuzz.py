@@ -87,3 +87,76 @@ def test_cli_parse_never_tracebacks(text: str) -> None:
     assert "Traceback" not in r.stderr
     for line in r.stdout.splitlines():
         json.loads(line)
+
+
+def test_a_ten_minute_monologue_in_a_turn_is_heard_in_bounded_windows(matcher: Matcher) -> None:
+    """Ten minutes of one partner talking without a pause: bounded windows, bounded memory, nothing lost."""
+    import shutil
+    import threading
+
+    from assistant.clock import RealClock
+    from assistant.conversation import DICTATION, RITUAL, InputClosed
+    from assistant.events import ListSink
+    from assistant.speech.ears import AudioListener
+    from assistant.speech.endpoint import DICTATION_ENDPOINT
+    from assistant.speech.frames import EchoGate
+    from assistant.speech.wake import WakeSpotter
+    from tests.speech_helpers import BytesSource, speech, trimmed
+
+    if not shutil.which("flite"):
+        pytest.skip("flite is not installed")
+
+    class Counting:
+        """A recogniser that only counts what it is fed (the ears are under test, not the engine)."""
+
+        def __init__(self) -> None:
+            self.frames = 0
+            self.fed = 0
+
+        def set_grammar(self, phrases) -> None:
+            pass
+
+        def accept(self, frame: bytes) -> None:
+            self.frames += 1
+            self.fed += 1
+
+        def finish(self):
+            from assistant.speech.recognizers import Recognition
+
+            n, self.frames = self.frames, 0
+            return Recognition(text=" ".join(["word"] * max(1, n // 20)))
+
+        def reset(self) -> None:
+            self.frames = 0
+
+    sentence = trimmed(speech("and then i told her that the whole week had been far too much for both of us", "flite:slt"))
+    monologue = sentence * (int(600 * 32000 / len(sentence)) + 1)
+    ears: AudioListener | None = None
+    room = threading.Event()
+
+    def throttle(i: int) -> None:  # the microphone delivers no faster than the ears take it (no frame dropped)
+        while ears is not None and ears._frames.qsize() > 50:
+            room.wait(0.001)
+
+    recognizer = Counting()
+    ears = AudioListener(BytesSource(monologue, throttle), recognizer, WakeSpotter(),
+                         parse=lambda text, ctx, ex, res: matcher.parse(text, ctx, in_exercise=ex, can_resume=res),
+                         phrases=lambda ctx, ex, res: matcher.phrases(ctx, in_exercise=ex, can_resume=res),
+                         clock=RealClock(), gate=EchoGate(tail_s=0.0), events=ListSink())
+    windows = []
+    tracemalloc.start()
+    try:
+        while True:
+            windows.append(ears.listen(RITUAL, mode=DICTATION, timeout=5.0, in_exercise=True))
+    except InputClosed:
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        ears.close()
+    spoken = [w for w in windows if not w.silent]
+    assert spoken and all(w.duration_s <= DICTATION_ENDPOINT.max_utterance_s + 0.05 for w in spoken)
+    assert sum(w.duration_s for w in spoken) >= 540  # ten minutes heard, in windows of at most two
+    assert all(w.intent is None for w in spoken)  # the partner's words, not commands
+    assert ears.overflows == 0 and recognizer.fed >= 0.9 * len(monologue) // 960
+    assert peak < 30 * 1024 * 1024, f"{peak / 1e6:.1f} MB traced while listening"

@@ -19,8 +19,8 @@ from .normalise import NormaliseRules, Normaliser, words
 
 CONTEXTS = ("idle", "ritual", "confirm", "name")
 BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
-TOP_KEYS = ("lists", "slots", "intents", "normalise")
-INTENT_KEYS = ("context", "templates", "description")
+TOP_KEYS = ("lists", "slots", "intents", "normalise", "not_for_me")
+INTENT_KEYS = ("context", "templates", "examples", "description")
 NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical")
 # Built-in word lists: <partners> (either name, filling no slot: "over to you Sam")
 # and <any> (one word, filling no slot: "how's the savings goal going").
@@ -45,6 +45,9 @@ class Intent:
     contexts: tuple[str, ...]
     templates: tuple[Template, ...]
     description: str = ""
+    # more ways of saying it, for the generalising stage only: never matched
+    # strictly, never in the recogniser's phrases
+    examples: tuple[Template, ...] = ()
 
     @property
     def slots(self) -> frozenset[str]:
@@ -57,6 +60,8 @@ class IntentSet:
     lists: dict[str, tpl.Seq]
     slot_grammars: dict[str, tpl.Seq]  # "due" -> (alternatives)
     rules: NormaliseRules = field(default_factory=NormaliseRules)
+    # context -> sentences that are not for Tandem though they share its words
+    not_for_me: dict[str, tuple[Template, ...]] = field(default_factory=dict)
 
     def in_context(self, context: str) -> list[Intent]:
         return [i for i in self.intents.values() if context in i.contexts]
@@ -86,6 +91,7 @@ class _Builder:
         self.lists: dict[str, tuple[str, yaml.Node]] = {}
         self.slots: dict[str, tuple[str, yaml.Node]] = {}
         self.normalise: list[tuple[str, yaml.MappingNode]] = []
+        self.not_for_me: list[tuple[str, yaml.MappingNode]] = []
 
     # -- reading -------------------------------------------------------------
 
@@ -116,6 +122,9 @@ class _Builder:
                 raise IntentFileError(f"{where}: unknown section {key.value!r} (expected one of {', '.join(TOP_KEYS)})")
             if key.value == "normalise":
                 self.normalise.append((name, _require_mapping(value, name, "normalise")))
+                continue
+            if key.value == "not_for_me":
+                self.not_for_me.append((name, _require_mapping(value, name, "not_for_me")))
                 continue
             target = {"lists": self.lists, "slots": self.slots, "intents": self.intents}[key.value]
             for item_key, item in _mapping(value, name, key.value):
@@ -148,7 +157,14 @@ class _Builder:
             intents[name] = self._intent(name, where, node, lists, grammars)
         if not intents:
             raise IntentFileError("no intents defined in the intent files")
-        return IntentSet(intents=intents, lists=lists, slot_grammars=grammars, rules=rules)
+        not_for_me: dict[str, list[Template]] = {}
+        for file, node in self.not_for_me:
+            for key, value in _mapping(node, file, "not_for_me"):
+                if key.value not in CONTEXTS:
+                    raise IntentFileError(f"{_where(file, key)}: unknown context {key.value!r} in not_for_me (expected one of {', '.join(CONTEXTS)})")
+                not_for_me.setdefault(key.value, []).extend(self._templates(value, file, f"not_for_me.{key.value}", lists, grammars))
+        return IntentSet(intents=intents, lists=lists, slot_grammars=grammars, rules=rules,
+                         not_for_me={c: tuple(t) for c, t in not_for_me.items()})
 
     def _intent(self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> Intent:
         fields = dict((k.value, (k, v)) for k, v in _mapping(node, where.split(":")[0], f"intent {name!r}"))
@@ -166,10 +182,19 @@ class _Builder:
             if c not in CONTEXTS:
                 raise IntentFileError(f"{_where(file, cnode)}: unknown context {c!r} (expected one of {', '.join(CONTEXTS)})")
         tnode = fields["templates"][1]
-        if not isinstance(tnode, yaml.SequenceNode) or not tnode.value:
-            raise IntentFileError(f"{_where(file, tnode)}: templates of {name!r} must be a non-empty list")
+        out = self._templates(tnode, file, f"templates of {name!r}", lists, grammars)
+        examples: list[Template] = []
+        if "examples" in fields:
+            examples = self._templates(fields["examples"][1], file, f"examples of {name!r}", lists, grammars)
+        desc = fields.get("description", (None, None))[1]
+        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples))
+
+    def _templates(self, node: yaml.Node, file: str, what: str, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> list[Template]:
+        """A non-empty YAML list of templates, each checked (slots, word lists) with its line."""
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise IntentFileError(f"{_where(file, node)}: {what} must be a non-empty list")
         out = []
-        for item in tnode.value:
+        for item in node.value:
             if not isinstance(item, yaml.ScalarNode):
                 raise IntentFileError(f"{_where(file, item)}: a template must be one line of text")
             iwhere = _where(file, item)
@@ -185,8 +210,7 @@ class _Builder:
                 raise IntentFileError(f"{iwhere}: a slot appears twice in one template")
             self._check_lists(seq, lists, iwhere)
             out.append(Template(str(item.value), seq, iwhere))
-        desc = fields.get("description", (None, None))[1]
-        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "")
+        return out
 
     def _alternatives(self, where: str, node: yaml.Node, name: str) -> tpl.Seq:
         """A word list or slot grammar: a list of templates, any one of which."""
@@ -261,24 +285,27 @@ class _Builder:
 def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:
     """The same sentence in two intents of one context would make matching a coin toss.
 
-    Too slow for every start-up (it expands every template), so the tests and
-    the benchmark run it on the shipped intents instead.
+    Templates first, then examples (an example that another intent's template
+    or example says would teach the classifier both). Too slow for every
+    start-up (it expands every template), so the tests and the benchmark run
+    it on the shipped intents instead.
     """
     norm = Normaliser(intents.rules)
     for context in CONTEXTS:
         owner: dict[str, tuple[str, str]] = {}
-        for intent in intents.in_context(context):
-            for t in intent.templates:
-                if tpl.slots_of(t.node):
-                    continue
-                for sentence in tpl.expand(t.node, intents.lists, lambda s: None, cap):
-                    key = " ".join(tok.canon for tok in norm.strip(norm.tokens(sentence)))
-                    other = owner.get(key)
-                    if other is not None and other[0] != intent.name:
-                        raise IntentFileError(
-                            f"{t.where}: {sentence!r} is both {intent.name!r} and {other[0]!r} (at {other[1]}) in context {context!r}"
-                        )
-                    owner[key] = (intent.name, t.where)
+        intents_here = intents.in_context(context)
+        sentences = [(i, t) for i in intents_here for t in i.templates] + [(i, t) for i in intents_here for t in i.examples]
+        for intent, t in sentences:
+            if tpl.slots_of(t.node):
+                continue
+            for sentence in tpl.expand(t.node, intents.lists, lambda s: None, cap):
+                key = " ".join(tok.canon for tok in norm.strip(norm.tokens(sentence)))
+                other = owner.get(key)
+                if other is not None and other[0] != intent.name:
+                    raise IntentFileError(
+                        f"{t.where}: {sentence!r} is both {intent.name!r} and {other[0]!r} (at {other[1]}) in context {context!r}"
+                    )
+                owner[key] = (intent.name, t.where)
 
 
 def _where(file: str, node: yaml.Node) -> str:

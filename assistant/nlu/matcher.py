@@ -1,6 +1,6 @@
-"""Strict-then-fuzzy intent matching with contexts, slots and out-of-domain rejection.
+"""Strict-then-fuzzy-then-general intent matching with contexts, slots and out-of-domain rejection.
 
-Three stages, each only when the one before found nothing:
+Four stages, each only when the one before found nothing:
 
 1. **strict** -- the canonical utterance must fit a template regex exactly
    (fillers, politeness and homophones are already normalised away);
@@ -9,14 +9,21 @@ Three stages, each only when the one before found nothing:
 3. **fuzzy** -- the whole utterance against a sample of the slot-free
    sentences of the context (rapidfuzz ``ratio``, once more on sorted words
    for word-order changes), accepted only above a calibrated cut-off and
-   only if every longer word resembles a word of the matched sentence.
+   only if every longer word resembles a word of the matched sentence;
+4. **general** -- a naive Bayes classifier per context, trained here from the
+   templates, the intents' ``examples`` and the ``not_for_me`` sentences
+   (general.py), for phrasings nobody wrote down. Its answer is kept only
+   when it is confident and the utterance looks like the intent (no word the
+   context never uses outside a dictated ``{text}``), and always scores
+   below the other stages.
 
 Comparing *whole* utterances (never ``partial_ratio``) is what keeps a
 partner's "I'm done being scared of talking about money" from becoming
-``turn.done``: the extra words lower the similarity below the cut-off.
+``turn.done``: the extra words lower the similarity below the cut-off, and
+the unknown words ("scared", "money") keep the classifier out.
 
-Everything is compiled once in ``Matcher.__init__``; ``parse`` only runs
-regexes and rapidfuzz over precomputed lists.
+Everything is compiled and trained once in ``Matcher.__init__``; ``parse``
+only runs regexes, rapidfuzz and array lookups over precomputed tables.
 """
 
 from __future__ import annotations
@@ -25,12 +32,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
+from . import general as gen
 from . import templates as tpl
 from .loader import CONTEXTS, IntentSet
 from .normalise import Normaliser, Token
-from .slots import PartnerLookup, SlotValues
+from .slots import PartnerLookup, SlotValues, heard_text
 
 # Layering (intent-catalogue.md): every context hears cancel; confirm/name
 # inside an exercise hear stop/pause; idle hears resume when it can resume.
@@ -55,13 +64,38 @@ FUZZY_CAP_PER_TEMPLATE = 60  # sampled per template: more costs latency, adds no
 
 _TEXT_MARK = "\x00"  # where a dictated {text} starts in a phrase
 
+# The general stage (general.py). Tuned on benchmarks/blind-2-tune.jsonl (the
+# benchmark's tuning set) with the public corpora's out-of-domain lines: 0.6 is
+# where a lower probability starts to accept near misses ("we kept the old
+# sofa") and a higher one to lose plain rewordings.
+GEN_MIN_PROB = 0.6  # the classifier's probability needed to accept its answer
+GEN_EXAMPLE_PROB = 0.3  # ... when one of the intent's own examples says the utterance word for word
+GEN_SAMPLES_PER_TEMPLATE = 12  # training sentences per template (the fuzzy stage's first ones when slot-free)
+GEN_SAMPLES_PER_EXAMPLE = 6  # ... per example and per "not for me" sentence
+GEN_FOREIGN_SAMPLES = 2  # ... per template and example of the intents a context never hears
+GEN_FOREIGN_PRIOR = 1.0  # those intents are each as likely a priori as one of the context's own,
+GEN_NULL_PRIOR = 2.0  # "not for me" twice as likely
+GEN_ALPHA = 0.03  # naive Bayes smoothing
+GEN_TEMPERATURE = 5.0  # divides its log-likelihoods so that its probabilities can be thresholded
+GEN_CORRECT_CUTOFF = 85.0  # stricter than CORRECT_CUTOFF: a snapped word must not make up a request ("crack on" is not "track on")
+GEN_JOIN_CUTOFF = 88.0  # two or three words glued together must be this close to a known word ("meaning full")
+GEN_JOIN_MAX_WORDS = 16  # ... tried in commands, not in long speech
+GEN_FORGIVE_PROB = 0.95  # so sure that one new word is forgiven (a request without {text} has none otherwise)
+GEN_FORGIVE_MIN_WORDS = 5  # ... in a sentence at least this long
+GEN_MAX_WORDS = 30  # longer utterances are never a request (the longest in the corpora has 17 words)
+GEN_ANCHOR_SHARE = 0.12  # an anchor of an intent points to it at least this often (general.anchor_words)
+GEN_ANCHOR_COVERAGE = 0.1  # ... or is in this share of its sentences
+GEN_FUNCTION_SHARE = 0.4  # a word this share of a context's intents use is a function word ("the", "can")
+GEN_SCORE = (0.6, 0.74)  # its answers score from this to that (GEN_MIN_PROB .. certainty): below every fuzzy match
+
 
 @dataclass(frozen=True)
 class Parse:
     """What an utterance means in a context.
 
     ``score`` is the matcher's confidence in *this* answer (0..1): 1.0 for an
-    exact template match, lower for corrected or fuzzy matches; for
+    exact template match, lower for corrected or fuzzy matches (0.75 and
+    up), lowest for the classifier's answers (``GEN_SCORE``); for
     ``intent=None`` it is the confidence that nothing was meant.
     """
 
@@ -93,6 +127,7 @@ class Matcher:
         self.partners = tuple(partners) if partners else ()
         self.norm = Normaliser(intents.rules)
         self._partner_of = PartnerLookup(self.partners) if self.partners else None
+        self._partner_words = tuple(p.lower() for p in self.partners)
         self._lists = dict(intents.lists)
         # <partners> (a name that fills no slot) and slot grammars as lists
         self._lists["partners"] = (
@@ -109,16 +144,29 @@ class Matcher:
         trail = "|".join(re.escape(" ".join(p)) + " " for p in self.norm.trail) or "(?!)"
         self._affix = (f"(?:{lead})*", f"(?:{trail})*")
         self._skippable = frozenset(self.norm.canon_word(w) for w in intents.rules.droppable | intents.rules.optional)
+        self._list_word_memo: dict[str, set[str]] = {}
+        self._gen_sampled: dict[str, list[list[str]]] = {}  # slot-free template sentences, for the last stage
+        self._gen_core: dict[str, list[list[str]]] = {}  # ... the plainest few of each, for the other contexts
         self._compiled: dict[str, tuple[list[_Pattern], set[str], list[tuple[str, str, dict[str, str]]]]] = {}
         for intent in intents.intents.values():
             self._compiled[intent.name] = self._compile(intent.name)
         self._layers: dict[tuple[str, bool, bool], _Layer] = {}
         # unknown word -> its correction; the same slips recur every evening
-        self._corrections: dict[tuple[int, str], tuple[str, float, int] | None] = {}
+        self._corrections: dict[tuple[object, ...], tuple[str, float, int] | None] = {}
         for context in CONTEXTS:
             for in_exercise in (False, True):
                 for can_resume in (False, True):
                     self._layer(context, in_exercise, can_resume)
+        self._grammar_rx = {
+            name: re.compile(tpl.to_regex(seq, self._lists, self._slot_rx, lambda w: self._word_rx(w.text)))
+            for name, seq in intents.slot_grammars.items()
+        }
+        self._dictating: dict[str, list[_Pattern]] = {}
+        self._plain_examples: dict[str, list[_Pattern]] = {}
+        self._gen_cache: dict[str, list[list[str]]] = {}
+        self._shapes: dict[str, gen.IntentShape] = {}
+        self._edge_memo: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {}
+        self._general = {context: self._train(context) for context in CONTEXTS}
 
     # -- compiling -------------------------------------------------------------
 
@@ -165,10 +213,21 @@ class Matcher:
             for i, partner in enumerate(self.partners if slots else ("",)):
                 fixed = {tpl.PARTNER: partner} if slots else {}
                 slot_text = lambda s, i=i: f"@p{i}" if s == tpl.PARTNER else None  # noqa: E731
-                for sentence in tpl.sample(template.node, self._lists, slot_text, FUZZY_CAP_PER_TEMPLATE, seed=order):
-                    canon = self._fuzzy_text(self.norm.strip(self.norm.tokens(sentence, self._partner_of)))
-                    choices.append((canon, name, fixed))
+                for k, sentence in enumerate(tpl.sample(template.node, self._lists, slot_text, FUZZY_CAP_PER_TEMPLATE, seed=order)):
+                    tokens = self.norm.strip(self.norm.tokens(sentence, self._names_in(sentence)))
+                    choices.append((self._fuzzy_text(tokens), name, fixed))
+                    if not slots and k < GEN_SAMPLES_PER_TEMPLATE:  # the same sentences train the last stage
+                        self._gen_sampled.setdefault(name, []).append(self._gen_words(tokens))
+                        if k < GEN_FOREIGN_SAMPLES:
+                            self._gen_core.setdefault(name, []).append(self._gen_words(tokens))
         return patterns, vocab, choices
+
+    def _names_in(self, sentence: str) -> PartnerLookup | None:
+        """The partner lookup for a sentence made from the templates: names there come from the
+        profile, spelled exactly, so a sentence without one needs no (fuzzy) name lookup."""
+        if self._partner_of is not None and any(p in sentence.lower() for p in self._partner_words):
+            return self._partner_of
+        return None
 
     def _words_of(self, node: tpl.Node) -> set[str]:
         out: set[str] = set()
@@ -176,10 +235,16 @@ class Matcher:
             if isinstance(n, tpl.Word):
                 out.update(self.norm.canon_word(n.text).split())
             elif isinstance(n, tpl.ListRef):
-                out |= self._words_of(self._lists[n.name])
+                out |= self._list_words(n.name)
             elif isinstance(n, tpl.Slot) and n.name in self.intents.slot_grammars:
-                out |= self._words_of(self.intents.slot_grammars[n.name])
+                out |= self._list_words(f"slot:{n.name}")
         return out
+
+    def _list_words(self, name: str) -> set[str]:
+        words = self._list_word_memo.get(name)
+        if words is None:
+            words = self._list_word_memo[name] = self._words_of(self._lists[name])
+        return words
 
     def _names(self, context: str, in_exercise: bool, can_resume: bool) -> list[str]:
         names = [i.name for i in self.intents.in_context(context)]
@@ -222,6 +287,215 @@ class Matcher:
         self._layers[key] = layer
         return layer
 
+    # -- the generalising stage ---------------------------------------------------
+
+    def _gen_words(self, tokens: list[Token]) -> list[str]:
+        """A sentence as the last stage sees it: canonical words, "@p" for a name, a mark for {text}."""
+        out = []
+        for tok in tokens:
+            if tok.canon == "xxtextxx":
+                out.append(gen.TEXT)
+            elif tok.canon.startswith("@p") or tok.canon == "xxpartnerxx":
+                out.append(gen.PARTNER_TOKEN)
+            else:
+                out.append(tok.canon)
+        return out
+
+    def _sampled(self, node: tpl.Node, cap: int, seed: int) -> list[list[str]]:
+        partner = self.partners[0] if self.partners else "xxpartnerxx"
+
+        def slot_text(name: str) -> str | None:
+            if name == tpl.PARTNER:
+                return partner
+            if name in tpl.FREE_SLOTS:
+                return "xxtextxx"
+            return None
+
+        node = tpl.substitute(node, lambda s: tpl.ListRef(f"slot:{s}") if s in self.intents.slot_grammars else tpl.Slot(s)) or node
+        out = []
+        for sentence in tpl.sample(node, self._lists, slot_text, cap, seed=seed):
+            words = self._gen_words(self.norm.strip(self.norm.tokens(sentence, self._names_in(sentence))))
+            if words:
+                out.append(words)
+        return out
+
+    def _intent_sentences(self, name: str) -> list[list[str]]:
+        """Training sentences of one intent: its templates' (shared with the fuzzy stage where slot-free) and its examples'."""
+        cached = self._gen_cache.get(name)
+        if cached is not None:
+            return cached
+        intent = self.intents.intents[name]
+        out = list(self._gen_sampled.get(name, []))
+        core = self._gen_core.setdefault(name, [])
+        for order, template in enumerate(intent.templates):
+            slots = set(tpl.slots_of(template.node))
+            if slots and (slots - {tpl.PARTNER} or self.partners):  # the fuzzy stage sampled the others
+                more = self._sampled(template.node, GEN_SAMPLES_PER_TEMPLATE, order)
+                out += more
+                core += more[:GEN_FOREIGN_SAMPLES]
+        for order, example in enumerate(intent.examples):
+            more = self._sampled(example.node, GEN_SAMPLES_PER_EXAMPLE, 1000 + order)
+            out += more
+            core += more[:GEN_FOREIGN_SAMPLES]
+        self._gen_cache[name] = out
+        return out
+
+    def _train(self, context: str) -> gen.ContextModel:
+        names = self._names(context, True, True)
+        classes: list[str | None] = [None, *names]
+        rules = self.intents.rules
+        filler_words = {w for p in (*rules.lead, *rules.trail) for w in self.norm.canon_phrase(p)}
+        filler_words |= {self.norm.canon_word(w) for w in rules.optional | rules.droppable}
+        canon = lambda w: self.norm.canon_word(w).split()  # noqa: E731
+        shapes: dict[str, gen.IntentShape] = {}
+        sentences: dict[str | None, list[list[str]]] = {}
+        vocab: set[str] = set(filler_words)
+        for name in names:
+            shape = self._shapes.get(name)
+            if shape is None:
+                intent = self.intents.intents[name]
+                nodes = [t.node for t in intent.templates + intent.examples]
+                shape = self._shapes[name] = gen.intent_shape(name, nodes, self._lists, canon, rules.drop, self._words_of, self._edge_memo)
+            shapes[name] = shape
+            vocab |= shape.vocab
+            sentences[name] = self._intent_sentences(name)
+        vocab.discard("")
+        ood: list[list[str]] = []
+        for order, t in enumerate(self.intents.not_for_me.get(context, ())):
+            ood += self._sampled(t.node, GEN_SAMPLES_PER_EXAMPLE, 2000 + order)
+        sentences[None] = ood
+        known_other = frozenset(w for words in ood for w in words if w not in vocab and w not in (gen.TEXT, gen.PARTNER_TOKEN))
+        freq = gen.word_statistics(sentences)
+        function_words = gen.function_words(freq, len(names), GEN_FUNCTION_SHARE) | filler_words
+        frozen = frozenset(vocab)
+        # the other contexts' intents are classes of their own that this context never hears (their answers
+        # count as "not for me"): "start our gratitude moment" during a turn is plainly gratitude.start
+        foreign = [name for name in self.intents.intents if name not in names]
+        for name in foreign:
+            self._intent_sentences(name)
+            sentences[name] = self._gen_core[name]
+        known_other |= frozenset(w for name in foreign for words in sentences[name] for w in words
+                                 if w not in vocab and w not in (gen.TEXT, gen.PARTNER_TOKEN))
+        classes += foreign
+        prior = [GEN_NULL_PRIOR] + [1.0] * len(names) + [GEN_FOREIGN_PRIOR] * len(foreign)
+        clf = gen.train(classes, sentences, frozen, known_other, function_words, prior, GEN_ALPHA, GEN_TEMPERATURE)
+        grammar_words = frozenset().union(*(self._list_words(f"slot:{g}") for g in self.intents.slot_grammars))
+        anchors = gen.anchor_words(freq, function_words, grammar_words, GEN_ANCHOR_SHARE, GEN_ANCHOR_COVERAGE)
+        kept = {name: self.intents.intents[name].slots for name in names}
+        by_initial: dict[str, list[str]] = {}
+        for w in sorted(w for w in frozen if len(w) >= CORRECT_MIN_LEN - 1):
+            by_initial.setdefault(w[0], []).append(w)
+        return gen.ContextModel(classes, frozen, by_initial, known_other, function_words, clf, shapes, anchors, kept)
+
+    def _dictating_patterns(self, name: str) -> list[_Pattern]:
+        """Regexes of the intent's templates and examples with a {text} (examples compiled on first use)."""
+        patterns = self._dictating.get(name)
+        if patterns is None:
+            intent = self.intents.intents[name]
+            patterns = [p for p, t in zip(self._compiled[name][0], intent.templates) if tpl.FREE_SLOTS & set(tpl.slots_of(t.node))]
+            patterns += [self._pattern(name, t.node) for t in intent.examples if tpl.FREE_SLOTS & set(tpl.slots_of(t.node))]
+            self._dictating[name] = patterns
+        return patterns
+
+    def _says_example(self, name: str, line: str) -> bool:
+        """Whether one of the intent's examples without slots fits the whole (canonical) utterance."""
+        patterns = self._plain_examples.get(name)
+        if patterns is None:
+            intent = self.intents.intents[name]
+            patterns = self._plain_examples[name] = [self._pattern(name, t.node) for t in intent.examples if not tpl.slots_of(t.node)]
+        return any(p.regex.fullmatch(line) for p in patterns)
+
+    def _pattern(self, name: str, node: tpl.Node) -> _Pattern:
+        fixed = tpl.anchors(node, self._lists)
+        word_rx = lambda w: self._word_rx(w.text, droppable=id(w) not in fixed)  # noqa: E731
+        return _Pattern(name, re.compile(self._affix[0] + tpl.to_regex(node, self._lists, self._slot_rx, word_rx) + self._affix[1]))
+
+    def _generalise(self, key: tuple[str, bool, bool], tokens: list[Token]) -> tuple[str, dict[str, str], float] | None:
+        """Stage 4 (general.py): the classifier's best intent whose slots can be placed, if it is confident."""
+        if len(tokens) > GEN_MAX_WORDS:
+            return None  # a request is short; a monologue is a partner speaking
+        model = self._general[key[0]]
+        tokens = self._correct_to(model.vocab, model.by_initial, ("gen", key[0]), tokens, skip=model.known_other,
+                                  cutoff=GEN_CORRECT_CUTOFF, join_cutoff=GEN_JOIN_CUTOFF)[0] or tokens
+        canon = [gen.PARTNER_TOKEN if t.canon.startswith("@p") else t.canon for t in tokens]
+        present = set(canon)
+        active = frozenset(self._names(*key))
+        plain = model.probabilities(canon, active)
+        spans = gen.Spans(tokens, self._grammar_rx)
+        novel_other = present & model.known_other  # words of other requests ("flight", "homework")
+        masked_memo: dict[tuple[str, ...], np.ndarray] = {}
+        line = "".join(t.canon + " " for t in tokens)
+        candidates: list[tuple[float, str, dict[str, gen.Span]]] = []
+        for index, name in enumerate(model.classes):
+            if name is None or name not in active:
+                continue
+            shape = model.shapes[name]
+            anchors = model.anchors.get(name, frozenset())
+            p = float(plain[index])
+            if shape.dictated and (not anchors or anchors & present):
+                found = self._pattern_spans(name, tokens)
+                if found is not None:
+                    # one of its own sentences placed the dictation: judge the words around it
+                    s, e = found["text"]
+                    masked = (*canon[:s], gen.TEXT, *canon[e:])
+                    if masked not in masked_memo:
+                        masked_memo[masked] = model.probabilities(masked, active)
+                    p = max(p, float(masked_memo[masked][index]))
+                else:
+                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), True)
+                if found is not None:
+                    candidates.append((p, name, found))
+            if "text" not in shape.required:
+                q = float(plain[index])
+                found = None
+                if q >= GEN_MIN_PROB:
+                    forgive = int(q >= GEN_FORGIVE_PROB and len(canon) >= GEN_FORGIVE_MIN_WORDS and not novel_other)
+                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), False, forgive)
+                elif q >= GEN_EXAMPLE_PROB and int(np.argmax(plain[1:])) + 1 == index and self._says_example(name, line):
+                    # one of its own examples word for word, and no other intent likelier: a lower bar
+                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), False)
+                    q = GEN_MIN_PROB
+                if found is not None:
+                    candidates.append((q, name, found))
+        best = max(candidates, key=lambda c: c[0], default=None)
+        if best is None or best[0] < GEN_MIN_PROB:
+            return None
+        p, name, found = best
+        keep = model.kept_slots[name]  # an example may place words the intent does not keep ("pause, {text}")
+        slots = {}
+        for slot, (i, j) in found.items():
+            if slot not in keep:
+                continue
+            slots[slot] = self.partners[int(tokens[i].canon[2:])] if slot == tpl.PARTNER else heard_text(tokens[i:j])
+        return name, slots, round(_general_score(p), 3)
+
+    def _pattern_spans(self, name: str, tokens: list[Token]) -> dict[str, gen.Span] | None:
+        """The slot spans of the intent's template or example with a {text} that fits the whole utterance (least dictation wins)."""
+        line = "".join(t.canon + " " for t in tokens)
+        starts = {}
+        pos = 0
+        for k, t in enumerate(tokens):
+            starts[pos] = k
+            pos += len(t.canon) + 1
+        best: tuple[int, dict[str, gen.Span]] | None = None
+        for pattern in self._dictating_patterns(name):
+            m = pattern.regex.fullmatch(line)
+            if m is None:
+                continue
+            found: dict[str, gen.Span] = {}
+            for group, value in m.groupdict().items():
+                slot = group.split("__")[0]
+                if value is None or slot == tpl.ANY or (slot == tpl.PARTNER and not self.partners):
+                    continue
+                first = starts[m.start(group)]
+                found[slot] = (first, first + len(value.split()))
+            text = found.get("text")
+            if text is None or tokens[text[0]].canon == "not":
+                continue  # a negation is not what was done or promised
+            if best is None or text[1] - text[0] < best[0]:
+                best = (text[1] - text[0], found)
+        return None if best is None else best[1]
+
     # -- parsing ----------------------------------------------------------------
 
     def parse(self, text: str, context: str, *, in_exercise: bool = False, can_resume: bool = False) -> Parse:
@@ -239,12 +513,12 @@ class Matcher:
             if found is not None:
                 return Parse(found[0], found[1], round(_corrected_score(similarity), 3))
         best = self._fuzzy(layer, corrected or tokens)
-        if best is None:  # nothing above the cut-off
-            return Parse(None, {}, NONE_SCORE)
-        raw, intent, slots = best
-        if raw < FUZZY_CUTOFF:
-            return Parse(None, {}, NONE_SCORE)
-        return Parse(intent, dict(slots), round(_fuzzy_score(raw), 3))
+        if best is not None and best[0] >= FUZZY_CUTOFF:
+            return Parse(best[1], dict(best[2]), round(_fuzzy_score(best[0]), 3))
+        found = self._generalise(self._key(context, in_exercise, can_resume), tokens)
+        if found is not None:
+            return Parse(*found)
+        return Parse(None, {}, NONE_SCORE)
 
     def _strict(self, layer: _Layer, tokens: list[Token]) -> tuple[str, dict[str, str]] | None:
         line = "".join(t.canon + " " for t in tokens)
@@ -270,6 +544,12 @@ class Matcher:
         Two unknown neighbours that spell a known word are first joined: the
         recogniser split it ("listen ing", "exer cise").
         """
+        return self._correct_to(layer.vocab_set, layer.vocab, id(layer), tokens)
+
+    def _correct_to(self, vocab_set: frozenset[str], vocab: list[str] | dict[str, list[str]], cache: object, tokens: list[Token],
+                    skip: frozenset[str] = frozenset(), cutoff: float = CORRECT_CUTOFF,
+                    join_cutoff: float | None = None) -> tuple[list[Token] | None, float]:
+        """Snap unknown words to ``vocab`` (a list, or lists by first letter); with ``join_cutoff`` glue split words first."""
         out: list[Token] = []
         changed = False
         worst = 100.0
@@ -277,10 +557,17 @@ class Matcher:
         i = 0
         while i < len(tokens):
             tok = tokens[i]
+            if join_cutoff is not None and len(tokens) <= GEN_JOIN_MAX_WORDS:
+                hit_join = self._join(vocab_set, vocab, cache, tokens, i, skip, join_cutoff)
+                if hit_join is not None:
+                    joined.append(hit_join[0])
+                    changed = True
+                    i += hit_join[1]
+                    continue
             if i + 1 < len(tokens):
                 nxt = tokens[i + 1]
-                unknown = tok.canon not in layer.vocab_set or nxt.canon not in layer.vocab_set
-                if unknown and tok.canon + nxt.canon in layer.vocab_set:
+                unknown = tok.canon not in vocab_set or nxt.canon not in vocab_set
+                if unknown and tok.canon + nxt.canon in vocab_set:
                     joined.append(Token(tok.canon + nxt.canon, tok.heard + nxt.heard))
                     changed = True
                     i += 2
@@ -288,14 +575,15 @@ class Matcher:
             joined.append(tok)
             i += 1
         for tok in joined:
-            if tok.canon in layer.vocab_set or tok.canon.startswith("@") or len(tok.canon) < CORRECT_MIN_LEN:
+            if tok.canon in vocab_set or tok.canon in skip or tok.canon.startswith("@") or len(tok.canon) < CORRECT_MIN_LEN:
                 out.append(tok)
                 continue
-            key = (id(layer), tok.canon)
+            key = (cache, tok.canon)
             if key in self._corrections:
                 hit = self._corrections[key]
             else:
-                hit = process.extractOne(tok.canon, layer.vocab, scorer=fuzz.ratio, score_cutoff=CORRECT_CUTOFF)
+                choices = _by_sound(vocab, tok.canon)
+                hit = process.extractOne(tok.canon, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if len(self._corrections) < CORRECTION_CACHE:
                     self._corrections[key] = hit
             if hit is None:
@@ -305,6 +593,30 @@ class Matcher:
             worst = min(worst, hit[1])
             changed = True
         return (out if changed else None), worst
+
+    def _join(self, vocab_set: frozenset[str], vocab: list[str] | dict[str, list[str]], cache: object, tokens: list[Token], i: int,
+              skip: frozenset[str], cutoff: float) -> tuple[Token, int] | None:
+        """A word the recogniser split in two or three ("meaning full", "come it ments") -> (the word, parts used)."""
+        for n in (3, 2):
+            parts = tokens[i : i + n]
+            if len(parts) < n or any(not t.canon.isalpha() for t in parts):
+                continue
+            if all(t.canon in vocab_set or t.canon in skip for t in parts):
+                continue  # known words stay apart ("for get" may be "for get")
+            glued = "".join(t.canon for t in parts)
+            if len(glued) < 6:
+                continue
+            key = (cache, "+", glued)
+            if key in self._corrections:
+                hit = self._corrections[key]
+            else:
+                choices = _by_sound(vocab, glued)
+                hit = (glued, 100.0, 0) if glued in vocab_set else process.extractOne(glued, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if len(self._corrections) < CORRECTION_CACHE:
+                    self._corrections[key] = hit
+            if hit is not None and len(hit[0]) >= 6:
+                return Token(hit[0], tuple(w for t in parts for w in t.heard)), n
+        return None
 
     def _fuzzy_text(self, tokens: list[Token]) -> str:
         """Fuzzy matching ignores the short words recognisers drop: "start gratitude moment" is not a near miss."""
@@ -435,6 +747,14 @@ class Matcher:
         return context, in_exercise and context in ("confirm", "name"), can_resume and context == "idle"
 
 
+def _by_sound(vocab: list[str] | dict[str, list[str]], word: str) -> list[str]:
+    """The known words a misheard ``word`` may stand for: all, or those starting with its first or second
+    letter (a recogniser keeps the first sound, or runs a neighbour's into it: "trust stalk")."""
+    if isinstance(vocab, list):
+        return vocab
+    return vocab.get(word[0], []) + (vocab.get(word[1], []) if len(word) > 1 and word[1] != word[0] else [])
+
+
 def _words_agree(heard: list[str], template: list[str]) -> bool:
     """Every longer word on each side sounds like some word on the other.
 
@@ -459,6 +779,12 @@ def _fuzzy_score(raw: float) -> float:
     below strict ones and rise with the similarity.
     """
     return 0.75 + 0.2 * (raw - FUZZY_CUTOFF) / (100.0 - FUZZY_CUTOFF)
+
+
+def _general_score(probability: float) -> float:
+    """The classifier's answers score below strict and corrected matches (see calibration)."""
+    low, high = GEN_SCORE
+    return low + (high - low) * (probability - GEN_MIN_PROB) / (1.0 - GEN_MIN_PROB)
 
 
 def _corrected_score(similarity: float) -> float:

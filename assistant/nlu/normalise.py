@@ -52,6 +52,11 @@ class Normaliser:
     def __init__(self, rules: NormaliseRules) -> None:
         self.rules = rules
         self._max_phrase = max((len(k) for k in rules.canonical), default=1)
+        self._phrase_starts = frozenset(k[0] for k in rules.canonical if len(k) > 1)
+        # variants made of hesitation sounds ("mm hmm" is a yes): read before the sounds are dropped
+        self._sounds = {k: v for k, v in rules.canonical.items() if any(w in rules.drop for w in k)}
+        self._max_sounds = max((len(k) for k in self._sounds), default=0)
+        self._sound_starts = frozenset(k[0] for k in self._sounds)
         # politeness phrases compared in canonical form, longest first
         self.lead = sorted({self.canon_phrase(p) for p in rules.lead}, key=len, reverse=True)
         self.trail = sorted({self.canon_phrase(p) for p in rules.trail}, key=len, reverse=True)
@@ -72,13 +77,14 @@ class Normaliser:
 
     def tokens(self, text: str, partner_of: Names | None = None) -> list[Token]:
         """Canonical tokens of ``text`` (fillers dropped); ``partner_of`` recognises names."""
-        heard = [w for w in words(text) if w not in self.rules.drop]
+        heard = [w for w in self._read_sounds(words(text)) if w not in self.rules.drop]
         out: list[Token] = []
         i = 0
         canonical = self.rules.canonical
         while i < len(heard):
             # longest multi-word variant first ("a gain" -> "again")
-            for n in range(min(self._max_phrase, len(heard) - i), 0, -1):
+            longest = min(self._max_phrase, len(heard) - i) if heard[i] in self._phrase_starts else 1
+            for n in range(longest, 0, -1):
                 key = tuple(heard[i : i + n])
                 if n == 1 and partner_of is not None:
                     partner = partner_of.match(heard, i)
@@ -96,6 +102,23 @@ class Normaliser:
                 out.extend(Token(p, ()) for p in parts[1:])
                 i += n
                 break
+        return out
+
+    def _read_sounds(self, heard: list[str]) -> list[str]:
+        if not self._sound_starts.intersection(heard):
+            return heard
+        out: list[str] = []
+        i = 0
+        while i < len(heard):
+            for n in range(min(self._max_sounds, len(heard) - i), 0, -1):
+                target = self._sounds.get(tuple(heard[i : i + n]))
+                if target is not None:
+                    out.extend(target.split())
+                    i += n
+                    break
+            else:
+                out.append(heard[i])
+                i += 1
         return out
 
     def strip(self, tokens: list[Token]) -> list[Token]:

@@ -112,8 +112,8 @@ class SlotValues:
             text = heard_text(span)
             if name in FREE_SLOTS:
                 free += len(text)
-                if not text.strip():
-                    return None
+                if not text.strip() or span[0].canon == "not":
+                    return None  # "we didn't try the new place": a negation is not what was done or promised
             slots[name] = text
         return SlotValues(slots, free)
 

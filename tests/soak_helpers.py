@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,7 @@ class Item:
     only_if: Callable[[], bool] | None = None  # checked when due (e.g. "gratitude not done yet today")
     label: str = ""
     answer: str | None = None  # Tandem confirms this one ("Shall I ...?"): said as soon as the intent shows
+    check: str | None = None  # by voice: the read-back must match this regex, or they say "no" and try again
     tries: int = 0
     written_at: float | None = None  # real time of the last attempt
     done: bool = False
@@ -104,6 +106,7 @@ class Assistant:
     def __init__(self, home: Path, args: list[str], env: dict[str, str], stderr_path: Path) -> None:
         self.env = dict(env, TANDEM_HOME=str(home), PYTHONUNBUFFERED="1")
         self._stderr = open(stderr_path, "wb")  # a file, not a pipe: a full pipe would stall the child
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "run", *args],
             cwd=REPO, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
@@ -159,32 +162,56 @@ class VoiceMouth:
     """The couple speaks: flite voices played into the virtual microphone, in real time.
 
     One speaker at a time, in order (a queue and one playing thread), so the
-    couple keeps reading events while a sentence is being said.
+    couple keeps reading events while a sentence is being said. ``busy()``
+    is True while anything is queued or playing; ``finished_at`` is when the
+    last line ended (real time), so "no answer since I spoke" can be timed.
     """
 
-    VOICES = {"Alex": "kal", "Sam": "slt"}
+    VOICES = {"Alex": "awb", "Sam": "slt"}
 
     def __init__(self, wake_phrase: str = "hey tandem", env: dict[str, str] | None = None) -> None:
         self.wake = wake_phrase
         self.env = env
         self.folder = Path(tempfile.mkdtemp(prefix="soak-voice-"))
         self._n = 0
-        self._lines: queue.Queue[Path] = queue.Queue()
+        self._lines: queue.Queue[tuple[float, Path, str, str]] = queue.Queue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self.finished_at = time.monotonic()
+        self.lines_said = 0
+        self.said: list[tuple[float, str, str]] = []  # (real time it began, who, words): for a failing run's post-mortem
         threading.Thread(target=self._play, daemon=True, name="soak-voice").start()
 
     def _play(self) -> None:
         from tests.vhome import play_into_mic
 
         while True:
-            play_into_mic(self._lines.get(), env=self.env, timeout=60)
+            pause, path, who, line = self._lines.get()
+            try:
+                if pause:
+                    time.sleep(pause)  # a person's pause (the harness's own time, not the assistant's)
+                self.said.append((time.monotonic(), who, line))
+                play_into_mic(path, env=self.env, timeout=60)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+                    self.finished_at = time.monotonic()
 
-    def say(self, line: str, *, asleep: bool, who: str = "Alex") -> None:
+    def busy(self) -> bool:
+        with self._lock:
+            return self._pending > 0
+
+    def say(self, line: str, *, asleep: bool, who: str = "Alex", pause_s: float = 0.0) -> None:
         from tests.vhome import synth_wav
 
         self._n += 1
         path = self.folder / f"u{self._n}.wav"
-        synth_wav(f"{self.wake}. {line}" if asleep else line, path, voice=self.VOICES.get(who, "kal"))
-        self._lines.put(path)
+        words = f"{self.wake}. {line}" if asleep else line
+        synth_wav(words, path, voice=self.VOICES.get(who, "awb"))
+        with self._lock:
+            self._pending += 1
+            self.lines_said += 1
+        self._lines.put((pause_s, path, who, words))
 
 
 class Couple:
@@ -203,7 +230,6 @@ class Couple:
         self.promises_made: list[tuple[str, str]] = []  # (partner, text)
         self.answers: Counter[str] = Counter()
         self._last: tuple[float, datetime] | None = None  # (real time received, clock) of the latest event
-        self.voice = isinstance(mouth, VoiceMouth)
         self._state = "asleep"
         self._exercise: str | None = None
         self._outstanding = 0  # lines written whose "heard" has not come back yet
@@ -224,19 +250,20 @@ class Couple:
 
             if n == 0:
                 self.items.append(Item(at(18, 0), "remind us to do gratitude every evening at eight", "reminder.set",
-                                       label="gratitude reminder", answer="yes"))
+                                       label="gratitude reminder", answer="yes", check=r"\b(8|eight)\b"))
             if n % 3 == 0:
                 who = PARTNERS[promise_no % 2]
                 task, _key = TASKS[promise_no % len(TASKS)]
                 due = WEEKDAYS[(day.weekday() + 2) % 7]
-                self.items.append(Item(at(18, 30), f"{who} promises to {task} by {due}", "promise.log", label="promise"))
+                self.items.append(Item(at(18, 30), f"{who} promises to {task} by {due}", "promise.log", label="promise",
+                                       check=rf"\b{_key}\b"))
                 self.promises_made.append((who, task))
                 promise_no += 1
             if n % 3 == 1 and promise_no:
                 who = PARTNERS[(promise_no - 1) % 2]
                 _task, key = TASKS[(promise_no - 1) % len(TASKS)]
                 self.items.append(Item(at(18, 40), f"{who} kept the promise about the {key}", "promise.kept",
-                                       label="promise kept"))
+                                       label="promise kept", check=rf"\b{key}\b"))
             if day.weekday() == 6:
                 # At most one reminder a day: on Sundays the check-in or trust talk has it, so they start gratitude.
                 self.items.append(Item(at(20, 30), "start our gratitude moment", "gratitude.start", label="sunday gratitude",
@@ -284,16 +311,13 @@ class Couple:
 
     def _say(self, line: str, who: str = "Alex") -> None:
         self._outstanding += 1
-        if isinstance(self.mouth, VoiceMouth):
-            self.mouth.say(line, asleep=self._state == "asleep", who=who)
-        else:
-            self.mouth.say(line, asleep=self._state == "asleep")
+        self.mouth.say(line, asleep=self._state == "asleep")
 
     def _tick(self) -> None:
         """Start the next planned thing when its time has come and Tandem is free."""
         clock = self.clock()
         if self._outstanding and self._last and time.monotonic() - self._last[0] > REPLY_BOUND_S:
-            self._outstanding = 0  # by voice, a sentence nobody heard never comes back as "heard"
+            self._outstanding = 0  # a line that never came back as "heard": say the next one anyway
         if clock is None or self._exercise or self._outstanding or self._state != "asleep":
             return
         for item in self.items:
@@ -337,15 +361,7 @@ class Couple:
             self._outstanding = max(0, self._outstanding - 1)
             self._last_heard = ev["text"]
         elif kind == "intent":
-            item = self._current()
-            # Typed lines come back word for word; a recogniser's text may differ, so by voice the intent decides.
-            same = self._last_heard == item.line if item is not None and not self.voice else True
-            if item is not None and ev["intent"] == item.expect and same:
-                item.done = True
-                if item.answer:
-                    # Written now, it waits for the confirmation question's listening window (10 s of
-                    # clock = 5 ms at 2000x: answering the question's "said" event would race it).
-                    self._say(item.answer)
+            self._on_intent(ev)
         elif kind == "exercise":
             if ev["phase"] == "started":
                 self._exercise = ev["exercise"]
@@ -357,6 +373,16 @@ class Couple:
             self._on_reminder(ev)
         elif kind == "said":
             self._on_said(ev["text"])
+
+    def _on_intent(self, ev: dict[str, Any]) -> None:
+        item = self._current()
+        # Typed lines come back word for word: the intent counts only for the line that was typed.
+        if item is not None and ev["intent"] == item.expect and self._last_heard == item.line:
+            item.done = True
+            if item.answer:
+                # Written now, it waits for the confirmation question's listening window (10 s of
+                # clock = 5 ms at 2000x: answering the question's "said" event would race it).
+                self._say(item.answer)
 
     def _on_reminder(self, ev: dict[str, Any]) -> None:
         key = (ev["kind"], ev.get("occurrence", ""))
@@ -382,21 +408,28 @@ class Couple:
         speaker = next((p for p in PARTNERS if text.startswith(p + ",")), None)
         if speaker is None:
             return  # an introduction, a cue, a yes/no question (its default is fine), a close
+        self._say(self._share(speaker, lower), who=speaker)
+        self._say("that's it", who=speaker)
+
+    def _share(self, speaker: str, prompt: str) -> str:
+        """What ``speaker`` says when the prompt names them (a gratitude is remembered for the checks)."""
         other = PARTNERS[1 - PARTNERS.index(speaker)]
-        if "heard" in lower or "reflect" in lower:
-            words = f"it sounds like you are feeling hopeful about the weeks ahead, {other}"
-        elif self._exercise == "gratitude":
+        if "heard" in prompt or "reflect" in prompt:
+            return f"it sounds like you are feeling hopeful about the weeks ahead, {other}"
+        if self._exercise == "gratitude":
             day = self._last[1].date() if self._last else self.start.date()
             n = (day - self.start.date()).days
             deed = DEEDS[(2 * n + (0 if speaker == PARTNERS[0] else 1)) % len(DEEDS)]
             words = f"I appreciate how {other} {deed} on day {n + 1}"
             self.gratitude_said.append((speaker, other, words))
-        else:
-            words = f"this week I felt close to {other} and a little tired from work"
-        self._say(words, who=speaker)
-        self._say("that's it", who=speaker)
+            return words
+        return f"this week I felt close to {other} and a little tired from work"
 
     # --- after the run --------------------------------------------------------------------------
+
+    def stops(self) -> list[datetime]:
+        """The times the couple will speak of their own accord (``--clock-stop``)."""
+        return sorted({item.at for item in self.items})
 
     def expected_reminders(self) -> dict[str, list[date]]:
         """The calendar, written out by rule here (not with the assistant's rrule code)."""
@@ -414,6 +447,129 @@ class Couple:
         for clock, kb in self.figures.rss_kb:
             days.setdefault((clock.date() - self.start.date()).days, []).append(kb)
         return days
+
+
+AFTER_TANDEM_S = 0.8  # a person waits for Tandem's sentence to end (the echo gate's tail is 0.5 s)
+TURN_GAP_S = 2.5  # between a partner's words and "that's it": longer than a turn's 1.5 s end-of-speech silence
+RETRY_S = 3.0  # asleep and no sign of being heard this long after speaking: say it again, wake phrase first
+MISHEARD = (*NOT_CAUGHT, "didn't understand", "couldn't find")  # a read-back that says it was not understood
+SAVES = ("promise.log",)  # what a wrong read-back must be taken back from before saying it again
+
+
+class VoiceCouple(Couple):
+    """The same couple and month by voice: real-time speech into the virtual microphone.
+
+    They speak only when Tandem has finished its sentence, answer a question
+    once it has been asked, end each turn with "that's it", and repeat
+    themselves when Tandem did not respond or did not catch it (at most
+    ``MAX_TRIES`` times a line), as people do. They listen to the read-back:
+    a promise saved with the wrong words is taken back ("forget that") and
+    said again; a reminder time read back wrong gets a "no", then again.
+    """
+
+    def __init__(self, assistant: Assistant | None, mouth: VoiceMouth, start: datetime, until: datetime) -> None:
+        super().__init__(assistant, mouth, start, until, speed=1.0)  # type: ignore[arg-type]
+        self.voice_mouth = mouth
+        self._offer_open = False  # a reminder's question is on its way: the answer is yes
+        self._awaiting: Item | None = None  # understood; its read-back (or question) comes next
+        self._speaker: str | None = None  # whose turn it is
+        self._last_event = time.monotonic()
+        self.corrections = 0
+
+    def _say(self, line: str, who: str = "Alex", pause_s: float = AFTER_TANDEM_S) -> None:
+        self.voice_mouth.say(line, asleep=self._state == "asleep", who=who, pause_s=pause_s)
+
+    def _on_event(self, received: float, ev: dict[str, Any]) -> None:
+        self._last_event = received
+        super()._on_event(received, ev)
+        if ev["type"] == "exercise" and ev["phase"] in ("started", "ended"):
+            self._offer_open = False
+            self._awaiting = None  # an exercise is its own read-back
+            self._speaker = None
+
+    def _tick(self) -> None:
+        if self.voice_mouth.busy() or self._exercise or self._state != "asleep":
+            return
+        quiet = time.monotonic() - max(self.voice_mouth.finished_at, self._last_event)
+        item = self._current()
+        if item is not None:
+            if quiet >= RETRY_S:
+                self._attempt(item)  # nothing came of it: say it again, wake phrase first
+            return
+        clock = self.clock()
+        for item in self.items:
+            if item.done or item.skipped:
+                continue
+            if clock is None or clock < item.at:
+                return
+            if item.only_if is not None and not item.only_if():
+                item.skipped = True
+                continue
+            self._attempt(item)
+            return
+
+    def _on_intent(self, ev: dict[str, Any]) -> None:
+        item = self._current()
+        if item is not None and ev["intent"] == item.expect and ev.get("context") == "idle":
+            item.done = True  # the recogniser's words may differ from the line: the intent decides...
+            self._awaiting = item  # ... and the read-back tells whether it was heard right
+
+    def _on_reminder(self, ev: dict[str, Any]) -> None:
+        if ev["phase"] == "said":  # the offer's question is being asked now
+            self._offer_open = True
+
+    def _redo(self, item: Item, undo: bool) -> None:
+        """Heard wrong: take it back first if it was saved ("forget that"), then say it again."""
+        item.done = False
+        item.written_at = None  # the next attempt counts as a repeat
+        if undo:
+            self.corrections += 1
+            self.items.insert(self.items.index(item), Item(item.at, "forget that", "forget.last", label="correction",
+                                                           answer="yes"))
+
+    def _on_said(self, text: str) -> None:
+        lower = text.lower()
+        question = text.rstrip().endswith("?")
+        if self._awaiting is not None and not self._exercise:
+            item, self._awaiting = self._awaiting, None
+            wrong = any(n in lower for n in MISHEARD) or (item.check is not None and not re.search(item.check, lower))
+            if question and item.answer:  # "Shall I remind you ... every day at 8 pm?" / "Forget ...?"
+                self._say("no" if wrong else item.answer)
+                if wrong:
+                    self._redo(item, undo=False)
+            elif question and " or " in lower:  # "Who's making this promise, Alex or Sam?"
+                self._awaiting = item
+                self._say(item.line.split()[0])
+            elif wrong:
+                self._redo(item, undo=item.expect in SAVES)
+            return
+        if any(n in lower for n in NOT_CAUGHT):
+            if "yes or no" in lower:
+                self._say("yes")
+            elif "still" not in lower and not self._exercise and self._current() is not None:
+                self._attempt(self._current())  # Tandem is listening again: no wake phrase this time
+            return
+        if self._exercise:
+            speaker = next((p for p in PARTNERS if text.startswith(p + ",")), None)
+            if speaker is not None:
+                self._speaker = speaker
+                self._say(self._share(speaker, lower), who=speaker)
+                self._say("that's it", who=speaker, pause_s=TURN_GAP_S)
+            elif self._speaker is not None and "say pass" in lower:
+                self._say("that's it", who=self._speaker)  # their "that's it" was missed: once more
+            return
+        if question and self._offer_open:
+            self._offer_open = False
+            self.answers["yes to a reminder"] += 1
+            self._say("yes")
+
+
+def word_overlap(said: list[str], heard: list[str]) -> float:
+    """The share of the spoken words (of several sentences) found among the words heard back."""
+    spoken = Counter(w for line in said for w in line.lower().split())
+    kept = Counter(w for line in heard for w in line.lower().split())
+    total = sum(spoken.values())
+    return sum(min(n, kept[w]) for w, n in spoken.items()) / total if total else 1.0
 
 
 def median(values: list[int]) -> float:

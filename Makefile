@@ -38,7 +38,7 @@ bench: deps-test install
 
 soak: deps-test install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	TANDEM_SOAK_DAYS=30 tools/run-tests -s -m soak tests/test_soak.py
+	TANDEM_SOAK_DAYS=30 TANDEM_TEST_WORKERS=0 tools/run-tests -s -m soak tests/test_soak.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

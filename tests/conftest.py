@@ -59,3 +59,15 @@ def settings(home: HomePaths) -> Settings:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"TANDEM virtual home: {os.environ.get('PULSE_SERVER', 'not running (audio tests skip)')}"
+
+
+# Tests that play into (or record from) the one shared virtual home must not run at the same time
+# (pytest-xdist workers): they go to one worker, in order. Every other file is one group of its
+# own, so its module-scoped fixtures (a matcher, a recogniser) are built once.
+SHARED_VHOME = {"test_audio.py", "test_voice.py", "test_doctor.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("shared-vhome" if name in SHARED_VHOME else name))

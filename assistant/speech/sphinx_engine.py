@@ -92,6 +92,14 @@ _JSGF_PART = re.compile(r"(?P<head>(?:public\s+)?<[^>]+>\s*=)|(?P<ref><[^>]+>)|(
 _JSGF_HEADER = re.compile(r"^\s*#JSGF[^;]*;\s*grammar\s+[\w.]+\s*;", re.S)
 
 
+def _jsgf_words(jsgf: str) -> list[str]:
+    """The words a JSGF grammar says (rule names and keywords left out)."""
+    header = _JSGF_HEADER.match(jsgf)
+    body = jsgf[header.end():] if header else jsgf
+    return [m.group("word").lower() for m in _JSGF_PART.finditer(body)
+            if m.group("word") and m.group("word") not in ("public", "NULL", "VOID")]
+
+
 def clean_jsgf(jsgf: str, known: Any = None) -> str:
     """``jsgf`` with every word the dictionary lacks replaced by ``<NULL>`` (i.e. left out).
 
@@ -190,7 +198,9 @@ class SphinxRecognizer:
         from pocketsphinx import Decoder
 
         # loglevel ERROR: its INFO chatter would otherwise fill the terminal and the logs.
-        self._decoder = Decoder(loglevel="ERROR", **{**DEFAULT_OPTIONS, **decoder_options})
+        self._options = {**DEFAULT_OPTIONS, **decoder_options}
+        self._decoder = Decoder(loglevel="ERROR", **self._options)  # dictation: the whole dictionary
+        self._commands: Any = None  # command searches: a decoder whose dictionary holds only their words
         self._searches: set[str] = set()
         self._built: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}  # phrase list → (search, grammar key)
         self._search = _DICTATION
@@ -203,8 +213,44 @@ class SphinxRecognizer:
 
     @property
     def decoder(self) -> Any:
-        """For the wake spotter, which adds its keyphrase search to the same decoder."""
+        """The dictation decoder (the whole dictionary)."""
         return self._decoder
+
+    def _command_decoder(self, words: Sequence[str]) -> Any:
+        """The decoder for command searches, with ``words`` added to its dictionary first.
+
+        A language model or grammar search set up on the whole 130,000-word
+        dictionary took 0.5-8 s (longer the *fewer* words the model has: the
+        yes/no model 3-4 s) and ~16 MB, holding the GIL all along, so the
+        microphone's frames were lost meanwhile; on a dictionary of just its
+        words it takes milliseconds. The price is a second copy of the acoustic model.
+        """
+        if self._commands is None:
+            from pocketsphinx import Decoder
+
+            with tempfile.NamedTemporaryFile("w", suffix=".dict", delete=False) as f:
+                f.write(f"a {self._decoder.lookup_word('a')}\n")  # a dictionary may not be empty
+            try:
+                self._commands = Decoder(loglevel="ERROR", dict=f.name, lm=None, **self._options)
+            finally:
+                os.unlink(f.name)
+        missing: list[tuple[str, str]] = []
+        for word in dict.fromkeys(words):
+            if self._commands.lookup_word(word) is not None or not self.knows(word):
+                continue
+            missing.append((word, self._decoder.lookup_word(word)))
+            for n in range(2, 10):  # its other pronunciations, as the dictionary spells them: "the(2)"
+                phones = self._decoder.lookup_word(f"{word}({n})")
+                if phones is None:
+                    break
+                missing.append((f"{word}({n})", phones))
+        for i, (word, phones) in enumerate(missing):
+            # update only with the last one: each update rebuilds the triphone tables
+            self._commands.add_word(word, phones, i == len(missing) - 1)
+        return self._commands
+
+    def _for(self, search: str) -> Any:
+        return self._decoder if search == _DICTATION else self._commands
 
     @property
     def grammar(self) -> tuple[str, ...] | None:
@@ -236,7 +282,7 @@ class SphinxRecognizer:
             jsgf_body = build_jsgf(phrases, self.knows)
             search = "g_" + hashlib.sha1(jsgf_body.encode()).hexdigest()[:12]
             if search not in self._searches:
-                self._decoder.add_jsgf_string(search, jsgf_body)
+                self._command_decoder(_jsgf_words(jsgf_body)).add_jsgf_string(search, jsgf_body)
                 self._searches.add(search)
             key = tuple(phrases)
             self._built[key] = (search, key)
@@ -259,7 +305,7 @@ class SphinxRecognizer:
         search = "j_" + hashlib.sha1(body.encode()).hexdigest()[:12]
         if search not in self._searches:
             try:
-                self._decoder.add_jsgf_string(search, body)
+                self._command_decoder(_jsgf_words(body)).add_jsgf_string(search, body)
             except RuntimeError as exc:
                 raise SphinxGrammarError(f"PocketSphinx cannot use this JSGF grammar ({exc}); check the intents") from None
             self._searches.add(search)
@@ -273,14 +319,15 @@ class SphinxRecognizer:
         if search not in self._searches:
             with tempfile.NamedTemporaryFile("w", suffix=".arpa", delete=False) as f:
                 f.write(arpa)
-            config = self._decoder.config
+            decoder = self._command_decoder([w for sentence in sentences for w in sentence])
+            config = decoder.config
             # A search reads its beams from the config when it is created: widen them for this
-            # small LM only, then put the dictation values back.
+            # small LM only, then put the other values back.
             saved = {k: config[k] for k in COMMAND_SEARCH_OPTIONS}
             try:
                 for k, v in COMMAND_SEARCH_OPTIONS.items():
                     config[k] = v
-                self._decoder.add_lm_file(search, f.name)
+                decoder.add_lm_file(search, f.name)
             finally:
                 for k, v in saved.items():
                     config[k] = v
@@ -308,31 +355,33 @@ class SphinxRecognizer:
             with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
                 f.write(line)
             try:
-                self._decoder.add_kws(search, f.name)
+                self._command_decoder(words).add_kws(search, f.name)
             finally:
                 os.unlink(f.name)
             self._searches.add(search)
         self._use(search, ("<kws>", " ".join(words)))
 
     def accept(self, frame: bytes) -> None:
+        decoder = self._for(self._search)
         if not self._in_utterance:
-            self._decoder.activate_search(self._search)
-            self._decoder.start_utt()
+            decoder.activate_search(self._search)
+            decoder.start_utt()
             self._in_utterance = True
             self._nbest_ready = False
-        self._decoder.process_raw(bytes(frame), False, False)
+        decoder.process_raw(bytes(frame), False, False)
 
     def partial(self) -> str:
         if not self._in_utterance:
             return ""
-        hyp = self._decoder.hyp()
+        hyp = self._for(self._search).hyp()
         return hyp.hypstr.strip() if hyp is not None else ""
 
     def finish(self) -> Recognition:
         if not self._in_utterance:
             return Recognition(text="", confidence=None, engine=self.name)
-        self._decoder.end_utt()
-        hyp = self._decoder.hyp()
+        decoder = self._for(self._search)
+        decoder.end_utt()
+        hyp = decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         self._nbest_ready = self._search.startswith(("l_", "g_", "j_"))  # command mode: a lattice to re-score
         self._end_utterance()
@@ -351,7 +400,7 @@ class SphinxRecognizer:
             return []
         out: list[str] = []
         try:
-            for hyp in self._decoder.nbest():
+            for hyp in self._commands.nbest():
                 text = hyp.hypstr.strip()
                 if text and text not in out:
                     out.append(text)
@@ -363,7 +412,7 @@ class SphinxRecognizer:
 
     def reset(self) -> None:
         if self._in_utterance:
-            self._decoder.end_utt()
+            self._for(self._search).end_utt()
         self._nbest_ready = False
         self._end_utterance()
 

@@ -273,11 +273,11 @@ class AudioListener:
     def warm_up(self) -> bool:
         """Build the next command grammar not built yet; False when all are (call it while asleep).
 
-        Built on first use, a context's language model (0.5-4 s in PocketSphinx)
-        delayed the reply to the first question of its kind, and the first trust
-        talk grew the process by ~20 MB mid-conversation; built one at a time in
-        the loop's idle rounds (the frames meanwhile wait in the queue), they are
-        ready before the couple needs them and the memory settles early.
+        Built on first use, a context's grammar delays the reply to the first
+        question of its kind and grows the process mid-conversation; built one
+        at a time in the loop's idle rounds (each takes well under a second
+        with PocketSphinx's command decoder), they are ready before the couple
+        needs them and the memory settles in the first minutes.
         """
         while self._unbuilt:
             context = self._unbuilt[0]

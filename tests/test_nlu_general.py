@@ -183,3 +183,32 @@ def test_a_matcher_without_profile_or_data_still_works() -> None:
     assert bare.parse("start a", "idle").intent == "a.start"
     assert bare.parse("what's the weather", "idle").intent is None
     assert bare.parse("anything", "ritual").intent is None
+
+
+# -- added with blind-2-more: kinds of phrasing, not its sentences -------------------
+
+@pytest.mark.parametrize("text, context, want", [
+    ("we still haven't had our weekly check in", "idle", "checkin.start"),  # overdue, so start it
+    ("we're overdue for a trust talk", "idle", "trusttalk.start"),
+    ("yes we managed it in the end", "confirm", "confirm.yes"),  # yes with what happened
+    ("yeah i'm fairly sure i did", "confirm", "confirm.yes"),
+    ("no i'm pretty sure we didn't", "confirm", "confirm.no"),
+    ("sorry i was talking to the cat", "idle", "cancel"),
+])
+def test_more_kinds_of_phrasing(m: Matcher, text: str, context: str, want: str) -> None:
+    assert m.parse(text, context).intent == want
+
+
+@pytest.mark.parametrize("text, context", [
+    ("i'm not certain we did", "confirm"),  # a "not for me" sentence explains most of it: the classifier is overruled
+    ("remind me what he said about the wedding", "idle"),  # "wedding" is known only as time words ("before the wedding")
+    ("what time does the party start", "idle"),
+    ("they broke their promise to fix the road", "idle"),
+])
+def test_more_near_misses(m: Matcher, text: str, context: str) -> None:
+    assert m.parse(text, context).intent is None
+
+
+def test_a_broad_not_for_me_sentence_does_not_overrule_the_classifier(m: Matcher) -> None:
+    # "(yes | no) {text}" during a turn explains one word of this: the classifier's answer stands
+    assert m.parse("no hang on i'm not done yet", "ritual").intent == "turn.more_time"

@@ -143,3 +143,28 @@ def test_the_shipped_intents_load_and_do_not_collide() -> None:
     }
     assert catalogue <= set(intents.intents)
     assert intents.intents["promise.log"].slots == {"partner", "text", "due"}
+
+
+# -- the normalise sections for contextual words and side remarks; not_for_me's repeated {text}
+
+def test_contextual_words_and_asides_load() -> None:
+    text = GOOD + "normalise:\n  contextual:\n    to: [two, too]\n  aside: [because, we're]\n"
+    rules = loads(text, "x.yaml").rules
+    assert rules.contextual == {"two": "to", "too": "to"}
+    assert rules.aside == (("because",), ("we're",))
+
+
+@pytest.mark.parametrize("section, message", [
+    ("  contextual:\n    in to: [into]\n", "x.yaml:8: a contextual word must be one word, not 'in to'"),
+    ("  contextual:\n    to: [two words]\n", "x.yaml:8: 'two words' must be one word other than 'to'"),
+    ("  contextual:\n    to: [two]\n    for: [two]\n", "x.yaml:9: 'two' is already a contextual variant of 'to' (at x.yaml:8)"),
+    ("  canonical:\n    log: [lock]\n  contextual:\n    log: [lock]\n", "x.yaml:10: 'lock' is already a canonical variant of 'log'"),
+])
+def test_mistakes_in_contextual_words_name_file_and_line(section: str, message: str) -> None:
+    assert errors(GOOD + "normalise:\n" + section).startswith(message)
+
+
+def test_text_may_repeat_in_not_for_me_only() -> None:
+    intents = loads(GOOD + 'not_for_me:\n  idle:\n    - "we tried {text} but {text}"\n', "x.yaml")
+    assert intents.not_for_me["idle"][0].source == "we tried {text} but {text}"
+    assert "a slot appears twice" in errors(GOOD.replace('"start a"', '"start {text} and {text}"'))

@@ -86,6 +86,8 @@ class ContextModel:
     shapes: dict[str, IntentShape] = field(default_factory=dict)
     anchors: dict[str, frozenset[str]] = field(default_factory=dict)  # words that point to one intent
     kept_slots: dict[str, frozenset[str]] = field(default_factory=dict)  # the slots each intent's templates fill
+    # words only a slot grammar uses ("christmas", "party"): known only inside the time words they belong to
+    grammar_only: frozenset[str] = frozenset()
 
     def probabilities(self, words: Sequence[str], active: frozenset[str]) -> np.ndarray:
         """Class probabilities; the intents this layer does not hear count as "not for me"."""
@@ -249,7 +251,8 @@ class Spans:
 
 
 def read(shape: IntentShape, canon: Sequence[str], spans: Spans, vocab: frozenset[str], function_words: frozenset[str],
-         anchors: frozenset[str], has_partners: bool, dictated: bool, forgive: int = 0) -> dict[str, Span] | None:
+         anchors: frozenset[str], has_partners: bool, dictated: bool, forgive: int = 0,
+         grammar_only: frozenset[str] = frozenset()) -> dict[str, Span] | None:
     """Where ``shape``'s slots are in the utterance, or None when they cannot be placed (then it is not that intent).
 
     ``dictated``: place a ``{text}``; else the utterance must be one of its sentences without one, with
@@ -277,8 +280,11 @@ def read(shape: IntentShape, canon: Sequence[str], spans: Spans, vocab: frozense
             return None
         found["text"] = text
         taken[text[0]:text[1]] = [True] * (text[1] - text[0])
-    elif sum(c not in vocab and c != PARTNER_TOKEN for c in canon) > shape.loose + forgive:
-        return None  # a word this context never uses: "check in for our flight" is about something else
+    else:
+        stray = sum(c in grammar_only and not taken[k] for k, c in enumerate(canon))  # "party" outside "before the party"
+        unknown = sum(c not in vocab and c != PARTNER_TOKEN for c in canon)
+        if unknown + stray > shape.loose + (0 if stray else forgive):
+            return None  # a word this context never uses: "check in for our flight" is about something else
     if tpl.PARTNER in shape.slots and has_partners:
         k = partner_at(canon, taken, shape.after_partner)
         if k is not None:

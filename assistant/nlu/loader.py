@@ -21,7 +21,7 @@ CONTEXTS = ("idle", "ritual", "confirm", "name")
 BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
 TOP_KEYS = ("lists", "slots", "intents", "normalise", "not_for_me")
 INTENT_KEYS = ("context", "templates", "examples", "description")
-NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical")
+NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical", "contextual", "aside")
 # Built-in word lists: <partners> (either name, filling no slot: "over to you Sam")
 # and <any> (one word, filling no slot: "how's the savings goal going").
 BUILTIN_LISTS = {"partners": tpl.Seq((tpl.Slot(tpl.PARTNER),)), "any": tpl.Seq((tpl.Slot(tpl.ANY),))}
@@ -162,7 +162,8 @@ class _Builder:
             for key, value in _mapping(node, file, "not_for_me"):
                 if key.value not in CONTEXTS:
                     raise IntentFileError(f"{_where(file, key)}: unknown context {key.value!r} in not_for_me (expected one of {', '.join(CONTEXTS)})")
-                not_for_me.setdefault(key.value, []).extend(self._templates(value, file, f"not_for_me.{key.value}", lists, grammars))
+                not_for_me.setdefault(key.value, []).extend(
+                    self._templates(value, file, f"not_for_me.{key.value}", lists, grammars, repeat_text=True))
         return IntentSet(intents=intents, lists=lists, slot_grammars=grammars, rules=rules,
                          not_for_me={c: tuple(t) for c, t in not_for_me.items()})
 
@@ -189,8 +190,12 @@ class _Builder:
         desc = fields.get("description", (None, None))[1]
         return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples))
 
-    def _templates(self, node: yaml.Node, file: str, what: str, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> list[Template]:
-        """A non-empty YAML list of templates, each checked (slots, word lists) with its line."""
+    def _templates(self, node: yaml.Node, file: str, what: str, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq],
+                   repeat_text: bool = False) -> list[Template]:
+        """A non-empty YAML list of templates, each checked (slots, word lists) with its line.
+
+        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me``: "we tried {text} but {text}").
+        """
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise IntentFileError(f"{_where(file, node)}: {what} must be a non-empty list")
         out = []
@@ -206,7 +211,8 @@ class _Builder:
                 if slot not in BUILTIN_SLOTS and slot not in grammars:
                     known = ", ".join(sorted(BUILTIN_SLOTS | set(grammars)))
                     raise IntentFileError(f"{iwhere}: unknown slot {{{slot}}} (known slots: {known})")
-            if len(set(tpl.slots_of(seq))) != len(tpl.slots_of(seq)):
+            counted = [s for s in tpl.slots_of(seq) if not (repeat_text and s in tpl.FREE_SLOTS)]
+            if len(set(counted)) != len(counted):
                 raise IntentFileError(f"{iwhere}: a slot appears twice in one template")
             self._check_lists(seq, lists, iwhere)
             out.append(Template(str(item.value), seq, iwhere))
@@ -251,6 +257,8 @@ class _Builder:
         optional: set[str] = set()
         droppable: set[str] = set()
         canonical: dict[tuple[str, ...], str] = {}
+        contextual: dict[str, tuple[str, str]] = {}  # heard -> (target, where)
+        aside: list[tuple[str, ...]] = []
         for file, node in self.normalise:
             for key, value in _mapping(node, file, "normalise"):
                 if key.value not in NORMALISE_KEYS:
@@ -266,6 +274,20 @@ class _Builder:
                                 raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a variant of {canonical[heard]!r}")
                             canonical[heard] = target
                     continue
+                if key.value == "contextual":
+                    for ckey, variants in _mapping(value, file, "contextual"):
+                        target = words(str(ckey.value))
+                        if len(target) != 1:
+                            raise IntentFileError(f"{_where(file, ckey)}: a contextual word must be one word, not {ckey.value!r}")
+                        for variant in _strings(variants, file, "contextual"):
+                            heard = words(variant)
+                            if len(heard) != 1 or heard == target:
+                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} must be one word other than {target[0]!r}")
+                            if heard[0] in contextual and contextual[heard[0]][0] != target[0]:
+                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a contextual variant of "
+                                                      f"{contextual[heard[0]][0]!r} (at {contextual[heard[0]][1]})")
+                            contextual[heard[0]] = (target[0], _where(file, variants))
+                    continue
                 phrases = [tuple(words(s)) for s in _strings(value, file, key.value)]
                 if any(not p for p in phrases):
                     raise IntentFileError(f"{_where(file, value)}: empty entry in normalise.{key.value}")
@@ -277,9 +299,15 @@ class _Builder:
                     trail.extend(phrases)
                 elif key.value == "optional":
                     optional.update(p[0] for p in phrases)
+                elif key.value == "aside":
+                    aside.extend(phrases)
                 else:
                     droppable.update(p[0] for p in phrases)
-        return NormaliseRules(frozenset(drop), tuple(lead), tuple(trail), frozenset(optional), frozenset(droppable), canonical)
+        for heard, (_, where) in contextual.items():
+            if (heard,) in canonical:
+                raise IntentFileError(f"{where}: {heard!r} is already a canonical variant of {canonical[(heard,)]!r}")
+        return NormaliseRules(frozenset(drop), tuple(lead), tuple(trail), frozenset(optional), frozenset(droppable), canonical,
+                              {h: t for h, (t, _) in contextual.items()}, tuple(aside))
 
 
 def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:

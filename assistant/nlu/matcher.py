@@ -3,19 +3,33 @@
 Four stages, each only when the one before found nothing:
 
 1. **strict** -- the canonical utterance must fit a template regex exactly
-   (fillers, politeness and homophones are already normalised away);
+   (fillers, politeness and homophones are already normalised away; a
+   ``contextual`` word is also read as the word it may stand for, "promises
+   two paint" -> "to", where the templates' word pairs support it and a
+   template then explains more);
 2. **corrected** -- words the context never uses are snapped to the closest
-   word it does use ("exorcise" -> "exercise"), then strict again;
+   word it does use ("exorcise" -> "exercise"), to one they sound like
+   ("pores" -> "pause", sounds.py) or are another form of ("starting" ->
+   "start"), then strict again;
 3. **fuzzy** -- the whole utterance against a sample of the slot-free
    sentences of the context (rapidfuzz ``ratio``, once more on sorted words
    for word-order changes), accepted only above a calibrated cut-off and
-   only if every longer word resembles a word of the matched sentence;
+   only if every longer word resembles a word of the matched sentence (and
+   no negation or direction is added, lost or swapped); then a short command
+   with a side remark ("stop it here, we're too tired");
 4. **general** -- a naive Bayes classifier per context, trained here from the
    templates, the intents' ``examples`` and the ``not_for_me`` sentences
    (general.py), for phrasings nobody wrote down. Its answer is kept only
    when it is confident and the utterance looks like the intent (no word the
    context never uses outside a dictated ``{text}``), and always scores
    below the other stages.
+
+A ``not_for_me`` sentence that fits the whole utterance and leaves fewer words
+to its ``{text}`` overrules a template with dictated words ("we tried calling
+the plumber *but he didn't pick up*" is not an experience), and the
+classifier's answers. When nothing is meant as heard, a word that sounds like
+a partner's name is read as the name and the utterance parsed once more
+("psalm did" -> Sam).
 
 Comparing *whole* utterances (never ``partial_ratio``) is what keeps a
 partner's "I'm done being scared of talking about money" from becoming
@@ -30,6 +44,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +55,10 @@ from . import templates as tpl
 from .loader import CONTEXTS, IntentSet
 from .normalise import Normaliser, Token
 from .slots import PartnerLookup, SlotValues, heard_text
+from .sounds import END as sounds_END
+from .sounds import START as sounds_START
+from .sounds import TEXT as sounds_TEXT
+from .sounds import Neighbours, sound_key
 
 # Layering (intent-catalogue.md): every context hears cancel; confirm/name
 # inside an exercise hear stop/pause; idle hears resume when it can resume.
@@ -54,13 +73,38 @@ FUZZY_CUTOFF = 84.0  # whole-utterance similarity (0..100) needed to accept a fu
 NONE_SCORE = 0.9  # confidence in "nothing meant" when no fuzzy match reaches the cut-off (see calibration)
 WORD_AGREE_MIN_LEN = 4
 WORD_AGREE = 60.0  # in a fuzzy match each word must be at least this close to one on the other side
+# words that turn a request round: a fuzzy match must not add or lose a negation ("does it matter" is
+# not "it does not matter") nor swap a direction ("switch on privacy" is not "switch privacy off"; a
+# misheard one, "turn the volume app", may still be close to "up")
+NEGATIONS = frozenset({"not", "no", "never"})
+DIRECTIONS = frozenset({"on", "off", "up", "down"})
 SORTED_PENALTY = 2.0  # a match only after sorting words counts a little less
 CORRECT_CUTOFF = 80.0  # word similarity needed to snap an unknown word to a known one
 CORRECT_MIN_LEN = 4  # shorter words are too easy to confuse ("it" / "is")
 SCORE_STRICT = 1.0
+# A word the context does not know and no known word is spelled like may still sound like one
+# (sounds.sound_key: "pores" and "paws" sound like "pause", "necks" like "next", "guessed" like "guest"):
+# then it is that word if they also share this many letters (pores / pause 40). A sound one consonant
+# away, tried too, snapped far more wrong words than right ones on the corpora ("money" / "one", "test"
+# / "trust"), and so did a key without vowel sounds ("class" / "close", "council" / "cancel").
+SOUND_RATIO = 40.0
+SOUND_MIN_KEY = 3  # shorter keys are shared by too many words ("fair" and "for")
+# the similarity a sound correction or another form of a known word ("starting" -> "start") counts as:
+# just below CORRECT_CUTOFF, so that a guessed correction is told apart (and scores lowest)
+SOUND_SCORE = 79.0
+INFLECTED_SCORE = 79.0
 CORRECTION_CACHE = 20000  # bounded: a long-running session must not grow without limit
 PHRASE_CAP = 4000  # per context: recognisers slow down with huge phrase lists
 FUZZY_CAP_PER_TEMPLATE = 60  # sampled per template: more costs latency, adds no accuracy on dev (benchmark)
+
+# A command with a side remark (Matcher._command_and_aside): scored like the weakest fuzzy match.
+ASIDE_MIN_COMMAND = 2  # words of the command ("not so loud", "stop it here")
+ASIDE_MIN_WORDS = 2  # words of the remark ("we're tired")
+ASIDE_MAX_REMARK = 4  # ... at most, as heard ("I'm in the kitchen"): a longer one is speech ("that's it I'm tired of ...")
+ASIDE_MAX_WORDS = 14  # longer speech is a partner talking
+ASIDE_DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her"})  # ... and "the <word>'s" opens one too
+ASIDE_NOT = frozenset({"you", "your", "yours", "yourself", "not", "no", "never"})  # "I'm done because you never listen"
+ASIDE_SCORE = 0.75
 
 _TEXT_MARK = "\x00"  # where a dictated {text} starts in a phrase
 
@@ -86,6 +130,7 @@ GEN_MAX_WORDS = 30  # longer utterances are never a request (the longest in the 
 GEN_ANCHOR_SHARE = 0.12  # an anchor of an intent points to it at least this often (general.anchor_words)
 GEN_ANCHOR_COVERAGE = 0.1  # ... or is in this share of its sentences
 GEN_FUNCTION_SHARE = 0.4  # a word this share of a context's intents use is a function word ("the", "can")
+GEN_VETO_SHARE = 0.5  # a "not for me" sentence overrules an answer without {text} when it leaves less than this share to its {text}
 GEN_SCORE = (0.6, 0.74)  # its answers score from this to that (GEN_MIN_PROB .. certainty): below every fuzzy match
 
 
@@ -138,11 +183,9 @@ class Matcher:
         self._lists["any"] = tpl.Seq((tpl.Slot(tpl.ANY),))
         for name, seq in intents.slot_grammars.items():
             self._lists[f"slot:{name}"] = seq
-        # politeness at either end is tolerated by every template (the
-        # utterance keeps it, so "okay your turn" still fits a template that says "okay")
-        lead = "|".join(re.escape(" ".join(p)) + " " for p in self.norm.lead) or "(?!)"
-        trail = "|".join(re.escape(" ".join(p)) + " " for p in self.norm.trail) or "(?!)"
-        self._affix = (f"(?:{lead})*", f"(?:{trail})*")
+        # politeness at either end is tolerated by every template (the utterance keeps it, so "okay your
+        # turn" still fits a template that says "okay"): a template's regex is tried on the utterance with
+        # and without its lead-ins and trailing politeness (_windows), rather than each regex spelling them out
         self._skippable = frozenset(self.norm.canon_word(w) for w in intents.rules.droppable | intents.rules.optional)
         self._list_word_memo: dict[str, set[str]] = {}
         self._gen_sampled: dict[str, list[list[str]]] = {}  # slot-free template sentences, for the last stage
@@ -153,6 +196,7 @@ class Matcher:
         self._layers: dict[tuple[str, bool, bool], _Layer] = {}
         # unknown word -> its correction; the same slips recur every evening
         self._corrections: dict[tuple[object, ...], tuple[str, float, int] | None] = {}
+        self._sound_index: dict[object, _SoundIndex] = {}
         for context in CONTEXTS:
             for in_exercise in (False, True):
                 for can_resume in (False, True):
@@ -167,6 +211,23 @@ class Matcher:
         self._shapes: dict[str, gen.IntentShape] = {}
         self._edge_memo: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {}
         self._general = {context: self._train(context) for context in CONTEXTS}
+        self._contextual = dict(intents.rules.contextual)
+        self._neighbours = self._read_neighbours()
+        self._trail_first = frozenset(p[0] for p in self.norm.trail)
+        self._sound_partner = PartnerLookup(self.partners, by_sound=True) if self.partners else None
+        # the known words by sound, per vocabulary (the layers' and the classifier's), ready before the first parse
+        self._sound_keys: dict[str, str] = {}
+        self._heard_keys: dict[str, str] = {}  # heard word -> sound key (bounded, emptied with the corrections)
+        for layer in self._layers.values():
+            self._sounds_like(layer.vocab_set, id(layer), "")
+        for context, model in self._general.items():
+            self._sounds_like(model.vocab, ("gen", context), "")
+        # not_for_me sentences as whole-utterance patterns: they overrule a request's template that explains less
+        self._vetoes = {context: [self._pattern("", t.node).regex for t in self.intents.not_for_me.get(context, ())] for context in CONTEXTS}
+        self._asides = [self.norm.canon_phrase(a) for a in intents.rules.aside]
+        self._asides_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for a in self._asides:
+            self._asides_by_first.setdefault(a[0], []).append(a)
 
     # -- compiling -------------------------------------------------------------
 
@@ -202,7 +263,7 @@ class Matcher:
         for order, template in enumerate(intent.templates):
             fixed = tpl.anchors(template.node, self._lists)
             word_rx = lambda w, fixed=fixed: self._word_rx(w.text, droppable=id(w) not in fixed)  # noqa: E731
-            rx = self._affix[0] + tpl.to_regex(template.node, self._lists, self._slot_rx, word_rx) + self._affix[1]
+            rx = tpl.to_regex(template.node, self._lists, self._slot_rx, word_rx)
             patterns.append(_Pattern(name, re.compile(rx)))
             vocab.update(self._words_of(template.node))
             slots = set(tpl.slots_of(template.node))
@@ -238,6 +299,16 @@ class Matcher:
                 out |= self._list_words(n.name)
             elif isinstance(n, tpl.Slot) and n.name in self.intents.slot_grammars:
                 out |= self._list_words(f"slot:{n.name}")
+        return out
+
+    def _plain_words(self, node: tpl.Node) -> set[str]:
+        """The words of a template outside its slot grammars."""
+        out: set[str] = set()
+        for n in tpl.walk(node):
+            if isinstance(n, tpl.Word):
+                out.update(self.norm.canon_word(n.text).split())
+            elif isinstance(n, tpl.ListRef):
+                out |= self._list_words(n.name)
         return out
 
     def _list_words(self, name: str) -> set[str]:
@@ -286,6 +357,47 @@ class Matcher:
         )
         self._layers[key] = layer
         return layer
+
+    # -- words heard for others where the templates say so -----------------------
+
+    def _read_neighbours(self) -> Neighbours | None:
+        """Which words the templates and examples put right before and after the contextual words (sounds.Neighbours)."""
+        if not self._contextual:
+            return None
+        words = set(self._contextual) | set(self._contextual.values())
+        nb = Neighbours(words, self._lists, self.intents.slot_grammars, lambda w: self.norm.canon_word(w).split(), self.intents.rules.drop)
+        for intent in self.intents.intents.values():
+            for t in (*intent.templates, *intent.examples):
+                nb.add(t.node)
+        return nb
+
+    def _in_context(self, tokens: list[Token]) -> list[Token]:
+        """Read a contextual word as the word it may stand for where the templates' word pairs support that
+        reading and not the word as heard: "promises two paint" -> "to", "over two you" -> "to", "privacy
+        of now" -> "off"; "in two weeks" and "cross of the promise" stay (a template says them)."""
+        nb = self._neighbours
+        if nb is None or not any(t.canon in self._contextual for t in tokens):
+            return tokens
+        out = list(tokens)
+        canon = ["@p" if t.canon.startswith("@p") else t.canon for t in tokens]
+        for i, tok in enumerate(tokens):
+            target = self._contextual.get(tok.canon)
+            if target is None:
+                continue
+            prev = canon[i - 1] if i else sounds_START
+            nxt = canon[i + 1] if i + 1 < len(canon) else sounds_END
+            if self._pair_fit(nb, target, prev, nxt) > self._pair_fit(nb, tok.canon, prev, nxt):
+                out[i] = Token(target, tok.heard)
+                canon[i] = target
+        return out
+
+    def _pair_fit(self, nb: Neighbours, word: str, prev: str, nxt: str) -> int:
+        """How well the templates put ``word`` after ``prev`` and before ``nxt``: each side counts 2 when a
+        template names that neighbour, 1 when a {text} may be there; 0 unless both sides are allowed and one is named."""
+        before, after = nb.before.get(word, ()), nb.after.get(word, ())
+        left = 2 if prev in before else int(sounds_TEXT in before)
+        right = 2 if (nxt in after or (nxt in self._trail_first and sounds_END in after)) else int(sounds_TEXT in after)
+        return left + right if left and right and max(left, right) == 2 else 0
 
     # -- the generalising stage ---------------------------------------------------
 
@@ -385,7 +497,13 @@ class Matcher:
         by_initial: dict[str, list[str]] = {}
         for w in sorted(w for w in frozen if len(w) >= CORRECT_MIN_LEN - 1):
             by_initial.setdefault(w[0], []).append(w)
-        return gen.ContextModel(classes, frozen, by_initial, known_other, function_words, clf, shapes, anchors, kept)
+        plain: set[str] = set(filler_words)
+        for name in names:
+            intent = self.intents.intents[name]
+            for t in (*intent.templates, *intent.examples):
+                plain |= self._plain_words(t.node)
+        return gen.ContextModel(classes, frozen, by_initial, known_other, function_words, clf, shapes, anchors, kept,
+                                frozenset(grammar_words - plain))
 
     def _dictating_patterns(self, name: str) -> list[_Pattern]:
         """Regexes of the intent's templates and examples with a {text} (examples compiled on first use)."""
@@ -397,26 +515,64 @@ class Matcher:
             self._dictating[name] = patterns
         return patterns
 
-    def _says_example(self, name: str, line: str) -> bool:
+    def _says_example(self, name: str, line: str, windows: list[tuple[int, int]]) -> bool:
         """Whether one of the intent's examples without slots fits the whole (canonical) utterance."""
         patterns = self._plain_examples.get(name)
         if patterns is None:
             intent = self.intents.intents[name]
             patterns = self._plain_examples[name] = [self._pattern(name, t.node) for t in intent.examples if not tpl.slots_of(t.node)]
-        return any(p.regex.fullmatch(line) for p in patterns)
+        return any(_fit(p.regex, line, windows) for p in patterns)
 
     def _pattern(self, name: str, node: tpl.Node) -> _Pattern:
         fixed = tpl.anchors(node, self._lists)
         word_rx = lambda w: self._word_rx(w.text, droppable=id(w) not in fixed)  # noqa: E731
-        return _Pattern(name, re.compile(self._affix[0] + tpl.to_regex(node, self._lists, self._slot_rx, word_rx) + self._affix[1]))
+        return _Pattern(name, re.compile(tpl.to_regex(node, self._lists, self._slot_rx, word_rx)))
 
-    def _generalise(self, key: tuple[str, bool, bool], tokens: list[Token]) -> tuple[str, dict[str, str], float] | None:
-        """Stage 4 (general.py): the classifier's best intent whose slots can be placed, if it is confident."""
+    def _windows(self, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+        """Where in the utterance's line a template may start and end: after any lead-ins ("okay so can you
+        please"), before any trailing politeness ("please", "thanks"); most of them taken off first."""
+        n = len(tokens)
+        offsets = [0]
+        for t in tokens:
+            offsets.append(offsets[-1] + len(t.canon) + 1)
+        starts, frontier = {0}, [0]
+        while frontier:
+            i = frontier.pop()
+            for phrase in self.norm._lead_by_first.get(tokens[i].canon, ()) if i < n else ():
+                k = len(phrase)
+                if i + k <= n and i + k not in starts and all(tokens[i + j].canon == phrase[j] for j in range(k)):
+                    starts.add(i + k)
+                    frontier.append(i + k)
+        ends, frontier = {n}, [n]
+        while frontier:
+            e = frontier.pop()
+            for phrase in self.norm._trail_by_last.get(tokens[e - 1].canon, ()) if e > 0 else ():
+                k = len(phrase)
+                if e - k >= 0 and e - k not in ends and all(tokens[e - k + j].canon == phrase[j] for j in range(k)):
+                    ends.add(e - k)
+                    frontier.append(e - k)
+        if len(starts) == 1 and len(ends) == 1:
+            return [(0, offsets[n])]
+        return [(offsets[s], offsets[e]) for s in sorted(starts, reverse=True) for e in sorted(ends) if s < e]
+
+    def _generalise(self, layer: _Layer, key: tuple[str, bool, bool], tokens: list[Token]) -> tuple[str, dict[str, str], float] | None:
+        """Stage 4 (general.py): the classifier's best intent whose slots can be placed, if it is confident.
+
+        Its corrections (glued words, the words of examples) may first make a template fit ("the gratitude
+        mo meant" is "the gratitude moment"): then that template answers, scored as a corrected match.
+        """
         if len(tokens) > GEN_MAX_WORDS:
             return None  # a request is short; a monologue is a partner speaking
         model = self._general[key[0]]
-        tokens = self._correct_to(model.vocab, model.by_initial, ("gen", key[0]), tokens, skip=model.known_other,
-                                  cutoff=GEN_CORRECT_CUTOFF, join_cutoff=GEN_JOIN_CUTOFF)[0] or tokens
+        corrected, similarity = self._correct_to(model.vocab, model.by_initial, ("gen", key[0]), tokens, skip=model.known_other,
+                                                 cutoff=GEN_CORRECT_CUTOFF, join_cutoff=GEN_JOIN_CUTOFF)
+        if corrected is not None:
+            found_strict = self._strict(layer, corrected)
+            if found_strict is not None:
+                if found_strict[2] and self._veto(key[0], corrected, found_strict[2]):
+                    return None
+                return found_strict[0], found_strict[1], round(_corrected_score(max(similarity, CORRECT_CUTOFF)), 3)
+        tokens = corrected or tokens
         canon = [gen.PARTNER_TOKEN if t.canon.startswith("@p") else t.canon for t in tokens]
         present = set(canon)
         active = frozenset(self._names(*key))
@@ -450,10 +606,12 @@ class Matcher:
                 found = None
                 if q >= GEN_MIN_PROB:
                     forgive = int(q >= GEN_FORGIVE_PROB and len(canon) >= GEN_FORGIVE_MIN_WORDS and not novel_other)
-                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), False, forgive)
-                elif q >= GEN_EXAMPLE_PROB and int(np.argmax(plain[1:])) + 1 == index and self._says_example(name, line):
+                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), False, forgive,
+                                     model.grammar_only)
+                elif q >= GEN_EXAMPLE_PROB and int(np.argmax(plain[1:])) + 1 == index and self._says_example(name, line, self._windows(tokens)):
                     # one of its own examples word for word, and no other intent likelier: a lower bar
-                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), False)
+                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, bool(self.partners), False,
+                                     grammar_only=model.grammar_only)
                     q = GEN_MIN_PROB
                 if found is not None:
                     candidates.append((q, name, found))
@@ -461,6 +619,13 @@ class Matcher:
         if best is None or best[0] < GEN_MIN_PROB:
             return None
         p, name, found = best
+        i, j = found.get("text", (0, 0))
+        # a "not for me" sentence that fits the utterance overrules the classifier, which only guessed: with
+        # dictated words, if it leaves fewer of them to its {text} (like a template); without, if it explains
+        # most of the utterance itself ("i'm not sure {text}" for "i'm not sure we did", not "no {text}")
+        free = len(heard_text(tokens[i:j])) if "text" in found else len(heard_text(tokens)) * GEN_VETO_SHARE
+        if self._veto(key[0], tokens, int(free)):
+            return None
         keep = model.kept_slots[name]  # an example may place words the intent does not keep ("pause, {text}")
         slots = {}
         for slot, (i, j) in found.items():
@@ -478,8 +643,9 @@ class Matcher:
             starts[pos] = k
             pos += len(t.canon) + 1
         best: tuple[int, dict[str, gen.Span]] | None = None
+        windows = self._windows(tokens)
         for pattern in self._dictating_patterns(name):
-            m = pattern.regex.fullmatch(line)
+            m = _fit(pattern.regex, line, windows)
             if m is None:
                 continue
             found: dict[str, gen.Span] = {}
@@ -500,31 +666,84 @@ class Matcher:
 
     def parse(self, text: str, context: str, *, in_exercise: bool = False, can_resume: bool = False) -> Parse:
         layer = self._layer(context, in_exercise, can_resume)
+        key = self._key(context, in_exercise, can_resume)
         tokens = self.norm.tokens(text, self._partner_of)
         if not tokens:
             return Parse(None, {}, 1.0)
+        parsed = self._parse(layer, key, tokens)
+        if (parsed.intent is None or parsed.score <= GEN_SCORE[1]) and self._sound_partner is not None:
+            # nothing meant as heard, or only the classifier's guess: a word that sounds like a partner's
+            # name may be the name ("psalm did"); that reading must be one a template explains
+            again = self.norm.tokens(text, self._sound_partner)
+            if sum(t.canon.startswith("@p") for t in again) > sum(t.canon.startswith("@p") for t in tokens):
+                named = self._parse(layer, key, again)
+                if named.intent is not None and (parsed.intent is None or named.score > GEN_SCORE[1]):
+                    # a guess from the sound: at most a corrected match's score
+                    return Parse(named.intent, named.slots, min(named.score, round(_corrected_score(CORRECT_CUTOFF), 3)))
+        return parsed
+
+    def _parse(self, layer: _Layer, key: tuple[str, bool, bool], tokens: list[Token]) -> Parse:
         found = self._strict(layer, tokens)
+        read = self._in_context(tokens)
+        if read is not tokens:
+            # a contextual word read as the word it may stand for ("promises two paint"): that reading
+            # counts only if a template fits it, and explains more than the words as heard do
+            other = self._strict(layer, read)
+            if other is not None and (found is None or other[2] < found[2]):
+                found, tokens = other, read
         if found is not None:
-            return Parse(found[0], found[1], SCORE_STRICT)
-        tokens = self.norm.strip(tokens)
+            return self._unless_vetoed(key[0], tokens, found, SCORE_STRICT)
+        heard, tokens = tokens, self.norm.strip(tokens)
         corrected, similarity = self._correct(layer, tokens)
         if corrected is not None:
             found = self._strict(layer, corrected)
             if found is not None:
-                return Parse(found[0], found[1], round(_corrected_score(similarity), 3))
+                return self._unless_vetoed(key[0], corrected, found, round(_corrected_score(similarity), 3))
         best = self._fuzzy(layer, corrected or tokens)
+        if best is None and corrected is not None and similarity < CORRECT_CUTOFF:
+            best = self._fuzzy(layer, tokens)  # a guessed correction may be wrong ("shop" is not "short" but "stop")
+        if best is None and len(heard) == len(tokens) + 1:
+            best = self._fuzzy(layer, heard)  # ... and so may a lead-in ("and the session" is "end the session")
         if best is not None and best[0] >= FUZZY_CUTOFF:
             return Parse(best[1], dict(best[2]), round(_fuzzy_score(best[0]), 3))
-        found = self._generalise(self._key(context, in_exercise, can_resume), tokens)
-        if found is not None:
-            return Parse(*found)
+        aside = self._command_and_aside(layer, key[0], corrected or tokens)
+        if aside is not None:
+            return aside
+        found_gen = self._generalise(layer, key, tokens)
+        if found_gen is not None:
+            return Parse(*found_gen)
         return Parse(None, {}, NONE_SCORE)
 
-    def _strict(self, layer: _Layer, tokens: list[Token]) -> tuple[str, dict[str, str]] | None:
+    def _unless_vetoed(self, context: str, tokens: list[Token], found: tuple[str, dict[str, str], int], score: float) -> Parse:
+        """A template match with dictated words, unless a ``not_for_me`` sentence explains more of the utterance itself."""
+        if found[2] and self._veto(context, tokens, found[2]):
+            return Parse(None, {}, NONE_SCORE)
+        return Parse(found[0], found[1], score)
+
+    def _veto(self, context: str, tokens: list[Token], free_chars: int) -> bool:
+        """Whether a ``not_for_me`` sentence of the context fits the whole utterance with fewer dictated
+        characters than ``free_chars`` (the request's): "we tried calling the plumber *but he didn't pick
+        up*" is a "not for me" ``we <did_verb> {text} but {text}`` rather than ``we tried {text}``."""
+        patterns = self._vetoes.get(context)
+        if not patterns:
+            return False
         line = "".join(t.canon + " " for t in tokens)
+        windows = self._windows(tokens)
+        whole = len(windows) == 1
+        for regex in patterns:
+            m = regex.fullmatch(line) if whole else _fit(regex, line, windows)
+            if m is not None and _free_chars(m, tokens) < free_chars:
+                return True
+        return False
+
+    def _strict(self, layer: _Layer, tokens: list[Token]) -> tuple[str, dict[str, str], int] | None:
+        """(intent, slots, characters of dictated words) of the template that fits the whole utterance."""
+        line = "".join(t.canon + " " for t in tokens)
+        windows = self._windows(tokens)
+        whole = len(windows) == 1  # no lead-in or politeness to take off: one regex call each
         best: tuple[int, str, dict[str, str]] | None = None
         for pattern in layer.patterns:
-            m = pattern.regex.fullmatch(line)
+            m = pattern.regex.fullmatch(line) if whole else _fit(pattern.regex, line, windows)
             if m is None:
                 continue
             values = SlotValues.from_match(m, tokens, self.partners)
@@ -536,7 +755,42 @@ class Matcher:
                 best = (values.free_chars, pattern.intent, values.slots)
                 if values.free_chars == 0:
                     break
-        return None if best is None else (best[1], best[2])
+        return None if best is None else (best[1], best[2], best[0])
+
+    def _command_and_aside(self, layer: _Layer, context: str, tokens: list[Token]) -> Parse | None:
+        """A short command with a side remark before or after it ("stop it here *we're too tired*", "*the baby's
+        asleep* not so loud"): the command must fit a template without slots, the remark open with one of
+        ``normalise.aside`` and have at least ``ASIDE_MIN_WORDS`` words, and no ``not_for_me`` sentence fit the whole."""
+        n = len(tokens)
+        if not self._asides or n < ASIDE_MIN_COMMAND + ASIDE_MIN_WORDS or n > ASIDE_MAX_WORDS:
+            return None
+        canon = [t.canon for t in tokens]
+        opens = [i for i in range(n) if any(tuple(canon[i : i + len(a)]) == a for a in self._asides_by_first.get(canon[i], ()))
+                 or (canon[i] in ASIDE_DETERMINERS and i + 1 < n and canon[i + 1].endswith("'s"))]  # "the baby's asleep"
+        if not opens:
+            return None
+        tries: list[tuple[int, int]] = []  # (command start, command end)
+        for i in opens:
+            if i >= ASIDE_MIN_COMMAND and n - i >= ASIDE_MIN_WORDS:
+                tries.append((0, i))  # the command, then the remark
+        if opens[0] == 0:
+            for j in range(ASIDE_MIN_WORDS, n - ASIDE_MIN_COMMAND + 1):
+                tries.append((j, n))  # the remark, then the command
+        for s, e in tries:
+            remark = tokens[:s] + tokens[e:]
+            if sum(bool(t.heard) for t in remark) > ASIDE_MAX_REMARK or any(t.canon in ASIDE_NOT for t in remark):
+                continue  # a long remark is speech; one to "you", or with a "not", is not beside the command
+            if s > 0 and e - s < ASIDE_MIN_COMMAND + 1:
+                continue  # after a remark, only a longer command ("the kids are being too loud" is not "too loud")
+            part = tokens[s:e]
+            found = self._strict(layer, part)
+            if found is None or found[1] or found[2]:
+                continue  # only a command without slots: a remark beside dictated words cannot be told apart
+            remark = sum(len(t.canon) + 1 for t in tokens[:s] + tokens[e:])
+            if self._veto(context, tokens, remark):
+                return Parse(None, {}, NONE_SCORE)
+            return Parse(found[0], {}, ASIDE_SCORE)
+        return None
 
     def _correct(self, layer: _Layer, tokens: list[Token]) -> tuple[list[Token] | None, float]:
         """Snap words the context never uses to the closest word it does use.
@@ -584,6 +838,9 @@ class Matcher:
             else:
                 choices = _by_sound(vocab, tok.canon)
                 hit = process.extractOne(tok.canon, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if hit is None:
+                    # another form of a known word ("starting", "paused"), or a word that sounds like one ("pores")
+                    hit = _inflected(tok.canon, vocab_set) or self._sounds_like(vocab_set, cache, tok.canon)
                 if len(self._corrections) < CORRECTION_CACHE:
                     self._corrections[key] = hit
             if hit is None:
@@ -612,11 +869,22 @@ class Matcher:
             else:
                 choices = _by_sound(vocab, glued)
                 hit = (glued, 100.0, 0) if glued in vocab_set else process.extractOne(glued, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if hit is None and (n == 2 or all(len(t.canon) <= 4 for t in parts)):
+                    hit = self._sounds_like(vocab_set, cache, glued)  # "re zoom" -> "resume", "ex sir size" -> "exercise"
+                if hit is not None and any(hit[0] == t.canon for t in parts):
+                    hit = None  # a known word swallowing a scrap ("gratitude mo" is not "gratitude": "mo meant" is "moment")
                 if len(self._corrections) < CORRECTION_CACHE:
                     self._corrections[key] = hit
             if hit is not None and len(hit[0]) >= 6:
                 return Token(hit[0], tuple(w for t in parts for w in t.heard)), n
         return None
+
+    def _sounds_like(self, vocab_set: frozenset[str], cache: object, word: str) -> tuple[str, float, int] | None:
+        """The known word that ``word`` sounds like (``sounds.sound_key``, and some letters in common): "pores" -> "pause"."""
+        index = self._sound_index.get(cache)
+        if index is None:
+            index = self._sound_index[cache] = _SoundIndex(vocab_set, self._sound_keys)
+        return index.find(word, self._heard_keys)
 
     def _fuzzy_text(self, tokens: list[Token]) -> str:
         """Fuzzy matching ignores the short words recognisers drop: "start gratitude moment" is not a near miss."""
@@ -653,6 +921,7 @@ class Matcher:
     def forget_corrections(self) -> None:
         """Empty the word-correction cache (the benchmark times cold parses)."""
         self._corrections.clear()
+        self._heard_keys.clear()
 
     # -- recogniser support -------------------------------------------------
 
@@ -747,6 +1016,90 @@ class Matcher:
         return context, in_exercise and context in ("confirm", "name"), can_resume and context == "idle"
 
 
+def _fit(regex: re.Pattern[str], line: str, windows: list[tuple[int, int]]) -> re.Match[str] | None:
+    """The first window of ``line`` (Matcher._windows) that ``regex`` fits exactly."""
+    for pos, end in windows:
+        m = regex.fullmatch(line, pos, end)
+        if m is not None:
+            return m
+    return None
+
+
+def _free_chars(m: re.Match[str], tokens: Sequence[Token]) -> int:
+    """Characters of the words a match left to its ``{text}`` slots (as heard, like ``SlotValues.free_chars``)."""
+    starts, pos = {}, 0
+    for k, t in enumerate(tokens):
+        starts[pos] = k
+        pos += len(t.canon) + 1
+    free = 0
+    for group, value in m.groupdict().items():
+        if value is None or not group.startswith("text__"):
+            continue
+        first = starts[m.start(group)]
+        free += len(heard_text(tokens[first : first + len(value.split())]))
+    return free
+
+
+def _inflected(word: str, vocab_set: frozenset[str]) -> tuple[str, float, int] | None:
+    """A known word that ``word`` is another form of: "starting" -> "start", "paused" -> "pause", "evenings" -> "evening"."""
+    stems: list[str] = []
+    if word.endswith("ing") and len(word) > 5:
+        base = word[:-3]
+        stems += [base, base + "e"] + ([base[:-1]] if base[-1] == base[-2] else [])
+    if word.endswith(("ied", "ies")) and len(word) > 4:
+        stems.append(word[:-3] + "y")
+    if word.endswith("ed") and len(word) > 4:
+        base = word[:-2]
+        stems += [base, word[:-1]] + ([base[:-1]] if base[-1] == base[-2] else [])
+    if word.endswith("es") and len(word) > 4:
+        stems.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        stems.append(word[:-1])
+    if word.endswith("ly") and len(word) > 5:
+        stems.append(word[:-2])
+    for stem in stems:
+        if len(stem) >= 3 and stem in vocab_set:
+            return stem, INFLECTED_SCORE, 0
+    return None
+
+
+class _SoundIndex:
+    """The known words of one vocabulary by sound key (sounds.sound_key)."""
+
+    def __init__(self, vocab_set: frozenset[str], keys: dict[str, str]) -> None:
+        self.by_key: dict[str, list[str]] = {}
+        for w in sorted(vocab_set):
+            if len(w) >= 3 and w.isalpha():
+                key = keys.get(w)
+                if key is None:
+                    key = keys[w] = sound_key(w)
+                self.by_key.setdefault(key, []).append(w)
+
+    def find(self, word: str, memo: dict[str, str]) -> tuple[str, float, int] | None:
+        if not word or not word.isalpha():
+            return None
+        key = memo.get(word)
+        if key is None:
+            key = sound_key(word)
+            if len(memo) < CORRECTION_CACHE:
+                memo[word] = key
+        if len(key) < SOUND_MIN_KEY:
+            return None  # "fair" and "for" are both "fa"
+        best = _closest(word, self.by_key.get(key, ()), SOUND_RATIO)
+        return None if best is None else (best, SOUND_SCORE, 0)
+
+
+def _closest(word: str, candidates: Sequence[str], floor: float) -> str | None:
+    best: tuple[float, str] | None = None
+    for c in candidates:
+        if c == word:
+            continue
+        r = fuzz.ratio(word, c)
+        if r >= floor and (best is None or r > best[0]):
+            best = (r, c)
+    return None if best is None else best[1]
+
+
 def _by_sound(vocab: list[str] | dict[str, list[str]], word: str) -> list[str]:
     """The known words a misheard ``word`` may stand for: all, or those starting with its first or second
     letter (a recogniser keeps the first sound, or runs a neighbour's into it: "trust stalk")."""
@@ -762,6 +1115,10 @@ def _words_agree(heard: list[str], template: list[str]) -> bool:
     to talk about the car" vs "... about trust"): a misrecognised word still
     resembles the right one ("shop"/"stop"), a different request does not.
     """
+    if NEGATIONS.intersection(heard) != NEGATIONS.intersection(template):
+        return False
+    if DIRECTIONS.intersection(heard) - set(template) and DIRECTIONS.intersection(template) - set(heard):
+        return False
     for side, other in ((heard, template), (template, heard)):
         for word in side:
             if word in other or len(word) < WORD_AGREE_MIN_LEN:

@@ -40,6 +40,9 @@ class NormaliseRules:
     optional: frozenset[str] = frozenset()  # words a template may contain but never requires
     droppable: frozenset[str] = frozenset()  # ...nor requires in templates without free {text}
     canonical: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # heard words -> canonical word
+    # heard word -> the word it may stand for where the templates' neighbours say so ("two" -> "to")
+    contextual: Mapping[str, str] = field(default_factory=dict)
+    aside: tuple[tuple[str, ...], ...] = ()  # words that open a side remark beside a command ("we're", "because")
 
 
 def words(text: str) -> list[str]:
@@ -51,10 +54,13 @@ def words(text: str) -> list[str]:
 class Normaliser:
     def __init__(self, rules: NormaliseRules) -> None:
         self.rules = rules
+        # a canonical form of several words is itself canonical word by word: "we're" is "we are" is "we our",
+        # the same as a recogniser's spelled-out "we are" (whose "are" is "our")
+        self._canonical = {k: " ".join(rules.canonical.get((p,), p) for p in v.split()) for k, v in rules.canonical.items()}
         self._max_phrase = max((len(k) for k in rules.canonical), default=1)
         self._phrase_starts = frozenset(k[0] for k in rules.canonical if len(k) > 1)
         # variants made of hesitation sounds ("mm hmm" is a yes): read before the sounds are dropped
-        self._sounds = {k: v for k, v in rules.canonical.items() if any(w in rules.drop for w in k)}
+        self._sounds = {k: v for k, v in self._canonical.items() if any(w in rules.drop for w in k)}
         self._max_sounds = max((len(k) for k in self._sounds), default=0)
         self._sound_starts = frozenset(k[0] for k in self._sounds)
         # politeness phrases compared in canonical form, longest first
@@ -70,7 +76,7 @@ class Normaliser:
 
     def canon_word(self, word: str) -> str:
         """The canonical form of one template word."""
-        return self.rules.canonical.get((word,), word)
+        return self._canonical.get((word,), word)
 
     def canon_phrase(self, phrase: Sequence[str]) -> tuple[str, ...]:
         return tuple(part for w in phrase for part in self.canon_word(w).split())
@@ -80,7 +86,7 @@ class Normaliser:
         heard = [w for w in self._read_sounds(words(text)) if w not in self.rules.drop]
         out: list[Token] = []
         i = 0
-        canonical = self.rules.canonical
+        canonical = self._canonical
         while i < len(heard):
             # longest multi-word variant first ("a gain" -> "again")
             longest = min(self._max_phrase, len(heard) - i) if heard[i] in self._phrase_starts else 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from .normalise import Token, words
+from .sounds import sound_key
 from .templates import FREE_SLOTS, PARTNER
 
 # How close a heard word must be to a partner's name to count as that name.
@@ -16,6 +17,9 @@ from .templates import FREE_SLOTS, PARTNER
 NAME_FUZZY_MIN_LEN = 5
 NAME_FUZZY_CUTOFF = 80.0
 _POSSESSIVE = ("'s", "s'", "'")
+NAME_SOUND_MIN_LEN = 3  # a name's sound key must be this long to be matched by sound
+NAME_KEY_CACHE = 20000
+NAME_SPLIT_PART = 3  # a name heard as two words: each at most this long ("a lex")
 
 
 def partner_table(partners: Sequence[str]) -> dict[tuple[str, ...], tuple[int, str]]:
@@ -42,10 +46,19 @@ def partner_table(partners: Sequence[str]) -> dict[tuple[str, ...], tuple[int, s
 class PartnerLookup:
     """``match(heard, i)`` -> (words used, partner index, display) for a name at ``heard[i]``."""
 
-    def __init__(self, partners: Sequence[str]) -> None:
+    def __init__(self, partners: Sequence[str], by_sound: bool = False) -> None:
         self.partners = tuple(partners)
         self.exact = partner_table(partners)
         self.longest = max((len(k) for k in self.exact), default=1)
+        # with ``by_sound``, also a spelling that sounds like a name ("psalm" for Sam, "alecks", "a lex"): the
+        # matcher reads an utterance this way only when it meant nothing as heard
+        self.sounds: dict[str, int] = {}
+        self._keys: dict[str, str] = {}  # word -> sound_key, bounded
+        if by_sound:
+            for i, name in enumerate(self.partners):
+                key = sound_key("".join(words(name)))
+                if len(key) >= NAME_SOUND_MIN_LEN:
+                    self.sounds.setdefault(key, i)
 
     def match(self, heard: Sequence[str], i: int) -> tuple[int, int, str] | None:
         for n in range(min(self.longest, len(heard) - i), 0, -1):
@@ -57,6 +70,27 @@ class PartnerLookup:
             fuzzy = fuzzy_partner(word, self.partners)
             if fuzzy is not None:
                 return 1, fuzzy[0], fuzzy[1]
+        if self.sounds:
+            return self._by_sound(heard, i)
+        return None
+
+    def _by_sound(self, heard: Sequence[str], i: int) -> tuple[int, int, str] | None:
+        """A name spelled as it sounds: one word ("psalm"), or two short ones the recogniser split ("a lex")."""
+        for n in (1, 2):
+            parts = heard[i : i + n]
+            if len(parts) < n or (n == 2 and any(len(p) > NAME_SPLIT_PART for p in parts)):
+                continue
+            glued = "".join(parts)
+            possessive = glued.endswith("'s")
+            base = glued[:-2] if possessive else glued
+            key = self._keys.get(base)
+            if key is None:
+                key = sound_key(base)
+                if len(self._keys) < NAME_KEY_CACHE:
+                    self._keys[base] = key
+            index = self.sounds.get(key)
+            if index is not None:
+                return n, index, self.partners[index] + ("'s" if possessive else "")
         return None
 
 

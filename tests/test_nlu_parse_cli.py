@@ -55,6 +55,22 @@ def test_parse_jsonl_keeps_order_and_reads_contexts(capsys, monkeypatch) -> None
     assert json.loads(out)["intent"] == "turn.done"
 
 
+def test_parse_hears_the_catalogues_layering_unless_told_otherwise(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A yes/no question inside an exercise also hears stop; idle also hears resume (intent-catalogue.md)."""
+    code, out, _ = run(capsys, monkeypatch, ["parse", "let's stop the exercise", "--context", "confirm"])
+    assert code == 0 and json.loads(out)["intent"] == "ritual.stop"
+    _, out, _ = run(capsys, monkeypatch, ["parse", "let's stop the exercise", "--context", "confirm", "--outside-exercise"])
+    assert json.loads(out)["intent"] is None
+    _, out, _ = run(capsys, monkeypatch, ["parse", "let's continue our trust talk"])
+    assert json.loads(out)["intent"] == "ritual.resume"
+    _, out, _ = run(capsys, monkeypatch, ["parse", "let's continue our trust talk", "--nothing-paused"])
+    assert json.loads(out)["intent"] != "ritual.resume"
+    lines = [json.dumps({"text": "pause for a second", "context": "name"}),
+             json.dumps({"text": "pause for a second", "context": "name", "in_exercise": False})]
+    _, out, _ = run(capsys, monkeypatch, ["parse", "--jsonl"], "\n".join(lines) + "\n")
+    assert [json.loads(line)["intent"] for line in out.splitlines()] == ["ritual.pause", None]
+
+
 def test_parse_needs_text_or_jsonl(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, monkeypatch, ["parse"])
     assert code == 1 and err.startswith("tandem: give either TEXT or --jsonl")

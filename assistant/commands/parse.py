@@ -17,8 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", choices=CONTEXTS, default=None, help="the listening context (default idle)")
     p.add_argument("--jsonl", action="store_true",
                    help="read stdin lines (JSON objects with text/context, or plain text) and print one JSON result per line")
-    p.add_argument("--in-exercise", action="store_true", help="confirm/name questions inside an exercise (also hear stop/pause)")
-    p.add_argument("--can-resume", action="store_true", help="idle with a paused exercise (also hears resume)")
+    # The catalogue's layering in full by default (a yes/no or name question inside an exercise also
+    # hears stop/pause; idle also hears resume): a context alone says what a sentence can mean there.
+    p.add_argument("--outside-exercise", action="store_true", help="confirm/name questions outside an exercise (no stop/pause)")
+    p.add_argument("--nothing-paused", action="store_true", help="idle with no paused exercise (no resume)")
+    p.add_argument("--in-exercise", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    p.add_argument("--can-resume", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_parse)
 
 
@@ -27,7 +31,7 @@ def cmd_parse(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-
         raise TandemError("give either TEXT or --jsonl (reading stdin), not both or neither")
     profile = app.profile(required=False)
     matcher = Matcher(load_intents(app.settings.paths.intents_dir), profile.partners if profile else None)
-    flags = {"in_exercise": args.in_exercise, "can_resume": args.can_resume}
+    flags = {"in_exercise": not args.outside_exercise, "can_resume": not args.nothing_paused}
     if not args.jsonl:
         print(json.dumps(_result(matcher, args.text, args.context or "idle", flags)))
         return 0
@@ -53,6 +57,10 @@ def _stream(matcher: Matcher, src: TextIO, out: TextIO, context: str | None, fla
             if ctx not in CONTEXTS:
                 out.write(json.dumps({"line": number, "text": text, "error": f"unknown context {ctx!r}"}) + "\n")
                 continue
+            # a line may say where it was heard: {"in_exercise": false} / {"can_resume": false}
+            line_flags = {k: bool(obj[k]) if k in obj else v for k, v in flags.items()}
+            out.write(json.dumps(_result(matcher, text, ctx, line_flags)) + "\n")
+            continue
         out.write(json.dumps(_result(matcher, text, ctx, flags)) + "\n")
     out.flush()
     return 0

@@ -111,6 +111,23 @@ def run_voice_month(home: Path, tmp_path: Path, env: dict[str, str]) -> None:
 
 
 def check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Couple, figures, code: int) -> None:
+    try:
+        _check_month(home, tmp_path, assistant, couple, figures, code)
+    except AssertionError:
+        print(timeline(couple.log, getattr(getattr(couple, "voice_mouth", None), "said", []), assistant.started))
+        raise
+
+
+def timeline(log: list[dict], said: list[tuple[float, str, str]], t0: float) -> str:
+    """What happened, for a failing run's report: the events (idle clock jumps left out) and the couple's lines."""
+    rows = [(float(e.get("t", 0)), f"{e['clock'][5:19]} {e['type']:8} "
+             + json.dumps({k: v for k, v in e.items() if k not in ("t", "clock", "type")})[:140])
+            for e in log if not (e["type"] == "clock" and e.get("reason") == "idle")]
+    rows += [(t - t0, f"{'':14} {who:8} says {words!r}") for t, who, words in said]
+    return "\n".join(f"{t:7.1f} {row}" for t, row in sorted(rows))
+
+
+def _check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Couple, figures, code: int) -> None:
     # Kept for a failing run's post-mortem (pytest keeps the last few tmp folders).
     (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in couple.log))
     (tmp_path / "rss.tsv").write_text("".join(f"{c.isoformat()}\t{kb}\n" for c, kb in figures.rss_kb))

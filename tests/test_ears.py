@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.clock import RealClock
-from assistant.conversation import COMMAND, DICTATION, IDLE, RITUAL, InputClosed
+from assistant.conversation import COMMAND, CONFIRM, DICTATION, IDLE, RITUAL, InputClosed
 from assistant.events import Heard, IntentEvent, ListSink, Wake
 from assistant.speech.ears import AudioListener
 from assistant.speech.frames import AudioDeviceError, EchoGate
@@ -274,3 +274,19 @@ def test_unstutter_says_repeated_words_once() -> None:
     assert unstutter("i i love you") == "i love you"
     assert unstutter("we went we went home") == "we went home"
     assert unstutter("i love you") == "i love you"
+
+
+@needs_tts
+@pytest.mark.parametrize("said, voice, expected", [
+    ("no", "flite:kal16", "confirm.no"),  # 0.2 s: dropped as a breath before short answers had their own floor
+    ("no", "festival:kal_diphone", "confirm.no"),
+    ("yes", "flite:awb", "confirm.yes"),
+    ("sure", "flite:slt", "confirm.yes"),
+])
+def test_a_one_word_answer_to_a_question_is_heard(matcher, recognizer, said, voice, expected) -> None:
+    ears, _, _ = make(noisy(silence(0.5) + speech(said, voice) + silence(3.0), seed=4), matcher, recognizer)
+    try:
+        heard = ears.listen(CONFIRM, mode=COMMAND, timeout=5.0)
+    finally:
+        ears.close()
+    assert heard.intent == expected, heard

@@ -33,12 +33,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from ..clock import Clock
-from ..conversation import COMMAND, DICTATION, Utterance
+from ..conversation import COMMAND, CONFIRM, DICTATION, NAME, Utterance
 from ..events import EventSink, Heard, IntentEvent, Wake
 from .endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
 from .frames import AudioSource, EchoGate
@@ -48,6 +49,13 @@ from .wake import WakeDetector
 
 log = logging.getLogger(__name__)
 
+# After a yes/no or "which of you" question the answer may be one crisp word: a "no" of 0.2 s
+# (flite kal, festival) was dropped as a breath under the usual 0.25 s of voiced audio.
+SHORT_ANSWERS = (CONFIRM, NAME)
+# The matcher's scores from a template match up (strict 1.0, corrected 0.8+, fuzzy 0.75+); below it
+# its generalising guess (0.6-0.74), which an n-best hypothesis matching a template beats.
+SURE_SCORE = 0.75
+SHORT_ANSWER_VOICED_S = 0.12
 FREE_SLOT = "text"  # the slot of free words (a promise's "call the plumber"): see _free_words
 # A dictated utterance this short (3 s of audio) may be a control phrase said in a turn.
 CONTROL_MAX_FRAMES = int(3.0 / FRAME_S)
@@ -308,6 +316,8 @@ class AudioListener:
         else:
             self.recognizer.set_grammar(self._grammar(context))
             settings = self.command_settings
+            if context in SHORT_ANSWERS:
+                settings = replace(settings, min_voiced_s=min(settings.min_voiced_s, SHORT_ANSWER_VOICED_S))
         endpoint = Endpointer(settings)
         pre: deque[bytes] = deque(maxlen=max(1, int(settings.start_pad_s / FRAME_S)))
         # The utterance's audio for a second pass: a command's whole (at most max_utterance_s, for its
@@ -370,9 +380,11 @@ class AudioListener:
             return Utterance(context=context, ended_by="silence", duration_s=duration)
         # Grammar-mode recognisers return confident false positives: the matcher has the last word.
         parsed = self.parse(text, context, in_exercise, can_resume)
-        if getattr(parsed, "intent", None) is None and mode == COMMAND:
+        if mode == COMMAND and (getattr(parsed, "intent", None) is None
+                                or float(getattr(parsed, "score", 0.0) or 0.0) < SURE_SCORE):
             text, parsed = self._rescored(text, parsed, context, in_exercise, can_resume)
-        elif getattr(parsed, "intent", None) is None and mode == DICTATION and 0 < len(audio) < CONTROL_MAX_FRAMES:
+        if getattr(parsed, "intent", None) is None and 0 < len(audio) < CONTROL_MAX_FRAMES:
+            # short and not understood, in either mode: "that said" for "that's it", "us" for "yes"
             text, parsed = self._control_check(audio, text, parsed, context, in_exercise, can_resume)
         if mode == COMMAND and audio and FREE_SLOT in (getattr(parsed, "slots", None) or {}):
             text, parsed = self._free_words(audio, text, parsed, context, in_exercise, can_resume)
@@ -386,28 +398,37 @@ class AudioListener:
                          ended_by=ended_by, duration_s=duration)
 
     def _rescored(self, text: str, parsed: Any, context: str, in_exercise: bool, can_resume: bool) -> tuple[str, Any]:
-        """The first n-best hypothesis the matcher accepts in this context, if the best was rejected.
+        """A better n-best hypothesis, when the best one was rejected or only guessed at.
 
         Noise often turns into a stray word at the start or end of the best
-        hypothesis; a slightly worse hypothesis without it is usually right.
-        Only engines that offer ``alternatives()`` (PocketSphinx) take part.
+        hypothesis; a slightly worse hypothesis without it is usually right. A
+        hypothesis the matcher finds a template for (score >= ``SURE_SCORE``) is
+        preferred to a guess; failing that, when the best was rejected, the first
+        one accepted at all. Only engines that offer ``alternatives()`` (PocketSphinx) take part.
         """
         alternatives = getattr(self.recognizer, "alternatives", None)
         if alternatives is None:
             return text, parsed
+        fallback: tuple[str, Any] | None = None
         for alt in alternatives():
             candidate = self.parse(alt, context, in_exercise, can_resume)
-            if getattr(candidate, "intent", None) is not None:
+            if getattr(candidate, "intent", None) is None:
+                continue
+            if float(getattr(candidate, "score", 0.0) or 0.0) >= SURE_SCORE:
                 return alt, candidate
+            fallback = fallback or (alt, candidate)
+        if getattr(parsed, "intent", None) is None and fallback is not None:
+            return fallback
         return text, parsed
 
     def _control_check(self, audio: Sequence[bytes], text: str, parsed: Any, context: str, in_exercise: bool,
                        can_resume: bool) -> tuple[str, Any]:
-        """A short dictated utterance decoded again against the context's control phrases.
+        """A short utterance nobody understood, decoded again against the context's short phrases.
 
         Free dictation mangles short commands ("hey tandem stop" -> "hey tim tim
-        stop"). A grammar decode forces *any* audio onto some control phrase, so
-        its result counts only when the free decode heard much the same words:
+        stop"), and the command model lets a lone word through ("us" for "yes").
+        A small exact grammar forces *any* audio onto some short phrase, so its
+        result counts only when the first decode heard much the same words:
         "i love you" never becomes "i'm done".
         """
         self.recognizer.set_grammar(self._control_phrases(context))

@@ -335,3 +335,18 @@ def test_occasion_words_alone_are_not_requests(m: Matcher) -> None:
     assert m.parse("what did we appreciate over christmas", "idle").slots == {"period": "over christmas"}
     for text in ("the wedding is on saturday", "when is christmas this year", "what time does the party start"):
         assert intent(m, text) is None, text
+
+
+@pytest.mark.parametrize("text", ["the", "a", "to us", "our", "of the"])
+@pytest.mark.parametrize("context", ["idle", "ritual", "confirm", "name"])
+def test_only_short_scattered_words_start_nothing(m: Matcher, text: str, context: str) -> None:
+    # a garbled decode often leaves just "the" or "our": that is "sorry, I didn't catch that", not an exercise
+    assert intent(m, text, context) is None
+
+
+def test_a_lone_us_answering_a_question_is_a_yes(m: Matcher) -> None:
+    # one voice's "yes" comes out of the recogniser as "us"; "let us stop" and "remind us" stay themselves
+    assert intent(m, "us", "confirm") == "confirm.yes"
+    assert intent(m, "us", "idle") is None
+    assert intent(m, "let us stop", "confirm", in_exercise=True) == "ritual.stop"
+    assert intent(m, "remind us about the trust talk every month", "idle") == "reminder.set"

@@ -343,7 +343,8 @@ class Matcher:
             patterns += p
             vocab |= v
             for canon, owner, fixed in c:
-                seen.setdefault(canon, (owner, fixed))
+                if canon:  # a sample of only droppable words ("the", "us") would match any such utterance
+                    seen.setdefault(canon, (owner, fixed))
         vocab_list = sorted(w for w in vocab if len(w) >= CORRECT_MIN_LEN - 1)  # "snow" -> "now"
         choices = sorted(seen, key=len)
         layer = _Layer(
@@ -894,6 +895,8 @@ class Matcher:
         if not layer.choices:
             return None
         query = self._fuzzy_text(tokens)
+        if not query:
+            return None  # only short words a recogniser scatters ("us", "the"): nothing to be near
         # ratio >= c needs the lengths within a factor (200 - c) / c of each
         # other: only that window of the length-sorted choices is compared
         n = len(query)

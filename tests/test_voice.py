@@ -17,7 +17,7 @@ from assistant.config import VoiceSettings
 from assistant.speech.chime import chime_samples
 from assistant.speech.frames import EchoGate
 from assistant.speech.synth_worker import SynthesisFailed, SynthWorker, TtsUnavailable
-from assistant.speech.voice import MuteSpeaker, PrintSpeaker, Voice
+from assistant.speech.voice import PIECE_CHARS, MuteSpeaker, PrintSpeaker, Voice, pieces
 from tests.vhome import REPO, SpeakerRecorder, needs_vhome, wav_activity
 
 HANG_WORKER = [sys.executable, "-c",
@@ -150,6 +150,35 @@ def test_say_blocks_as_long_as_the_audio_and_the_speaker_hears_it(voice: Voice, 
     heard = wav_activity(recording)
     assert heard.voiced_s > 0.6 * stats.audio_s
     assert heard.voiced_s < stats.audio_s + 0.3
+
+
+def test_a_long_reply_is_cut_into_sentence_pieces() -> None:
+    welcome = ("Welcome to your trust talk. We'll take our time: some appreciation, how you're both feeling, and a few "
+               "things to look after together. If it gets heated, say 'pause' and we'll take a break.")
+    parts = pieces(welcome)
+    assert len(parts) == 3 and " ".join(parts) == welcome
+    assert all(len(p) <= PIECE_CHARS for p in parts)
+    assert pieces("Noted: Alex will call the plumber by Sunday.") == ["Noted: Alex will call the plumber by Sunday."]
+    assert pieces("Okay. Done.") == ["Okay. Done."]  # short sentences stay together: no pause between them
+
+
+@needs_vhome
+def test_a_long_reply_plays_whole_piece_by_piece(voice: Voice, tmp_path: Path) -> None:
+    voice.say("Warming up.")
+    text = ("Welcome to your trust talk. We'll take our time: some appreciation, how you're both feeling, "
+            "and a few things to look after together. If it gets heated, say pause.")
+    recording = tmp_path / "speaker.wav"
+    with SpeakerRecorder(recording):
+        threading.Event().wait(0.3)
+        started = time.monotonic()
+        completed = voice.say(text)
+        blocked = time.monotonic() - started
+        threading.Event().wait(0.3)
+    stats = voice.last
+    assert completed is True and stats is not None and stats.completed
+    assert stats.audio_s > 7.0  # every piece was played, not just the first
+    assert stats.audio_s - 0.1 < blocked < stats.audio_s + 0.3 * len(pieces(text))  # no long gaps between pieces
+    assert wav_activity(recording).voiced_s > 0.6 * stats.audio_s
 
 
 @needs_vhome

@@ -17,6 +17,7 @@ constructor only (a missing backend is a start-up error).
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
@@ -54,6 +55,21 @@ class SayStats:
     audio_s: float  # length of the audio
     ended_at: float
     completed: bool
+
+
+PIECE_CHARS = 90  # sentences are joined up to this length (~6 s of speech): fewer pauses, a buffer no bigger than an everyday reply's
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+
+
+def pieces(text: str) -> list[str]:
+    """A reply cut at sentence ends into pieces of at most about ``PIECE_CHARS`` (a long sentence stays whole)."""
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if out and len(out[-1]) + 1 + len(sentence) <= PIECE_CHARS:
+            out[-1] += " " + sentence
+        else:
+            out.append(sentence)
+    return [p for p in out if p.strip()]
 
 
 class Voice:
@@ -151,18 +167,33 @@ class Voice:
             if self.gate is not None:
                 self.gate.begin()  # before synthesis: a "stop" said meanwhile still counts
             try:
-                with self._settings_lock:
-                    rate, volume = self._rate, self._volume
-                synth = self._worker.synthesize(text, rate)
-                if self._cut():
-                    self._record(requested, synth.seconds, None, 0.0, False)
-                    return False
-                result = self._play(synth.samples, synth.rate, volume)
-                self._record(requested, synth.seconds, result.started_at, result.seconds, result.completed)
-                return result.completed
+                return self._say_pieces(pieces(text), requested)
             finally:
                 if self.gate is not None:
                     self.gate.end()
+
+    def _say_pieces(self, parts: list[str], requested: float) -> bool:
+        """Synthesise and play one piece at a time: the largest buffer is one sentence's, not a whole
+        welcome's (a 15 s reply as one float array grew the process by ~5 MB for good)."""
+        synth_s = audio_s = 0.0
+        first: float | None = None
+        for part in parts:
+            with self._settings_lock:
+                rate, volume = self._rate, self._volume
+            synth = self._worker.synthesize(part, rate)
+            synth_s += synth.seconds
+            if self._cut():
+                self._record(requested, synth_s, first, audio_s, False)
+                return False
+            result = self._play(synth.samples, synth.rate, volume)
+            del synth
+            first = first if first is not None else result.started_at
+            audio_s += result.seconds
+            if not result.completed:
+                self._record(requested, synth_s, first, audio_s, False)
+                return False
+        self._record(requested, synth_s, first, audio_s, True)
+        return True
 
     def _play(self, samples: Any, rate: int, volume: float) -> PlaybackResult:
         """Play on the configured speaker; if it cannot be opened, rescan the devices once

@@ -12,7 +12,8 @@ before a generalisation pass; the holdout's misses are not listed unless asked),
 tuned the general stage, so it is a *tuning* set now, scored with a paused
 exercise resumable as the blind scorer does) and ``blind-2-more.jsonl`` (more
 of the same, released later and tuned on too: sounds, contextual words,
-asides and "not for me" vetoes), and prints, for Tandem's
+asides and "not for me" vetoes) and ``blind-3.jsonl`` (505 sentences written
+blind after those rounds and never tuned on: its misses are not listed), and prints, for Tandem's
 matcher and for a plain baseline (rapidfuzz best match over the tuning
 examples; the scorer and its one cut-off chosen on the tuning part): intent accuracy per
 context, out-of-domain rejection, slot exact-match and p50/p99 latency; then
@@ -305,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     if blind_more:
         results.append(("tandem", "blind-2-more (tuning)", evaluate(tandem_resumable, blind_more, True, matcher.forget_corrections)))
         results.append(("baseline", "blind-2-more (tuning)", evaluate(base, blind_more, False)))
+    third_path = Path(__file__).with_name("blind-3.jsonl")
+    blind_third = load_labelled(third_path) if third_path.is_file() else []
+    if blind_third:
+        results.append(("tandem", "blind-3 (never tuned on)", evaluate(tandem_resumable, blind_third, True, matcher.forget_corrections)))
+        results.append(("baseline", "blind-3 (never tuned on)", evaluate(base, blind_third, False)))
 
     print(f"corpus: {len(rows)} lines ({len(tune)} tune, {len(hold)} held out, {HELD_OUT_SHARE}% by hash); "
           f"matcher start-up {startup:.2f} s; latency = median of 3 cold runs per utterance; baseline = rapidfuzz {best_scorer} over the tuning examples, cut-off {best_cut:.0f}")

@@ -45,11 +45,10 @@ import numpy as np
 
 from . import templates as tpl
 from .classifier import UNK, NaiveBayes
+from .edges import PARTNER_TOKEN, TEXT, EdgeWalker, Edges, single
 from .normalise import Token
 
-TEXT = "<text>"  # where a dictated {text} is, in a training sentence or a masked utterance
 START, END = "^", "$"
-PARTNER_TOKEN = "@p"  # a partner's name in an utterance or a training sentence
 PARTNER_SLOT = "<partner>"  # a {partner} in a template (a <partners> is a name that fills no slot: PARTNER_TOKEN)
 DETERMINERS = frozenset({"the", "a", "an", "my", "our", "his", "her", "their", "your", "this", "that"})
 GRAMMAR_SLOTS = ("kind", "period", "due")  # read before {text}, in this order
@@ -118,77 +117,32 @@ def features(words: Sequence[str], vocab: frozenset[str], known_other: frozenset
 # -- the shape of an intent's sentences around {text} -------------------------
 
 
-class _Edges:
-    """First/last tokens of template nodes, and what borders each {text}."""
+class _Edges(EdgeWalker):
+    """What borders each {text} (and follows each {partner}) in an intent's templates."""
 
-    def __init__(self, lists: tpl.Lists, canon: Callable[[str], list[str]], drop: frozenset[str],
-                 memo: dict[str, tuple[frozenset[str], frozenset[str], bool]]) -> None:
-        self.lists = lists
-        self.canon = canon
-        self.drop = drop
+    def __init__(self, lists: tpl.Lists, canon: Callable[[str], list[str]], drop: frozenset[str], memo: dict[str, Edges]) -> None:
+        super().__init__(lists, canon, drop, memo)  # word lists hold no {text}: their edges are shared by every intent
         self.before: set[str] = set()
         self.after: set[str] = set()
         self.after_partner: set[str] = set()
-        self._memo = memo  # word lists hold no {text}: their edges can be shared by every intent
 
-    def walk(self, node: tpl.Node) -> tuple[frozenset[str], frozenset[str], bool]:
-        """(first tokens, last tokens, can be empty)."""
-        if isinstance(node, tpl.Word):
-            parts = self.canon(node.text)
-            if node.text in self.drop or not parts:
-                return frozenset(), frozenset(), True
-            return frozenset({parts[0]}), frozenset({parts[-1]}), False
-        if isinstance(node, tpl.Slot):
-            if node.name in tpl.FREE_SLOTS:
-                return frozenset({TEXT}), frozenset({TEXT}), False
-            if node.name == tpl.PARTNER:
-                return frozenset({PARTNER_SLOT}), frozenset({PARTNER_SLOT}), False
-            mark = f"<{node.name}>"
-            return frozenset({mark}), frozenset({mark}), False
-        if isinstance(node, tpl.ListRef):
-            if node.name == "partners":
-                return frozenset({PARTNER_TOKEN}), frozenset({PARTNER_TOKEN}), False
-            if node.name not in self._memo:
-                self._memo[node.name] = self.walk(self.lists[node.name])
-            return self._memo[node.name]
-        if isinstance(node, tpl.Alt):
-            first: set[str] = set()
-            last: set[str] = set()
-            empty = node.optional
-            for option in node.options:
-                f, l, e = self.walk(option)
-                first |= f
-                last |= l
-                empty = empty or e
-            return frozenset(first), frozenset(last), empty
-        items = [self.walk(item) for item in node.items]
-        for i, (_, last_i, _) in enumerate(items):
-            for j in range(i + 1, len(items)):
-                first_j = items[j][0]
-                if TEXT in first_j:
-                    self.before.update(last_i)
-                if TEXT in last_i:
-                    self.after.update(first_j)
-                if PARTNER_SLOT in last_i:
-                    self.after_partner.update(first_j)
-                if not items[j][2]:
-                    break
-        first = set()
-        for f, _, e in items:
-            first |= f
-            if not e:
-                break
-        last = set()
-        for _, l, e in reversed(items):
-            last |= l
-            if not e:
-                break
-        return frozenset(first), frozenset(last), all(e for _, _, e in items)
+    def slot(self, name: str) -> Edges:
+        if name in tpl.FREE_SLOTS:
+            return single(TEXT)
+        return single(PARTNER_SLOT if name == tpl.PARTNER else f"<{name}>")
+
+    def pair(self, lasts: frozenset[str], firsts: frozenset[str]) -> None:
+        if TEXT in firsts:
+            self.before.update(lasts)
+        if TEXT in lasts:
+            self.after.update(firsts)
+        if PARTNER_SLOT in lasts:
+            self.after_partner.update(firsts)
 
 
 def intent_shape(name: str, nodes: Sequence[tpl.Node], lists: tpl.Lists, canon: Callable[[str], list[str]],
                  drop: frozenset[str], words_of: Callable[[tpl.Node], set[str]],
-                 memo: dict[str, tuple[frozenset[str], frozenset[str], bool]] | None = None) -> IntentShape:
+                 memo: dict[str, Edges] | None = None) -> IntentShape:
     edges = _Edges(lists, canon, drop, {} if memo is None else memo)
     slot_sets = []
     required: list[frozenset[str]] = []

@@ -52,12 +52,12 @@ from rapidfuzz import fuzz, process
 
 from . import general as gen
 from . import templates as tpl
+from .edges import TEXT as edges_TEXT
 from .loader import CONTEXTS, IntentSet
 from .normalise import Normaliser, Token
 from .slots import PartnerLookup, SlotValues, heard_text
 from .sounds import END as sounds_END
 from .sounds import START as sounds_START
-from .sounds import TEXT as sounds_TEXT
 from .sounds import Neighbours, sound_key
 
 # Layering (intent-catalogue.md): every context hears cancel; confirm/name
@@ -396,8 +396,8 @@ class Matcher:
         """How well the templates put ``word`` after ``prev`` and before ``nxt``: each side counts 2 when a
         template names that neighbour, 1 when a {text} may be there; 0 unless both sides are allowed and one is named."""
         before, after = nb.before.get(word, ()), nb.after.get(word, ())
-        left = 2 if prev in before else int(sounds_TEXT in before)
-        right = 2 if (nxt in after or (nxt in self._trail_first and sounds_END in after)) else int(sounds_TEXT in after)
+        left = 2 if prev in before else int(edges_TEXT in before)
+        right = 2 if (nxt in after or (nxt in self._trail_first and sounds_END in after)) else int(edges_TEXT in after)
         return left + right if left and right and max(left, right) == 2 else 0
 
     # -- the generalising stage ---------------------------------------------------

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from . import templates as tpl
+from .edges import PARTNER_TOKEN, TEXT, EdgeWalker, Edges, single
 
 _VOWELS = frozenset("aeiouy")
 
@@ -142,10 +143,9 @@ def sound_key(word: str) -> str:
 # -- which words the templates put next to a word ------------------------------
 
 START, END = "^", "$"
-TEXT = "<text>"  # a dictated {text}: any words
 
 
-class Neighbours:
+class Neighbours(EdgeWalker):
     """For each word of ``targets``: the tokens that come right before it and right after it in the templates.
 
     ``canon`` splits a template word into canonical tokens ("let's" -> "let", "us"); a ``{text}``
@@ -154,80 +154,27 @@ class Neighbours:
 
     def __init__(self, targets: Iterable[str], lists: tpl.Lists, grammars: tpl.Lists,
                  canon: Callable[[str], list[str]], drop: frozenset[str]) -> None:
+        super().__init__(lists, canon, drop)
         self.targets = frozenset(targets)
-        self.lists = lists
         self.grammars = grammars
-        self.canon = canon
-        self.drop = drop
         self.before: dict[str, set[str]] = {t: set() for t in self.targets}
         self.after: dict[str, set[str]] = {t: set() for t in self.targets}
-        self._memo: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {}
 
     def add(self, node: tpl.Node) -> None:
-        self._walk(tpl.Seq((tpl.Word(START), node, tpl.Word(END))))
+        self.walk(tpl.Seq((tpl.Word(START), node, tpl.Word(END))))
 
-    def _pair(self, lasts: Iterable[str], firsts: Iterable[str]) -> None:
-        firsts = frozenset(firsts)
-        lasts = frozenset(lasts)
+    def word(self, text: str) -> Edges:
+        return single(text) if text in (START, END) else super().word(text)
+
+    def slot(self, name: str) -> Edges:
+        if name in tpl.FREE_SLOTS or name == tpl.ANY:
+            return single(TEXT)
+        if name == tpl.PARTNER:
+            return single(PARTNER_TOKEN)
+        return self.named(f"slot:{name}", self.grammars.get(name))
+
+    def pair(self, lasts: frozenset[str], firsts: frozenset[str]) -> None:
         for t in self.targets & firsts:
             self.before[t] |= lasts
         for t in self.targets & lasts:
             self.after[t] |= firsts
-
-    def _walk(self, node: tpl.Node) -> tuple[frozenset[str], frozenset[str], bool]:
-        """(first tokens, last tokens, can be empty); records the pairs inside ``node``."""
-        if isinstance(node, tpl.Word):
-            if node.text in (START, END):
-                return frozenset({node.text}), frozenset({node.text}), False
-            parts = self.canon(node.text)
-            if node.text in self.drop or not parts:
-                return frozenset(), frozenset(), True
-            for a, b in zip(parts, parts[1:]):
-                self._pair((a,), (b,))
-            return frozenset({parts[0]}), frozenset({parts[-1]}), False
-        if isinstance(node, tpl.Slot):
-            if node.name in tpl.FREE_SLOTS:
-                return frozenset({TEXT}), frozenset({TEXT}), False
-            if node.name in (tpl.PARTNER, tpl.ANY):
-                mark = "@p" if node.name == tpl.PARTNER else TEXT
-                return frozenset({mark}), frozenset({mark}), False
-            return self._list(f"slot:{node.name}", self.grammars.get(node.name))
-        if isinstance(node, tpl.ListRef):
-            if node.name == "partners":
-                return frozenset({"@p"}), frozenset({"@p"}), False
-            return self._list(node.name, self.lists.get(node.name))
-        if isinstance(node, tpl.Alt):
-            first: set[str] = set()
-            last: set[str] = set()
-            empty = node.optional
-            for option in node.options:
-                f, l, e = self._walk(option)
-                first |= f
-                last |= l
-                empty = empty or e
-            return frozenset(first), frozenset(last), empty
-        items = [self._walk(item) for item in node.items]  # type: ignore[union-attr]
-        for i, (_, last_i, _) in enumerate(items):
-            for j in range(i + 1, len(items)):
-                self._pair(last_i, items[j][0])
-                if not items[j][2]:
-                    break
-        first_all: set[str] = set()
-        for f, _, e in items:
-            first_all |= f
-            if not e:
-                break
-        last_all: set[str] = set()
-        for _, l, e in reversed(items):
-            last_all |= l
-            if not e:
-                break
-        return frozenset(first_all), frozenset(last_all), all(e for _, _, e in items)
-
-    def _list(self, name: str, seq: tpl.Node | None) -> tuple[frozenset[str], frozenset[str], bool]:
-        if seq is None:
-            return frozenset({TEXT}), frozenset({TEXT}), False
-        if name not in self._memo:
-            self._memo[name] = (frozenset(), frozenset(), True)  # a list that refers to itself (the loader forbids it)
-            self._memo[name] = self._walk(seq)
-        return self._memo[name]

@@ -296,21 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     results.append(("tandem", "generalisation", evaluate(tandem, general, True, matcher.forget_corrections)))
     results.append(("tandem", "gen-holdout", evaluate(tandem, general_hold, True, matcher.forget_corrections)))
     results.append(("baseline", "generalisation", evaluate(base, general, False)))
-    blind_path = Path(__file__).with_name("blind-2-tune.jsonl")
-    blind = load_labelled(blind_path) if blind_path.is_file() else []
-    if blind:
-        results.append(("tandem", "blind-2 (tuning)", evaluate(tandem_resumable, blind, True, matcher.forget_corrections)))
-        results.append(("baseline", "blind-2 (tuning)", evaluate(base, blind, False)))
-    more_path = Path(__file__).with_name("blind-2-more.jsonl")
-    blind_more = load_labelled(more_path) if more_path.is_file() else []
-    if blind_more:
-        results.append(("tandem", "blind-2-more (tuning)", evaluate(tandem_resumable, blind_more, True, matcher.forget_corrections)))
-        results.append(("baseline", "blind-2-more (tuning)", evaluate(base, blind_more, False)))
-    third_path = Path(__file__).with_name("blind-3.jsonl")
-    blind_third = load_labelled(third_path) if third_path.is_file() else []
-    if blind_third:
-        results.append(("tandem", "blind-3 (never tuned on)", evaluate(tandem_resumable, blind_third, True, matcher.forget_corrections)))
-        results.append(("baseline", "blind-3 (never tuned on)", evaluate(base, blind_third, False)))
+    blind_sets = {}  # the blind sets, scored with a paused exercise resumable as the blind scorer does
+    for file, name in (("blind-2-tune.jsonl", "blind-2 (tuning)"), ("blind-2-more.jsonl", "blind-2-more (tuning)"),
+                       ("blind-3.jsonl", "blind-3 (never tuned on)")):
+        path = Path(__file__).with_name(file)
+        blind_sets[name] = load_labelled(path) if path.is_file() else []
+        if blind_sets[name]:
+            results.append(("tandem", name, evaluate(tandem_resumable, blind_sets[name], True, matcher.forget_corrections)))
+            results.append(("baseline", name, evaluate(base, blind_sets[name], False)))
+    blind, blind_more = blind_sets["blind-2 (tuning)"], blind_sets["blind-2-more (tuning)"]
 
     print(f"corpus: {len(rows)} lines ({len(tune)} tune, {len(hold)} held out, {HELD_OUT_SHARE}% by hash); "
           f"matcher start-up {startup:.2f} s; latency = median of 3 cold runs per utterance; baseline = rapidfuzz {best_scorer} over the tuning examples, cut-off {best_cut:.0f}")

@@ -291,13 +291,10 @@ class Matcher:
         return None
 
     def _words_of(self, node: tpl.Node) -> set[str]:
-        out: set[str] = set()
+        """The words of a template, its slot grammars' included."""
+        out = self._plain_words(node)
         for n in tpl.walk(node):
-            if isinstance(n, tpl.Word):
-                out.update(self.norm.canon_word(n.text).split())
-            elif isinstance(n, tpl.ListRef):
-                out |= self._list_words(n.name)
-            elif isinstance(n, tpl.Slot) and n.name in self.intents.slot_grammars:
+            if isinstance(n, tpl.Slot) and n.name in self.intents.slot_grammars:
                 out |= self._list_words(f"slot:{n.name}")
         return out
 

@@ -60,11 +60,18 @@ DEEDS = [
     "carried the heavy shopping home", "remembered my friend's name", "read to me when I was tired",
     "brought flowers from the market", "warmed up the car in the morning", "helped me practise my talk",
 ]
-TASKS = [  # (what is promised, the word that identifies it when kept)
-    ("call the plumber", "plumber"), ("water the plants", "plants"), ("book the dentist", "dentist"),
-    ("wash the car", "car"), ("fix the bike", "bike"), ("sort the photos", "photos"),
-    ("clean the windows", "windows"), ("take out the bins", "bins"), ("buy new towels", "towels"),
-    ("paint the fence", "fence"), ("repair the lamp", "lamp"),
+TASKS = [  # what is promised and the word that identifies it when kept; then the same task put another way
+    (("call the plumber", "plumber"), ("ring the plumber about the sink", "sink")),
+    (("water the plants", "plants"), ("water the garden", "garden")),
+    (("book the dentist", "dentist"), ("make the dentist appointment", "appointment")),
+    (("wash the car", "car"), ("clean the car", "car")),
+    (("fix the bike", "bike"), ("repair the bicycle", "bicycle")),
+    (("sort the photos", "photos"), ("sort out the holiday pictures", "pictures")),
+    (("clean the windows", "windows"), ("wash the windows", "windows")),
+    (("take out the bins", "bins"), ("take the rubbish out", "rubbish")),
+    (("buy new towels", "towels"), ("buy towels for the bathroom", "bathroom")),
+    (("paint the fence", "fence"), ("paint the garden fence", "fence")),
+    (("repair the lamp", "lamp"), ("fix the reading lamp", "lamp")),
 ]
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -84,6 +91,7 @@ class Item:
     label: str = ""
     answer: str | None = None  # Tandem confirms this one ("Shall I ...?"): said as soon as the intent shows
     check: str | None = None  # by voice: the read-back must match this regex, or they say "no" and try again
+    promise: int | None = None  # which promise (its number) a promise or promise-kept line is about
     tries: int = 0
     written_at: float | None = None  # real time of the last attempt
     done: bool = False
@@ -228,6 +236,7 @@ class Couple:
         self.items: list[Item] = []
         self.gratitude_said: list[tuple[str, str, str]] = []  # (from, about, text) as said by the couple
         self.promises_made: list[tuple[str, str]] = []  # (partner, text)
+        self.promise_keys: list[str] = []  # the word each promise is known by (that of the wording saved)
         self.answers: Counter[str] = Counter()
         self._last: tuple[float, datetime] | None = None  # (real time received, clock) of the latest event
         self._state = "asleep"
@@ -253,17 +262,18 @@ class Couple:
                                        label="gratitude reminder", answer="yes", check=r"\b(8|eight)\b"))
             if n % 3 == 0:
                 who = PARTNERS[promise_no % 2]
-                task, _key = TASKS[promise_no % len(TASKS)]
+                (task, key), _ = TASKS[promise_no % len(TASKS)]
                 due = WEEKDAYS[(day.weekday() + 2) % 7]
                 self.items.append(Item(at(18, 30), f"{who} promises to {task} by {due}", "promise.log", label="promise",
-                                       check=rf"\b{_key}\b"))
+                                       check=rf"\b{key}\b", promise=promise_no))
                 self.promises_made.append((who, task))
+                self.promise_keys.append(key)
                 promise_no += 1
             if n % 3 == 1 and promise_no:
                 who = PARTNERS[(promise_no - 1) % 2]
-                _task, key = TASKS[(promise_no - 1) % len(TASKS)]
+                key = self.promise_keys[promise_no - 1]  # re-read when said: the promise may have been put another way
                 self.items.append(Item(at(18, 40), f"{who} kept the promise about the {key}", "promise.kept",
-                                       label="promise kept", check=rf"\b{key}\b"))
+                                       label="promise kept", check=rf"\b{key}\b", promise=promise_no - 1))
             if day.weekday() == 6:
                 # At most one reminder a day: on Sundays the check-in or trust talk has it, so they start gratitude.
                 self.items.append(Item(at(20, 30), "start our gratitude moment", "gratitude.start", label="sunday gratitude",
@@ -342,6 +352,10 @@ class Couple:
             self.figures.repeats += 1
         if item.label == "fallback gratitude":
             self.figures.fallbacks += 1
+        if item.expect == "promise.kept" and item.promise is not None and not item.tries:
+            key = self.promise_keys[item.promise]  # the word of the wording that was saved
+            item.line = re.sub(r"\w+$", key, item.line)
+            item.check = rf"\b{key}\b"
         item.tries += 1
         item.written_at = time.monotonic()
         self._say(item.line)
@@ -392,6 +406,17 @@ class Couple:
         if ev["phase"] == "due" or (ev["phase"] == "said" and previous != "due"):
             self.answers["yes to " + ev["kind"]] += 1
             self._say("yes")
+
+    def _put_another_way(self, item: Item) -> None:
+        no = item.promise
+        assert no is not None
+        who, task = self.promises_made[no]
+        wordings = TASKS[no % len(TASKS)]
+        (other, key) = wordings[1] if task == wordings[0][0] else wordings[0]
+        item.line = item.line.replace(f" to {task} by ", f" to {other} by ")
+        item.check = rf"\b{key}\b"
+        self.promises_made[no] = (who, other)
+        self.promise_keys[no] = key
 
     def _on_said(self, text: str) -> None:
         lower = text.lower()
@@ -519,9 +544,12 @@ class VoiceCouple(Couple):
             self._offer_open = True
 
     def _redo(self, item: Item, undo: bool) -> None:
-        """Heard wrong: take it back first if it was saved ("forget that"), then say it again."""
+        """Heard wrong: take it back first if it was saved ("forget that"), then say it again -- a promise
+        in other words, as people do when the same words were misheard ("take the rubbish out")."""
         item.done = False
         item.written_at = None  # the next attempt counts as a repeat
+        if item.expect == "promise.log" and item.promise is not None:
+            self._put_another_way(item)
         if undo:
             self.corrections += 1
             self.items.insert(self.items.index(item), Item(item.at, "forget that", "forget.last", label="correction",

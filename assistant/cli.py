@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "hearing",  # transcribe, model download|install|list
     "service",  # service install, status
     "reminders",  # reminders [set|off|on|resume]
+    "help",  # help (commands, what to say, what Tandem is not)
 ]
 
 log = logging.getLogger("tandem")
@@ -105,7 +106,8 @@ class App:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.")
+    parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.",
+                    epilog="'tandem help' also says what you can say to Tandem, and what it is not (not therapy, not a crisis service).")
     parser.add_argument("-v", "--verbose", action="store_true", help="show details (and the couple's words) in logs and errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:

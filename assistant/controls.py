@@ -15,7 +15,7 @@ from typing import Any
 from .config import write_setting
 from .conversation import Utterance
 from .handlers import Context, Handler
-from .replies import reply
+from .replies import Replies, reply
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,11 @@ RATE_RANGE = (110, 240)  # espeak-ng is hard to follow outside this
 
 def help_(ctx: Context, heard: Utterance) -> None:
     ctx.say(reply(ctx, "controls.help"))
+
+
+def help_texts(replies: Replies) -> dict[str, str]:
+    """What ``tandem help`` prints after the commands: the spoken help, and plainly what Tandem is not."""
+    return {"What you can say": replies.say("controls.help"), "What Tandem is not": replies.say("controls.care")}
 
 
 def cancel(ctx: Context, heard: Utterance) -> None:

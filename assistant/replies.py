@@ -114,7 +114,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "tried": ("text",),
     },
     "controls": {
-        "help": (), "cancel": (), "privacy_on": (), "privacy_off": (),
+        "help": (), "care": (), "cancel": (), "privacy_on": (), "privacy_off": (),
         "louder": (), "loudest": (), "quieter": (), "quietest": (),
         "slower": (), "slowest": (), "faster": (), "fastest": (),
     },

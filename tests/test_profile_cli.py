@@ -89,3 +89,20 @@ def test_forget_all_removes_everything(tandem_home: Path, capsys: pytest.Capture
     assert not (tandem_home / "tmp" / "turn.wav").exists()
     leftovers = [p for p in tandem_home.rglob("*") if p.is_file() and "Alex" in p.read_text(errors="ignore")]
     assert leftovers == []
+
+
+def test_help_lists_the_commands_and_says_what_tandem_is_not(tandem_home: Path) -> None:
+    r = run_cli("help")
+    assert r.returncode == 0, r.stderr
+    assert "doctor" in r.stdout and "service" in r.stdout  # the command list
+    care = " ".join(r.stdout.split("What Tandem is not:", 1)[1].split())
+    assert "not therapy" in care and "crisis" in care and "988" in care
+    assert not tandem_home.exists() or not any(tandem_home.iterdir())  # help writes nothing
+
+
+def test_help_works_with_a_broken_config(tandem_home: Path) -> None:
+    tandem_home.mkdir(parents=True, exist_ok=True)
+    (tandem_home / "config.toml").write_text("[voice\nrate = 'fast'\n")
+    r = run_cli("help")
+    assert r.returncode == 0, r.stderr
+    assert "What Tandem is not:" in r.stdout

@@ -407,6 +407,18 @@ class Couple:
             self.answers["yes to " + ev["kind"]] += 1
             self._say("yes")
 
+    def _answer_follow_up(self, question: str) -> str:
+        """"Sam, did you get to water the plants?": yes when Sam's promise was kept by now in the plan (their
+        own "kept the promise" line may not have been understood), so they need not say it again."""
+        who = question.split(",", 1)[0].strip()
+        clock = self.clock()
+        for item in self.items:
+            if (item.expect == "promise.kept" and item.promise is not None and not item.done and clock is not None
+                    and item.at <= clock and self.promises_made[item.promise][0] == who):
+                item.done = True
+                return "yes"
+        return "not yet"
+
     def _put_another_way(self, item: Item) -> None:
         no = item.promise
         assert no is not None
@@ -420,6 +432,10 @@ class Couple:
 
     def _on_said(self, text: str) -> None:
         lower = text.lower()
+        if self._follow_up and question and not self._exercise:
+            self._follow_up = False
+            self._say(self._answer_follow_up(text))
+            return
         if any(n in lower for n in NOT_CAUGHT):
             if "yes or no" in lower:
                 self._say("yes")
@@ -500,6 +516,7 @@ class VoiceCouple(Couple):
         self._speaker: str | None = None  # whose turn it is
         self._last_event = time.monotonic()
         self.corrections = 0
+        self._follow_up = False  # Tandem is asking whether a past-due promise was kept
 
     def _say(self, line: str, who: str = "Alex", pause_s: float = AFTER_TANDEM_S) -> None:
         self.voice_mouth.say(line, asleep=self._state == "asleep", who=who, pause_s=pause_s)
@@ -507,6 +524,8 @@ class VoiceCouple(Couple):
     def _on_event(self, received: float, ev: dict[str, Any]) -> None:
         self._last_event = received
         super()._on_event(received, ev)
+        if ev["type"] == "state" and ev.get("reason") == "reply to promise follow-up":
+            self._follow_up = True
         if ev["type"] == "exercise" and ev["phase"] in ("started", "ended"):
             self._offer_open = False
             self._awaiting = None  # an exercise is its own read-back
@@ -550,6 +569,9 @@ class VoiceCouple(Couple):
         item.written_at = None  # the next attempt counts as a repeat
         if item.expect == "promise.log" and item.promise is not None:
             self._put_another_way(item)
+        elif item.expect == "promise.kept" and item.promise is not None:
+            who, task = self.promises_made[item.promise]
+            item.line = f"{who} kept the promise to {task}"  # the whole task, not just its word
         if undo:
             self.corrections += 1
             self.items.insert(self.items.index(item), Item(item.at, "forget that", "forget.last", label="correction",

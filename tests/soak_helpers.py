@@ -408,7 +408,7 @@ class Couple:
             self._say("yes")
 
     def _answer_follow_up(self, question: str) -> str:
-        """"Sam, did you get to water the plants?": yes when Sam's promise was kept by now in the plan (their
+        """To "Sam, did you get to water the plants?": yes when Sam's promise was kept by now in the plan (their
         own "kept the promise" line may not have been understood), so they need not say it again."""
         who = question.split(",", 1)[0].strip()
         clock = self.clock()

@@ -892,8 +892,6 @@ class Matcher:
         if not layer.choices:
             return None
         query = self._fuzzy_text(tokens)
-        if not query:
-            return None  # only short words a recogniser scatters ("us", "the"): nothing to be near
         # ratio >= c needs the lengths within a factor (200 - c) / c of each
         # other: only that window of the length-sorted choices is compared
         n = len(query)

@@ -384,7 +384,7 @@ class AudioListener:
                                 or float(getattr(parsed, "score", 0.0) or 0.0) < SURE_SCORE):
             text, parsed = self._rescored(text, parsed, context, in_exercise, can_resume)
         if getattr(parsed, "intent", None) is None and 0 < len(audio) < CONTROL_MAX_FRAMES:
-            # short and not understood, in either mode: "that said" for "that's it", "us" for "yes"
+            # short and not understood, in either mode: "that said" for "that's it"
             text, parsed = self._control_check(audio, text, parsed, context, in_exercise, can_resume)
         if mode == COMMAND and audio and FREE_SLOT in (getattr(parsed, "slots", None) or {}):
             text, parsed = self._free_words(audio, text, parsed, context, in_exercise, can_resume)
@@ -426,7 +426,7 @@ class AudioListener:
         """A short utterance nobody understood, decoded again against the context's short phrases.
 
         Free dictation mangles short commands ("hey tandem stop" -> "hey tim tim
-        stop"), and the command model lets a lone word through ("us" for "yes").
+        stop"), and the command model lets a stray lone word through.
         A small exact grammar forces *any* audio onto some short phrase, so its
         result counts only when the first decode heard much the same words:
         "i love you" never becomes "i'm done".

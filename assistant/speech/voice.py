@@ -177,23 +177,23 @@ class Voice:
         welcome's (a 15 s reply as one float array grew the process by ~5 MB for good)."""
         synth_s = audio_s = 0.0
         first: float | None = None
+        completed = True
         for part in parts:
             with self._settings_lock:
                 rate, volume = self._rate, self._volume
             synth = self._worker.synthesize(part, rate)
             synth_s += synth.seconds
             if self._cut():
-                self._record(requested, synth_s, first, audio_s, False)
-                return False
+                completed = False
+                break
             result = self._play(synth.samples, synth.rate, volume)
-            del synth
             first = first if first is not None else result.started_at
             audio_s += result.seconds
             if not result.completed:
-                self._record(requested, synth_s, first, audio_s, False)
-                return False
-        self._record(requested, synth_s, first, audio_s, True)
-        return True
+                completed = False
+                break
+        self._record(requested, synth_s, first, audio_s, completed)
+        return completed
 
     def _play(self, samples: Any, rate: int, volume: float) -> PlaybackResult:
         """Play on the configured speaker; if it cannot be opened, rescan the devices once

@@ -224,6 +224,33 @@ def handle_list(ctx: Context, utterance: Utterance) -> None:
             return
 
 
+def named_partner(heard: str, slot_text: str, partners: tuple[str, ...]) -> str | None:
+    """The partner named outside the promise's own words ("*Sam* kept the promise about the plants"), if one is."""
+    rest = heard.lower().replace(slot_text.lower(), " ", 1) if slot_text else heard.lower()
+    words = set(rest.split())
+    named = [p for p in partners if p.lower() in words]
+    return named[0] if len(named) == 1 else None
+
+
+def _only_one_left(ctx: Context, candidates: list[dict[str, Any]], partner: str | None) -> dict[str, Any] | None:
+    """No open promise fits the words heard: when only one could be meant, ask whether it is that one.
+
+    The recogniser garbles a task's words far more often than a name ("the
+    bloods" for *the plants*), so "couldn't find it" is the wrong answer when
+    the partner (or the couple) has a single open promise. Not while guests
+    are here: the question would read a promise aloud.
+    """
+    pool = [p for p in candidates if p.get("partner") == partner] if partner else candidates
+    if len(pool) != 1 or ctx.privacy:
+        ctx.say(reply(ctx, "promises.mark_not_found"))
+        return None
+    answer = ctx.ask_yes_no(reply(ctx, "promises.mark_did_you_mean", promise=_promise_of(ctx, pool[0])))
+    if answer.intent == "confirm.yes":
+        return pool[0]
+    ctx.say(reply(ctx, "promises.mark_left_one"))
+    return None
+
+
 def _choose(ctx: Context, matches: list[Match]) -> dict[str, Any] | None:
     """Two or more promises fit: ask which, by partner when that tells them apart, else one by one."""
     partners = {m.promise["partner"] for m in matches}
@@ -247,10 +274,13 @@ def _close(ctx: Context, utterance: Utterance, status: str) -> None:
     if not candidates:
         ctx.say(reply(ctx, "promises.mark_none_open"))
         return
-    matches = find_promise(candidates, words, utterance.slots.get("partner")) if words else []
+    partner = utterance.slots.get("partner") or named_partner(utterance.text, words, ctx.profile.partners)
+    matches = find_promise(candidates, words, partner) if words else []
     if not matches:
-        ctx.say(reply(ctx, "promises.mark_not_found"))
-        return
+        promise = _only_one_left(ctx, candidates, partner)
+        if promise is None:
+            return
+        matches = [Match(promise, 0.0)]
     if len(matches) > 1 and ctx.privacy:
         ctx.say(reply(ctx, "promises.mark_ambiguous_private"))
         return

@@ -75,6 +75,8 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "mark_not_found": (),
         "mark_ambiguous_private": (),
         "mark_left": (),
+        "mark_did_you_mean": ("promise",),
+        "mark_left_one": (),
         "marked_kept": ("what", "partner"),
         "marked_missed": ("what", "partner"),
     },

@@ -505,7 +505,8 @@ class VoiceCouple(Couple):
     themselves when Tandem did not respond or did not catch it (at most
     ``MAX_TRIES`` times a line), as people do. They listen to the read-back:
     a promise saved with the wrong words is taken back ("forget that") and
-    said again; a reminder time read back wrong gets a "no", then again.
+    said again; a reminder time read back wrong gets a "no", then again; asked
+    "Do you mean Sam's promise to water the plants?" they say yes when it is.
     """
 
     def __init__(self, assistant: Assistant | None, mouth: VoiceMouth, start: datetime, until: datetime) -> None:
@@ -583,8 +584,9 @@ class VoiceCouple(Couple):
         if self._awaiting is not None and not self._exercise:
             item, self._awaiting = self._awaiting, None
             wrong = any(n in lower for n in MISHEARD) or (item.check is not None and not re.search(item.check, lower))
-            if question and item.answer:  # "Shall I remind you ... every day at 8 pm?" / "Forget ...?"
-                self._say("no" if wrong else item.answer)
+            if question and (item.answer or item.expect == "promise.kept"):
+                # "Shall I remind you ... every day at 8 pm?" / "Forget ...?" / "Do you mean Sam's promise to ...?"
+                self._say("no" if wrong else item.answer or "yes")
                 if wrong:
                     self._redo(item, undo=False)
             elif question and " or " in lower:  # "Who's making this promise, Alex or Sam?"

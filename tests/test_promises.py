@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from assistant import promises
+from assistant.conversation import Utterance
 from assistant.export import export_all
 from assistant.forget import handle_forget_last
 
@@ -139,10 +140,60 @@ def test_missed_is_recorded_kindly(world, store, clock) -> None:
 
 def test_no_match_changes_nothing(world, store, clock) -> None:
     _log(store, clock, "Alex", "fix the bike")
+    _log(store, clock, "Sam", "call the plumber")
     ctx, speaker, _ = world()
     promises.handle_kept(ctx, said("promise.kept", text="the holiday booking"))
-    assert store.all("promises")[0]["status"] == "open"
+    assert {p["status"] for p in store.all("promises")} == {"open"}
     assert "couldn't find" in speaker.text()
+
+
+def _heard(intent: str, text: str, slot_text: str) -> Utterance:
+    return Utterance(text=text, intent=intent, slots={"text": slot_text}, score=1.0)
+
+
+@pytest.mark.parametrize("answer, status", [("!confirm.yes", "kept"), ("!confirm.no", "open"), ("", "open")])
+def test_garbled_words_with_one_promise_left_for_the_partner_ask_whether_it_is_that_one(
+        world, store, clock, answer, status) -> None:
+    # Heard as "the bloods": a task's words are misheard far more often than a name.
+    alex = _log(store, clock, "Alex", "fix the bike")
+    sam = _log(store, clock, "Sam", "water the plants")
+    ctx, speaker, _ = world(answer)
+    promises.handle_kept(ctx, _heard("promise.kept", "sam kept the promise about the bloods", "the bloods"))
+    assert speaker.said[0] == "I'm not sure which promise that was. Do you mean Sam's promise to water the plants?"
+    assert store.get("promises", sam["id"])["status"] == status
+    assert store.get("promises", alex["id"])["status"] == "open"
+    if status == "kept":
+        assert speaker.said[-1].startswith("Marked Sam's promise to water the plants as kept.")
+    else:
+        assert speaker.said[-1] == "Okay, I left it as it was."
+
+
+def test_garbled_words_with_several_promises_left_are_not_guessed(world, store, clock) -> None:
+    _log(store, clock, "Sam", "call the plumber")
+    _log(store, clock, "Sam", "water the plants")
+    ctx, speaker, listener = world()
+    promises.handle_kept(ctx, _heard("promise.kept", "sam kept the promise about the bloods", "the bloods"))
+    assert listener.heard == [] and "couldn't find" in speaker.text()
+    assert {p["status"] for p in store.all("promises")} == {"open"}
+
+
+def test_the_only_open_promise_is_not_read_aloud_to_guests(world, store, clock) -> None:
+    _log(store, clock, "Sam", "water the plants")
+    store.set_meta("privacy", True)
+    ctx, speaker, listener = world()
+    promises.handle_kept(ctx, _heard("promise.kept", "sam kept the promise about the bloods", "the bloods"))
+    assert listener.heard == [] and "plants" not in speaker.text()
+    assert store.all("promises")[0]["status"] == "open"
+
+
+@pytest.mark.parametrize("heard, slot, partner", [
+    ("sam kept the promise about the bloods", "the bloods", "Sam"),
+    ("Alex kept the promise to call sam", "call sam", "Alex"),  # a name inside the task's words is not the maker
+    ("we kept the promise about the car", "the car", None),
+    ("sam and alex kept the promise about the car", "the car", None),
+])
+def test_the_partner_named_outside_the_tasks_words(heard, slot, partner) -> None:
+    assert promises.named_partner(heard, slot, ("Alex", "Sam")) == partner
 
 
 def test_two_matches_by_different_partners_ask_which_by_name(world, store, clock) -> None:

@@ -432,10 +432,6 @@ class Couple:
 
     def _on_said(self, text: str) -> None:
         lower = text.lower()
-        if self._follow_up and question and not self._exercise:
-            self._follow_up = False
-            self._say(self._answer_follow_up(text))
-            return
         if any(n in lower for n in NOT_CAUGHT):
             if "yes or no" in lower:
                 self._say("yes")
@@ -581,6 +577,10 @@ class VoiceCouple(Couple):
     def _on_said(self, text: str) -> None:
         lower = text.lower()
         question = text.rstrip().endswith("?")
+        if self._follow_up and question and not self._exercise:
+            self._follow_up = False
+            self._say(self._answer_follow_up(text))
+            return
         if self._awaiting is not None and not self._exercise:
             item, self._awaiting = self._awaiting, None
             wrong = any(n in lower for n in MISHEARD) or (item.check is not None and not re.search(item.check, lower))

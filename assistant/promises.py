@@ -274,9 +274,9 @@ def _close(ctx: Context, utterance: Utterance, status: str) -> None:
     if not candidates:
         ctx.say(reply(ctx, "promises.mark_none_open"))
         return
-    partner = utterance.slots.get("partner") or named_partner(utterance.text, words, ctx.profile.partners)
-    matches = find_promise(candidates, words, partner) if words else []
+    matches = find_promise(candidates, words, utterance.slots.get("partner")) if words else []
     if not matches:
+        partner = utterance.slots.get("partner") or named_partner(utterance.text, words, ctx.profile.partners)
         promise = _only_one_left(ctx, candidates, partner)
         if promise is None:
             return

@@ -168,6 +168,15 @@ def test_garbled_words_with_one_promise_left_for_the_partner_ask_whether_it_is_t
         assert speaker.said[-1] == "Okay, I left it as it was."
 
 
+def test_words_that_fit_another_partners_promise_still_find_it(world, store, clock) -> None:
+    # The partner named only narrows the guess when the words fit nothing: people misattribute.
+    bike = _log(store, clock, "Alex", "fix the bike")
+    _log(store, clock, "Sam", "water the plants")
+    ctx, speaker, listener = world()
+    promises.handle_kept(ctx, _heard("promise.kept", "sam kept the promise about the bike", "the bike"))
+    assert listener.heard == [] and store.get("promises", bike["id"])["status"] == "kept"
+
+
 def test_garbled_words_with_several_promises_left_are_not_guessed(world, store, clock) -> None:
     _log(store, clock, "Sam", "call the plumber")
     _log(store, clock, "Sam", "water the plants")

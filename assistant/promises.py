@@ -23,6 +23,8 @@ from .conversation import Utterance
 from .duetime import END_OF_DAY, day_words, describe_due_record, parse_due
 from .forget import remember, word_score
 from .handlers import Context
+from .nlu.normalise import words as split_words
+from .nlu.slots import PartnerLookup
 from .replies import Replies, replies_for, reply, shipped
 from .store import Store
 
@@ -225,11 +227,16 @@ def handle_list(ctx: Context, utterance: Utterance) -> None:
 
 
 def named_partner(heard: str, slot_text: str, partners: tuple[str, ...]) -> str | None:
-    """The partner named outside the promise's own words ("*Sam* kept the promise about the plants"), if one is."""
+    """The partner named outside the promise's own words ("*Sam* kept the promise about the plants"), if one is.
+
+    Names are read as the matcher reads them (``PartnerLookup``: names of several words, possessives, and a
+    spelling that sounds like the name, "psalm" for Sam).
+    """
     rest = heard.lower().replace(slot_text.lower(), " ", 1) if slot_text else heard.lower()
-    words = set(rest.split())
-    named = [p for p in partners if p.lower() in words]
-    return named[0] if len(named) == 1 else None
+    heard_words = split_words(rest)
+    lookup = PartnerLookup(partners, by_sound=True)
+    named = {hit[1] for i in range(len(heard_words)) if (hit := lookup.match(heard_words, i)) is not None}
+    return partners[named.pop()] if len(named) == 1 else None
 
 
 def _only_one_left(ctx: Context, candidates: list[dict[str, Any]], partner: str | None) -> dict[str, Any] | None:

@@ -13,19 +13,24 @@ from assistant import memory
 
 glibc = pytest.mark.skipif(memory._libc() is None, reason="needs glibc (malloc_trim)")
 
+# The start of each probe script, run in a fresh process: raw malloc/free, and the process's resident memory.
+PROBE = textwrap.dedent("""
+    import ctypes
+    import sys
+    from assistant import memory
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    def rss():
+        return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS"))
+""")
+
 
 @glibc
 def test_release_returns_free_pages_from_inside_the_heap() -> None:
     # In a fresh process: 40 MB of small blocks, all freed but the last (which pins the heap's top,
     # so glibc's own trimming at free cannot give any of it back). Only malloc_trim can.
-    script = textwrap.dedent("""
-        import ctypes
-        from assistant import memory
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc.restype = ctypes.c_void_p
-        libc.free.argtypes = [ctypes.c_void_p]
-        def rss():
-            return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS"))
+    script = PROBE + textwrap.dedent("""
         blocks = [libc.malloc(1000) for _ in range(40_000)]
         for b in blocks:
             ctypes.memset(b, 1, 1000)
@@ -44,21 +49,13 @@ def test_release_returns_free_pages_from_inside_the_heap() -> None:
 
 @glibc
 def test_tune_fixes_the_mmap_threshold() -> None:
-    # A fresh process: after tune(), a freed 1 MB buffer does not raise the threshold, so the next one
-    # is mmapped too and goes straight back to the system when freed.
-    script = textwrap.dedent("""
-        import ctypes
-        from assistant import memory
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc.restype = ctypes.c_void_p
-        libc.free.argtypes = [ctypes.c_void_p]
-        def rss():
-            return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS"))
-        import sys
+    # A fresh process: after tune(), a freed 8 MB buffer does not raise the threshold, so the 4 MB ones
+    # after it are mmapped too and go straight back to the system when freed.
+    script = PROBE + textwrap.dedent("""
         if sys.argv[1] == "tuned":
             assert memory.tune()
         first = libc.malloc(8_000_000); libc.free(first)  # mmapped, then freed: glibc's threshold floats up
-        pins, grown = [], []
+        pins = []
         for _ in range(5):
             b = libc.malloc(4_000_000)
             ctypes.memset(b, 1, 4_000_000)

@@ -47,6 +47,24 @@ TABLES = ("profile", "sessions", "gratitude", "promises", "goals", "experiences"
 BACKUPS_KEPT = 7
 LOCK_TIMEOUT_S = 30.0
 
+# The shape every record must have, checked whenever the file is read (and
+# before a backup is made or restored): a file that parses but is not a
+# Tandem database is set aside like a corrupt one. Fields are checked only
+# when present, so old records and migrations keep working; ``(list, dict)``
+# means a list of dicts. Tables not named here are TinyDB's or a newer
+# Tandem's: their records must still be dicts.
+RECORD_FIELDS: dict[str, dict[str, type | tuple[type, type]]] = {
+    "profile": {"partners": list},
+    "sessions": {"exercise": str, "turns": (list, dict)},
+    "gratitude": {"text": str, "at": str, "from": str, "about": str},
+    "promises": {"text": str, "partner": str, "status": str, "made": str, "followups": list},
+    "goals": {"text": str, "status": str, "steps": (list, dict), "checkins": (list, dict)},
+    "experiences": {"text": str},
+    "reminders": {"kind": str},
+    "asked": {},
+    "meta": {},
+}
+
 # Migrations from version N to N+1, applied in order at open. Each gets the
 # raw TinyDB data dict ({table: {doc_id: doc}}) and returns it changed.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -96,8 +114,9 @@ class AtomicJSONStorage(Storage):
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorruptStore(f"{self.path} does not parse: {exc}") from None
-        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-            raise CorruptStore(f"{self.path} is not a Tandem database")
+        problem = shape_problem(data)
+        if problem:
+            raise CorruptStore(f"{self.path} is not a Tandem database: {problem}")
         self._cache_key, self._cache = key, data
         return _copy(data)
 
@@ -108,6 +127,45 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+def shape_problem(data: Any) -> str | None:
+    """What makes ``data`` (a parsed file) not a Tandem database, or None when its shape is right."""
+    if not isinstance(data, dict):
+        return f"the top level is a {type(data).__name__}, not a table of tables"
+    for table, docs in data.items():
+        if not isinstance(docs, dict):
+            return f"table {table!r} is a {type(docs).__name__}, not a table"
+        fields = RECORD_FIELDS.get(table)
+        for doc_id, doc in docs.items():
+            where = f"{table}/{doc_id}"
+            if not str(doc_id).isdigit():
+                return f"record {where} has no numeric key"
+            if not isinstance(doc, dict):
+                return f"record {where} is a {type(doc).__name__}, not a record"
+            if fields is None:
+                continue
+            if not isinstance(doc.get("id"), str) or not doc["id"]:
+                return f"record {where} has no id"
+            for name, kind in fields.items():
+                if name in doc and not _fits(doc[name], kind):
+                    return f"record {where}: {name} is a {type(doc[name]).__name__}"
+    return None
+
+
+def _fits(value: Any, kind: type | tuple[type, type]) -> bool:
+    if isinstance(kind, tuple):
+        outer, inner = kind
+        return isinstance(value, outer) and all(isinstance(v, inner) for v in value)
+    return isinstance(value, kind)
+
+
+def _good_json(raw: bytes) -> bool:
+    """A backup worth keeping or restoring: it parses and has a database's shape."""
+    try:
+        return shape_problem(json.loads(raw)) is None
+    except (ValueError, UnicodeDecodeError):
+        return False
 
 
 def _copy(data: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +191,11 @@ def new_id() -> str:
 class Store:
     """The one way in and out of the database file."""
 
-    def __init__(self, path: Path, backups: Path | None = None, writer: Writer | None = None) -> None:
+    def __init__(self, path: Path, backups: Path | None = None, writer: Writer | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         self.path = Path(path)
+        # only stamps the names of set-aside copies and the recovery note; injectable for tests
+        self._now = now or (lambda: datetime.now().astimezone())
         self.backups = Path(backups) if backups else self.path.parent / "backups"
         self._writer = writer
         self._lock = threading.RLock()
@@ -168,18 +229,18 @@ class Store:
 
     def _recover(self, reason: str) -> None:
         assert self._db is not None
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        os.replace(self.path, aside)
-        os.chmod(aside, 0o600)
+        now = self._now()
+        aside = self._set_aside(now.strftime("%Y%m%d-%H%M%S"))
         self.health.corrupt_copy = aside
         self.health.problems.append(reason)
         for backup in self.list_backups():
             try:
-                json.loads(backup.read_bytes())
-            except (OSError, ValueError):
+                raw = backup.read_bytes()
+            except OSError:
                 continue
-            atomic_write_bytes(self.path, backup.read_bytes())
+            if not _good_json(raw):
+                continue
+            atomic_write_bytes(self.path, raw)
             self.health.recovered_from = backup
             log.warning("database was damaged (%s); moved it to %s and restored %s", reason, aside.name, backup.name)
             break
@@ -191,8 +252,22 @@ class Store:
             "reason": reason,
             "corrupt_copy": aside.name,
             "restored": self.health.recovered_from.name if self.health.recovered_from else None,
-            "at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "at": now.isoformat(timespec="seconds"),
         })
+
+    def _set_aside(self, stamp: str) -> Path:
+        """Move the damaged file to a name no earlier damaged copy has (two in one second keep both)."""
+        for n in range(1, 1000):
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}" + (f"-{n}" if n > 1 else ""))
+            try:
+                # O_EXCL claims the name atomically; the rename then replaces only our own empty claim
+                os.close(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                continue
+            os.replace(self.path, aside)
+            os.chmod(aside, 0o600)
+            return aside
+        raise StoreError(f"{self.path.parent} holds 999 damaged copies from {stamp}; delete the old tandem.json.corrupt-* files")
 
     def _check_schema(self) -> None:
         assert self._db is not None
@@ -227,8 +302,9 @@ class Store:
             os.chmod(self.backups, 0o700)
             try:
                 data = self.path.read_bytes()
-                json.loads(data)
-            except (OSError, ValueError):
+            except OSError:
+                return None
+            if not _good_json(data):
                 return None  # never back up a damaged file over a good one
             self._write_file(target, data)
             for old in self.list_backups()[BACKUPS_KEPT:]:

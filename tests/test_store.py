@@ -257,3 +257,76 @@ def test_wipe_removes_db_backups_and_corrupt_copies(tmp_path: Path) -> None:
     assert len(removed) == 3
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and "private words" in p.read_text(errors="ignore")]
     assert leftovers == []
+
+
+def test_two_corruptions_in_the_same_second_keep_both_damaged_copies(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    path = tmp_path / "tandem.json"
+    same_second = datetime(2026, 12, 6, 21, 4, 26, tzinfo=timezone.utc)
+    asides = []
+    for damage in ("first damaged copy {", "second damaged copy ["):
+        path.write_text(damage)
+        s = Store(path, tmp_path / "backups", now=lambda: same_second)
+        health = s.open()
+        s.close()
+        asides.append(health.corrupt_copy)
+    assert asides[0] != asides[1]
+    assert asides[0].name == "tandem.json.corrupt-20261206-210426"
+    assert [a.read_text() for a in asides] == ["first damaged copy {", "second damaged copy ["]
+    assert all(stat.S_IMODE(a.stat().st_mode) == 0o600 for a in asides)
+
+
+NOT_A_STORE = [
+    {"_default": {"1": "x"}},  # a record that is not a record
+    {"promises": ["call the plumber"]},  # a table that is not a table
+    {"meta": {"1": {"id": "schema", "version": 1}}, "gratitude": {"1": ["x"]}},
+    {"meta": {"1": {"id": "schema", "version": 1}}, "promises": {"1": {"id": "p", "text": 7}}},
+    {"meta": {"1": {"id": "schema", "version": 1}}, "goals": {"1": {"id": "g", "text": "trip", "steps": ["x"]}}},
+    {"meta": {"1": {"id": "schema", "version": 1}}, "promises": {"1": {"text": "no id"}}},
+    {"meta": {"x": {"id": "schema", "version": 1}}},  # TinyDB keys records by number
+    ["not", "a", "database"],
+]
+
+
+@pytest.mark.parametrize("data", NOT_A_STORE, ids=range(len(NOT_A_STORE)))
+def test_a_file_that_parses_but_is_not_a_store_is_set_aside_and_restored(tmp_path: Path, data: object) -> None:
+    path = tmp_path / "tandem.json"
+    s = open_store(path)
+    s.insert("promises", {"text": "call the plumber"})
+    assert s.backup_if_due("2026-12-04") is not None
+    s.close()
+    bad_backup = tmp_path / "backups" / "tandem-2026-12-05.json"
+    bad_backup.write_text(json.dumps(data))  # a newer backup with the same damage is not restored
+    path.write_text(json.dumps(data))
+    s2 = Store(path, tmp_path / "backups")
+    health = s2.open()
+    assert health.corrupt_copy is not None and json.loads(health.corrupt_copy.read_text()) == data
+    assert health.recovered_from is not None and health.recovered_from.name == "tandem-2026-12-04.json"
+    assert "not a Tandem database" in health.problems[0]
+    assert [d["text"] for d in s2.all("promises")] == ["call the plumber"]
+    s2.close()
+
+
+def test_a_damaged_file_is_never_backed_up(tmp_path: Path) -> None:
+    path = tmp_path / "tandem.json"
+    s = open_store(path)
+    path.write_text(json.dumps({"_default": {"1": "x"}}))
+    assert s.backup_if_due("2026-12-06") is None
+    assert s.list_backups() == []
+
+
+def test_a_store_of_every_kind_of_record_passes_the_shape_check(tmp_path: Path) -> None:
+    from assistant.store import shape_problem
+
+    path = tmp_path / "tandem.json"
+    s = open_store(path)
+    s.insert("gratitude", {"from": "Alex", "about": "Sam", "text": "waited up", "at": "2026-12-06T19:00:00+00:00", "session": None})
+    s.insert("promises", {"partner": "Sam", "text": "call", "made": "2026-12-06T19:00:00+00:00", "due": None,
+                          "status": "open", "closed": None, "followups": []})
+    s.insert("goals", {"text": "Japan", "status": "open", "steps": [{"partner": "Alex", "text": "save"}], "checkins": [],
+                       "reached": None})
+    s.insert("sessions", {"exercise": "gratitude", "turns": [{"partner": "Alex", "transcript": None}], "ended": None})
+    s.insert("experiences", {"text": "salsa", "suggested": None, "done": None})
+    s.close()
+    assert shape_problem(json.loads(path.read_text())) is None

@@ -105,21 +105,38 @@ class App:
             self._store.close()
 
 
+VERBOSE_FLAGS = ("-v", "--verbose")
+VERBOSE_HELP = "show details (and the couple's words) in logs and errors"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.",
                     epilog="'tandem help' also says what you can say to Tandem, and what it is not (not therapy, not a crisis service).")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show details (and the couple's words) in logs and errors")
+    parser.add_argument(*VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"assistant.commands.{name}")
         module.register(sub)
+    for command in subcommand_parsers(parser):
+        # SUPPRESS: a subcommand without the flag leaves the top level's answer alone
+        command.add_argument(*VERBOSE_FLAGS, action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser below ``parser`` (``model download`` as well as ``model``), each once, aliases included."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *subcommand_parsers(child)]
+    return list(dict.fromkeys(found))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # every file Tandem writes is its owner's alone
     args_list = list(sys.argv[1:] if argv is None else argv)
-    verbose = "-v" in args_list or "--verbose" in args_list
+    verbose = any(flag in args_list for flag in VERBOSE_FLAGS)
     app: App | None = None
     try:
         parser = build_parser()
@@ -135,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = App(home=HomePaths(home_root()), verbose=args.verbose)
         return int(args.func(args, app) or 0)
     except TandemError as exc:
-        _fail(str(exc), verbose)
+        _fail(str(exc), verbose=False)  # a known problem is its one line, even with --verbose
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -74,44 +74,133 @@ def home_root(environ: dict[str, str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("tandem", appauthor=False))
 
 
+# --- what each value may be: one table, checked at load ----------------------
+
+
+@dataclass(frozen=True)
+class Between:
+    """A number from ``low`` to ``high`` inclusive."""
+
+    low: float
+    high: float
+    unit: str = ""
+
+    def fits(self, value: Any) -> bool:
+        return self.low <= value <= self.high
+
+    def allowed(self) -> str:
+        return f"a number from {self.low} to {self.high}" + (f" ({self.unit})" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class OneOf:
+    choices: tuple[str, ...]
+
+    def fits(self, value: Any) -> bool:
+        return value in self.choices
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(self.choices)
+
+
+@dataclass(frozen=True)
+class ClockTime:
+    """A time of day written HH:MM."""
+
+    def fits(self, value: Any) -> bool:
+        hh, sep, mm = str(value).partition(":")
+        return bool(sep) and hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(hh) < 24 and int(mm) < 60
+
+    def allowed(self) -> str:
+        return "a time like 21:30"
+
+
+@dataclass(frozen=True)
+class Anything:
+    """Free text or a switch: its type is checked, any value of it is fine."""
+
+    def fits(self, value: Any) -> bool:
+        return True
+
+    def allowed(self) -> str:
+        return "any value"
+
+
+Rule = Between | OneOf | ClockTime | Anything
+
+# "section.key" -> what it may be. Every setting has a line here (a test checks it).
+RULES: dict[str, Rule] = {
+    "voice.voice": Anything(),
+    "voice.rate": Between(80, 400, "words per minute"),
+    "voice.volume": Between(0.0, 1.0),
+    "voice.output_device": Anything(),
+    "voice.chime": Anything(),
+    "speech.engine": OneOf(("auto", "vosk", "pocketsphinx")),
+    "speech.vosk_model": Anything(),
+    "speech.input_device": Anything(),
+    "speech.wake_sensitivity": Between(0.0, 1.0, "0 strict, 1 eager"),
+    "reminders.quiet_start": ClockTime(),
+    "reminders.quiet_end": ClockTime(),
+    "reminders.snooze_minutes": Between(1, 24 * 60, "minutes"),
+    "reminders.max_reoffers": Between(0, 5),
+    "reminders.grace_hours": Between(0, 48, "hours"),
+    "reminders.heads_up_days": Between(0, 14, "days; 0 = no heads-up"),
+    "exercises.trusttalk_minutes": Between(5, 180, "minutes"),
+    "exercises.more_time_max": Between(0, 5, "extensions a turn may get"),
+    "exercises.pause_limit_minutes": Between(1, 7 * 24 * 60, "minutes"),
+    "exercises.break_minutes": Between(1, 120, "minutes"),
+    "paths.intents": Anything(),
+    "paths.scripts": Anything(),
+}
+
+
+class Checked:
+    """``validate()`` from ``RULES``: ValueError(key, value, allowed) for the first value out of range."""
+
+    SECTION = ""
+
+    def validate(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            rule = RULES[f"{self.SECTION}.{f.name}"]
+            value = getattr(self, f.name)
+            if not rule.fits(value):
+                raise ValueError(f.name, value, rule.allowed())
+
+
+def out_of_range(key: str, value: Any, allowed: str) -> str:
+    """The one-line message for a value outside its rule (``key`` as the person wrote it)."""
+    return f"{key} = {value!r} is out of range; use {allowed}"
+
+
 # --- settings, one frozen dataclass per subsystem ---------------------------
 
 
 @dataclass(frozen=True)
-class VoiceSettings:
+class VoiceSettings(Checked):
     """How Tandem speaks."""
 
+    SECTION = "voice"
     voice: str = ""  # a pyttsx3/espeak-ng voice id or name; "" = the default voice
     rate: int = 165  # words per minute
     volume: float = 0.8  # 0.0 .. 1.0
     output_device: str = ""  # a sounddevice name or index; "" = the system default
     chime: bool = True  # a soft "I'm listening" sound after the wake phrase
 
-    def validate(self) -> None:
-        if not 80 <= self.rate <= 400:
-            raise ValueError("rate", "must be between 80 and 400 words per minute")
-        if not 0.0 <= self.volume <= 1.0:
-            raise ValueError("volume", "must be between 0.0 and 1.0")
-
 
 @dataclass(frozen=True)
-class SpeechSettings:
+class SpeechSettings(Checked):
     """How Tandem hears."""
 
+    SECTION = "speech"
     engine: str = "auto"  # auto | vosk | pocketsphinx
     vosk_model: str = ""  # a folder; "" = the newest model installed under the home folder
     input_device: str = ""
     wake_sensitivity: float = 0.5  # 0 = strict .. 1 = eager
 
-    def validate(self) -> None:
-        if self.engine not in ("auto", "vosk", "pocketsphinx"):
-            raise ValueError("engine", "must be one of auto, vosk, pocketsphinx")
-        if not 0.0 <= self.wake_sensitivity <= 1.0:
-            raise ValueError("wake_sensitivity", "must be between 0.0 and 1.0")
-
 
 @dataclass(frozen=True)
-class ReminderSettings:
+class ReminderSettings(Checked):
+    SECTION = "reminders"
     quiet_start: str = "21:30"
     quiet_end: str = "08:00"
     snooze_minutes: int = 60
@@ -119,39 +208,19 @@ class ReminderSettings:
     grace_hours: float = 12.0
     heads_up_days: int = 0  # 2 = a heads-up two days before the trust talk; 0 = off
 
-    def validate(self) -> None:
-        for key in ("quiet_start", "quiet_end"):
-            value = getattr(self, key)
-            try:
-                hh, mm = value.split(":")
-                if not (0 <= int(hh) < 24 and 0 <= int(mm) < 60):
-                    raise ValueError
-            except ValueError:
-                raise ValueError(key, f"must be a time like 21:30, not {value!r}") from None
-        if self.snooze_minutes < 1:
-            raise ValueError("snooze_minutes", "must be at least 1")
-        if not 0 <= self.max_reoffers <= 5:
-            raise ValueError("max_reoffers", "must be between 0 and 5")
-        if not 0 <= self.grace_hours <= 48:
-            raise ValueError("grace_hours", "must be between 0 and 48")
-        if not 0 <= self.heads_up_days <= 14:
-            raise ValueError("heads_up_days", "must be between 0 and 14 (0 = no heads-up)")
-
 
 @dataclass(frozen=True)
-class ExerciseSettings:
+class ExerciseSettings(Checked):
+    SECTION = "exercises"
     trusttalk_minutes: int = 30
     more_time_max: int = 2
     pause_limit_minutes: int = 24 * 60  # a paused exercise can be resumed within a day
     break_minutes: int = 20  # the quiet break a "pause" offers before Tandem checks back once
 
-    def validate(self) -> None:
-        if not 5 <= self.trusttalk_minutes <= 180:
-            raise ValueError("trusttalk_minutes", "must be between 5 and 180")
-
 
 @dataclass(frozen=True)
-class PathSettings:
+class PathSettings(Checked):
+    SECTION = "paths"
     intents: str = ""  # "" = the intents/ folder shipped with Tandem
     scripts: str = ""  # "" = the scripts/ folder shipped with Tandem
 
@@ -223,13 +292,12 @@ def _build_section(path: Path, name: str, cls: type, values: dict[str, Any], sou
         else:
             sources[f"{name}.{f.name}"] = "default"
     obj = cls(**kwargs)
-    validate = getattr(obj, "validate", None)
-    if validate:
-        try:
-            validate()
-        except ValueError as exc:
-            key, message = exc.args if len(exc.args) == 2 else ("?", str(exc))
-            raise ConfigError(f"{path}: {name}.{key} {message}") from None
+    try:
+        obj.validate()
+    except ValueError as exc:
+        key, value, allowed = exc.args
+        raise ConfigError(f"{path}: {out_of_range(f'{name}.{key}', value, allowed)}; fix it or remove the line "
+                          "to use the default") from None
     return obj
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import health
 from ..clock import RealClock, local_zone, zone_name
+from ..config import ConfigError
 from ..errors import TandemError
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -44,21 +45,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_doctor)
 
 
+# Checks that read config.toml: with a bad config they are not run (one "config" line says why),
+# so its problem is never reported as the audio's or the speech engine's.
+NEEDS_CONFIG = {"check_intents", "check_scripts", "check_speech", "check_audio", "check_tts"}
+
+
 def cmd_doctor(args: argparse.Namespace, app: Any) -> int:
     checks: list[Callable[[Any], list[Finding]]] = [
-        check_store, check_home, check_profile, check_clock, check_intents, check_scripts, check_speech,
+        check_config, check_store, check_home, check_profile, check_clock, check_intents, check_scripts, check_speech,
     ]
     if not args.no_audio:
         checks += [check_audio]
     checks += [check_tts, check_service]
     worst = OK
+    config_ok = True
     for check in checks:
+        if check.__name__ in NEEDS_CONFIG and not config_ok:
+            continue
         try:
             findings = check(app)
         except TandemError as exc:
             findings = [Finding(FAIL, check.__name__.removeprefix("check_"), str(exc))]
         except Exception as exc:  # noqa: BLE001 - a doctor that crashes helps nobody
             findings = [Finding(FAIL, check.__name__.removeprefix("check_"), f"the check itself failed: {type(exc).__name__}: {exc}")]
+        if check is check_config:
+            config_ok = findings[0].status == OK
         for finding in findings:
             print(finding.line(), flush=True)
             if finding.status == FAIL:
@@ -66,7 +77,16 @@ def cmd_doctor(args: argparse.Namespace, app: Any) -> int:
     return 1 if worst == FAIL else 0
 
 
-# --- the home folder and the store ---------------------------------------------------------
+# --- the settings, the home folder and the store ---------------------------------------------------------
+
+
+def check_config(app: Any) -> list[Finding]:
+    path = app.home.config_file
+    try:
+        app.settings  # noqa: B018 - loading is the check: every value is range-checked
+    except ConfigError as exc:
+        return [Finding(FAIL, "config", f"{exc} (the speech, voice and audio checks wait until it loads)")]
+    return [Finding(OK, "config", f"{path} loads" if path.exists() else f"no {path.name}: all defaults")]
 
 
 def check_home(app: Any) -> list[Finding]:
@@ -231,8 +251,16 @@ def check_service(app: Any) -> list[Finding]:
 
 
 def check_audio(app: Any) -> list[Finding]:
+    settings = app.settings  # read here, not in the thread: a config error is the config's, not the audio's
     result: list[list[Finding]] = []
-    worker = threading.Thread(target=lambda: result.append(_probe_audio(app.settings)), daemon=True)
+
+    def probe() -> None:
+        try:
+            result.append(_probe_audio(settings))
+        except Exception as exc:  # noqa: BLE001 - one line, never a thread's traceback
+            result.append([Finding(FAIL, "audio", f"the audio check failed: {type(exc).__name__}: {exc}")])
+
+    worker = threading.Thread(target=probe, daemon=True)
     worker.start()
     worker.join(DEVICE_TIMEOUT_S)
     if not result:

@@ -58,6 +58,7 @@ def cmd_devices(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
 def cmd_say(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
     import dataclasses
 
+    from ..config import out_of_range
     from ..speech.voice import Voice
 
     settings = app.settings.voice
@@ -67,8 +68,8 @@ def cmd_say(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-de
         try:
             settings.validate()
         except ValueError as exc:
-            key, message = exc.args if len(exc.args) == 2 else ("?", str(exc))
-            raise TandemError(f"--{key} {message}") from None
+            key, value, allowed = exc.args
+            raise TandemError(out_of_range(f"--{key}", value, allowed)) from None
     try:
         app.home.ensure()
     except OSError as exc:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..config import VoiceSettings
+from ..config import RULES, VoiceSettings, out_of_range
 from .audio import PlaybackResult, SpeakerCannotOpen, SpeakerUnavailable, play_samples, rescan_devices, resolve_device
 from .chime import CHIME_RATE, chime_samples
 from .frames import EchoGate
@@ -104,15 +104,15 @@ class Voice:
 
     def set_volume(self, volume: float) -> None:
         """0.0-1.0; applies from the next sentence (and chime)."""
-        if not 0.0 <= volume <= 1.0:
-            raise ValueError("volume must be between 0.0 and 1.0")
+        if not RULES["voice.volume"].fits(volume):
+            raise ValueError(out_of_range("volume", volume, RULES["voice.volume"].allowed()))
         with self._settings_lock:
             self._volume = volume
 
     def set_rate(self, wpm: int) -> None:
         """Words per minute (80-400); applies from the next sentence (which restarts the worker, ~0.3 s)."""
-        if not 80 <= wpm <= 400:
-            raise ValueError("rate must be between 80 and 400 words per minute")
+        if not RULES["voice.rate"].fits(wpm):
+            raise ValueError(out_of_range("rate", wpm, RULES["voice.rate"].allowed()))
         with self._settings_lock:
             self._rate = int(wpm)
 

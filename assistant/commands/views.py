@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import goals as goals_mod
 from .. import journal, promises
+from ..counts import count_of
 from ..errors import TandemError
 from ..files import atomic_write_bytes
 from ..report import build_report
@@ -168,7 +169,7 @@ def cmd_history(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
         print("No exercises yet" + (f" in {args.month}." if args.month else "."))
     s = compute(app.store, clock)
     print()
-    print(f"Gratitude streak: {s.streak_days} day{'s' if s.streak_days != 1 else ''} · exercises this month: "
+    print(f"Gratitude streak: {count_of(s.streak_days, 'day')} · exercises this month: "
           f"{s.exercises_this_month} · promises kept {s.kept}, missed {s.missed} · goals reached: {s.goals_reached}")
     return 0
 

@@ -75,10 +75,11 @@ class App:
             self._ensure_home()
             store = Store(self.home.db_file, self.home.backups)
             health = store.open()
-            if health.recovered_from or health.corrupt_copy:
+            if health.recovered_from or health.corrupt_copy:  # the one line; the store logs it only with --verbose
                 print(
                     f"tandem: the database was damaged; it was set aside as {health.corrupt_copy.name if health.corrupt_copy else '?'}"
-                    + (f" and restored from {health.recovered_from.name}" if health.recovered_from else " (no backup to restore)"),
+                    + (f" and restored from {health.recovered_from.name}" if health.recovered_from else " (no backup to restore)")
+                    + "; 'tandem doctor' says more",
                     file=sys.stderr,
                 )
             self._store = store

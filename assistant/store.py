@@ -242,10 +242,10 @@ class Store:
                 continue
             atomic_write_bytes(self.path, raw)
             self.health.recovered_from = backup
-            log.warning("database was damaged (%s); moved it to %s and restored %s", reason, aside.name, backup.name)
+            log.info("database was damaged (%s); moved it to %s and restored %s", reason, aside.name, backup.name)
             break
         else:
-            log.warning("database was damaged (%s); moved it to %s; no good backup, starting empty", reason, aside.name)
+            log.info("database was damaged (%s); moved it to %s; no good backup, starting empty", reason, aside.name)
             self._initialise()
         self._db.storage._cache_key = None  # type: ignore[attr-defined]
         self._record_meta("recovery", {

@@ -158,7 +158,7 @@ def test_corrupt_database_at_start_is_restored_from_backup_and_reported(tmp_path
 
     r = tandem_text(home, "what can you do\n", "--clock-start", "2026-12-03T18:30")
     assert r.returncode == 0, r.stderr
-    # One plain line for the person (the log's WARNING line says the same for the journal).
+    # One plain line for the person (the store's own log line shows only with --verbose).
     lines = [line for line in r.stderr.splitlines() if line.startswith("tandem:") and "damaged" in line]
     assert len(lines) == 1 and backups[-1].name in lines[0] and "Traceback" not in r.stderr, r.stderr
     assert any(e["type"] == "intent" and e["intent"] == "help" for e in map(json.loads, r.stdout.splitlines()))

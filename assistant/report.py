@@ -57,6 +57,7 @@ class ReportData:
     goals: list[dict[str, Any]]
     experiences: list[dict[str, Any]]  # tried, newest first
     kept_words: list[tuple[datetime, str, str]]  # (when, partner, words) the couple chose to keep
+    started: date | None = None  # when the profile was made
 
     @property
     def today(self) -> date:
@@ -100,7 +101,8 @@ def gather(store: Store, now: datetime) -> ReportData:
     tried = sorted((e for e in store.all("experiences") if e.get("done")), key=lambda e: str(e["done"]), reverse=True)
     return ReportData(now, tz, tuple(profile.get("partners", ())), gratitude,
                       Counter(_day(g["at"], tz) for g in gratitude), months, dict(kept), dict(missed), exercises,
-                      promises, goals, tried, _kept_words(sessions, tz))
+                      promises, goals, tried, _kept_words(sessions, tz),
+                      _day(profile["created"], tz) if profile.get("created") else None)
 
 
 def _kept_words(sessions: list[dict[str, Any]], tz: tzinfo) -> list[tuple[datetime, str, str]]:
@@ -352,6 +354,13 @@ def facts(data: ReportData) -> str:
     return '<ul class="facts">' + "".join(f"<li><b>{n}</b>{label}</li>" for n, label in items) + "</ul>"
 
 
+def _period(data: ReportData) -> str:
+    until = f"{data.today:%A} {data.today.day} {data.today:%B %Y}"
+    if data.started and (data.today - data.started).days < 365:
+        return f"Your time with Tandem, from {_date(data.started)} to {until}."
+    return f"Your last twelve months with Tandem, up to {until}."
+
+
 def render(data: ReportData) -> str:
     names = escape(" & ".join(data.partners) or "Tandem")
     heat_legend = _legend([("none", HEAT_COLOURS[0]), ("1", HEAT_COLOURS[1]), ("2", HEAT_COLOURS[2]), ("3", HEAT_COLOURS[3]),
@@ -361,7 +370,7 @@ def render(data: ReportData) -> str:
 <title>{names}: your year with Tandem</title><style>{STYLE}</style></head>
 <body data-charts-drawn="0"><main>
 <h1>{names}</h1>
-<p class="intro">Your last twelve months with Tandem, up to {data.today:%A} {data.today.day} {data.today:%B %Y}.</p>
+<p class="intro">{_period(data)}</p>
 {facts(data)}
 <section><h2>What you appreciate in each other</h2>{appreciations(data)}</section>
 <section><h2>Promises</h2>{promise_lists(data)}</section>

@@ -302,3 +302,7 @@ def test_report_paints_its_charts_in_headless_chromium(store, clock, year, tmp_p
     assert _count_colour(rows, report.KEPT) > 500  # kept bars
     assert _count_colour(rows, report.MISSED) > 100  # missed bars
     assert _count_colour(rows, report.EXERCISE) > 300  # exercise bars
+
+
+def test_a_first_year_says_when_it_began(couple: str) -> None:
+    assert "Your time with Tandem, from Sun 1 Nov 2026 to Wednesday 2 December 2026." in _text(couple)

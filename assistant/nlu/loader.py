@@ -20,7 +20,8 @@ from .normalise import NormaliseRules, Normaliser, words
 CONTEXTS = ("idle", "ritual", "confirm", "name")
 BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
 TOP_KEYS = ("lists", "slots", "intents", "normalise", "not_for_me")
-INTENT_KEYS = ("context", "templates", "examples", "description")
+INTENT_KEYS = ("context", "templates", "examples", "description", "not", "negation")
+NEGATION = ("reject", "keep")  # may an intent's {text} start with "not"? (a promise *not* to be late: keep)
 NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical", "contextual", "aside")
 # Built-in word lists: <partners> (either name, filling no slot: "over to you Sam")
 # and <any> (one word, filling no slot: "how's the savings goal going").
@@ -48,6 +49,12 @@ class Intent:
     # more ways of saying it, for the generalising stage only: never matched
     # strictly, never in the recogniser's phrases
     examples: tuple[Template, ...] = ()
+    # sentences that share its words but must never be it ("i promise you that's not true" is no promise):
+    # one that fits a whole utterance rules this intent out at every stage; another intent may still answer
+    exceptions: tuple[Template, ...] = ()
+    # whether its {text} may start with "not" (a promise not to be late); other intents read "we didn't try
+    # the new place" as nothing done
+    keeps_negation: bool = False
 
     @property
     def slots(self) -> frozenset[str]:
@@ -187,14 +194,29 @@ class _Builder:
         examples: list[Template] = []
         if "examples" in fields:
             examples = self._templates(fields["examples"][1], file, f"examples of {name!r}", lists, grammars)
+        exceptions: list[Template] = []
+        if "not" in fields:
+            exceptions = self._templates(fields["not"][1], file, f"not of {name!r}", lists, grammars, repeat_text=True)
+            own = {" ".join(t.source.split()) for t in out}
+            for t in exceptions:
+                if " ".join(t.source.split()) in own:
+                    raise IntentFileError(f"{t.where}: {t.source!r} is both a template and a 'not' of {name!r}")
+        keeps_negation = False
+        if "negation" in fields:
+            nnode = fields["negation"][1]
+            value = str(nnode.value) if isinstance(nnode, yaml.ScalarNode) else ""
+            if value not in NEGATION:
+                raise IntentFileError(f"{_where(file, nnode)}: negation of {name!r} must be one of {', '.join(NEGATION)}, not {value!r}")
+            keeps_negation = value == "keep"
         desc = fields.get("description", (None, None))[1]
-        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples))
+        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples),
+                      tuple(exceptions), keeps_negation)
 
     def _templates(self, node: yaml.Node, file: str, what: str, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq],
                    repeat_text: bool = False) -> list[Template]:
         """A non-empty YAML list of templates, each checked (slots, word lists) with its line.
 
-        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me``: "we tried {text} but {text}").
+        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me`` and an intent's ``not``: "we tried {text} but {text}").
         """
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise IntentFileError(f"{_where(file, node)}: {what} must be a non-empty list")

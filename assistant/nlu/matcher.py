@@ -24,8 +24,11 @@ Four stages, each only when the one before found nothing:
    context never uses outside a dictated ``{text}``), and always scores
    below the other stages.
 
-A ``not_for_me`` sentence that fits the whole utterance and leaves fewer words
-to its ``{text}`` overrules a template with dictated words ("we tried calling
+An intent's own ``not`` sentences rule it out wherever one fits the whole
+utterance ("i promise you that's not true" is never ``promise.log``), at every
+stage; another intent may still answer. A ``not_for_me`` sentence that fits
+the whole utterance and leaves fewer words to its ``{text}`` overrules a
+template with dictated words ("we tried calling
 the plumber *but he didn't pick up*" is not an experience), and the
 classifier's answers. When nothing is meant as heard, a word that sounds like
 a partner's name is read as the name and the utterance parsed once more
@@ -224,6 +227,10 @@ class Matcher:
             self._sounds_like(model.vocab, ("gen", context), "")
         # not_for_me sentences as whole-utterance patterns: they overrule a request's template that explains less
         self._vetoes = {context: [self._pattern("", t.node).regex for t in self.intents.not_for_me.get(context, ())] for context in CONTEXTS}
+        # each intent's "not" sentences: whole-utterance patterns that rule it out
+        self._exceptions = {i.name: [self._pattern(i.name, t.node).regex for t in i.exceptions]
+                            for i in intents.intents.values() if i.exceptions}
+        self._keeps_negation = frozenset(i.name for i in intents.intents.values() if i.keeps_negation)
         self._asides = [self.norm.canon_phrase(a) for a in intents.rules.aside]
         self._asides_by_first: dict[str, list[tuple[str, ...]]] = {}
         for a in self._asides:
@@ -553,7 +560,8 @@ class Matcher:
             return [(0, offsets[n])]
         return [(offsets[s], offsets[e]) for s in sorted(starts, reverse=True) for e in sorted(ends) if s < e]
 
-    def _generalise(self, layer: _Layer, key: tuple[str, bool, bool], tokens: list[Token]) -> tuple[str, dict[str, str], float] | None:
+    def _generalise(self, layer: _Layer, key: tuple[str, bool, bool], tokens: list[Token],
+                    barred: frozenset[str] = frozenset()) -> tuple[str, dict[str, str], float] | None:
         """Stage 4 (general.py): the classifier's best intent whose slots can be placed, if it is confident.
 
         Its corrections (glued words, the words of examples) may first make a template fit ("the gratitude
@@ -565,7 +573,7 @@ class Matcher:
         corrected, similarity = self._correct_to(model.vocab, model.by_initial, ("gen", key[0]), tokens, skip=model.known_other,
                                                  cutoff=GEN_CORRECT_CUTOFF, join_cutoff=GEN_JOIN_CUTOFF)
         if corrected is not None:
-            found_strict = self._strict(layer, corrected)
+            found_strict = self._strict(layer, corrected, barred)
             if found_strict is not None:
                 if found_strict[2] and self._veto(key[0], corrected, found_strict[2]):
                     return None
@@ -581,7 +589,7 @@ class Matcher:
         line = "".join(t.canon + " " for t in tokens)
         candidates: list[tuple[float, str, dict[str, gen.Span]]] = []
         for index, name in enumerate(model.classes):
-            if name is None or name not in active:
+            if name is None or name not in active or name in barred or self._ruled_out(name, tokens):
                 continue
             shape = model.shapes[name]
             anchors = model.anchors.get(name, frozenset())
@@ -654,8 +662,8 @@ class Matcher:
                 first = starts[m.start(group)]
                 found[slot] = (first, first + len(value.split()))
             text = found.get("text")
-            if text is None or tokens[text[0]].canon == "not":
-                continue  # a negation is not what was done or promised
+            if text is None or (tokens[text[0]].canon == "not" and name not in self._keeps_negation):
+                continue  # a negation is not what was done (a promise not to do something is a promise)
             if best is None or text[1] - text[0] < best[0]:
                 best = (text[1] - text[0], found)
         return None if best is None else best[1]
@@ -681,12 +689,15 @@ class Matcher:
         return parsed
 
     def _parse(self, layer: _Layer, key: tuple[str, bool, bool], tokens: list[Token]) -> Parse:
-        found = self._strict(layer, tokens)
+        # intents whose "not" sentences fit the words as heard: no corrected or guessed reading brings them back
+        # ("we went to the shops" corrected to "... the hopes" is still no experience)
+        barred = frozenset(name for name in self._exceptions if self._ruled_out(name, tokens))
+        found = self._strict(layer, tokens, barred)
         read = self._in_context(tokens)
         if read is not tokens:
             # a contextual word read as the word it may stand for ("promises two paint"): that reading
             # counts only if a template fits it, and explains more than the words as heard do
-            other = self._strict(layer, read)
+            other = self._strict(layer, read, barred)
             if other is not None and (found is None or other[2] < found[2]):
                 found, tokens = other, read
         if found is not None:
@@ -694,20 +705,20 @@ class Matcher:
         heard, tokens = tokens, self.norm.strip(tokens)
         corrected, similarity = self._correct(layer, tokens)
         if corrected is not None:
-            found = self._strict(layer, corrected)
+            found = self._strict(layer, corrected, barred)
             if found is not None:
                 return self._unless_vetoed(key[0], corrected, found, round(_corrected_score(similarity), 3))
-        best = self._fuzzy(layer, corrected or tokens)
+        best = self._fuzzy(layer, corrected or tokens, barred)
         if best is None and corrected is not None and similarity < CORRECT_CUTOFF:
-            best = self._fuzzy(layer, tokens)  # a guessed correction may be wrong ("shop" is not "short" but "stop")
+            best = self._fuzzy(layer, tokens, barred)  # a guessed correction may be wrong ("shop" is not "short" but "stop")
         if best is None and len(heard) == len(tokens) + 1:
-            best = self._fuzzy(layer, heard)  # ... and so may a lead-in ("and the session" is "end the session")
+            best = self._fuzzy(layer, heard, barred)  # ... and so may a lead-in ("and the session" is "end the session")
         if best is not None and best[0] >= FUZZY_CUTOFF:
             return Parse(best[1], dict(best[2]), round(_fuzzy_score(best[0]), 3))
-        aside = self._command_and_aside(layer, key[0], corrected or tokens)
+        aside = self._command_and_aside(layer, key[0], corrected or tokens, barred)
         if aside is not None:
             return aside
-        found_gen = self._generalise(layer, key, tokens)
+        found_gen = self._generalise(layer, key, tokens, barred)
         if found_gen is not None:
             return Parse(*found_gen)
         return Parse(None, {}, NONE_SCORE)
@@ -734,7 +745,17 @@ class Matcher:
                 return True
         return False
 
-    def _strict(self, layer: _Layer, tokens: list[Token]) -> tuple[str, dict[str, str], int] | None:
+    def _ruled_out(self, intent: str, tokens: list[Token], line: str | None = None,
+                   windows: list[tuple[int, int]] | None = None) -> bool:
+        """Whether one of the intent's ``not`` sentences fits the whole utterance."""
+        patterns = self._exceptions.get(intent)
+        if not patterns:
+            return False
+        line = line if line is not None else "".join(t.canon + " " for t in tokens)
+        windows = windows if windows is not None else self._windows(tokens)
+        return any(_fit(regex, line, windows) is not None for regex in patterns)
+
+    def _strict(self, layer: _Layer, tokens: list[Token], barred: frozenset[str] = frozenset()) -> tuple[str, dict[str, str], int] | None:
         """(intent, slots, characters of dictated words) of the template that fits the whole utterance."""
         line = "".join(t.canon + " " for t in tokens)
         windows = self._windows(tokens)
@@ -744,8 +765,8 @@ class Matcher:
             m = pattern.regex.fullmatch(line) if whole else _fit(pattern.regex, line, windows)
             if m is None:
                 continue
-            values = SlotValues.from_match(m, tokens, self.partners)
-            if values is None:
+            values = SlotValues.from_match(m, tokens, self.partners, pattern.intent in self._keeps_negation)
+            if values is None or pattern.intent in barred or self._ruled_out(pattern.intent, tokens, line, windows):
                 continue
             # prefer the template that explains most words itself (least free text);
             # on a tie the earlier template (and the context's own intents) win
@@ -755,7 +776,7 @@ class Matcher:
                     break
         return None if best is None else (best[1], best[2], best[0])
 
-    def _command_and_aside(self, layer: _Layer, context: str, tokens: list[Token]) -> Parse | None:
+    def _command_and_aside(self, layer: _Layer, context: str, tokens: list[Token], barred: frozenset[str] = frozenset()) -> Parse | None:
         """A short command with a side remark before or after it ("stop it here *we're too tired*", "*the baby's
         asleep* not so loud"): the command must fit a template without slots, the remark open with one of
         ``normalise.aside`` and have at least ``ASIDE_MIN_WORDS`` words, and no ``not_for_me`` sentence fit the whole."""
@@ -781,7 +802,7 @@ class Matcher:
             if s > 0 and e - s < ASIDE_MIN_COMMAND + 1:
                 continue  # after a remark, only a longer command ("the kids are being too loud" is not "too loud")
             part = tokens[s:e]
-            found = self._strict(layer, part)
+            found = self._strict(layer, part, barred)
             if found is None or found[1] or found[2]:
                 continue  # only a command without slots: a remark beside dictated words cannot be told apart
             remark = sum(len(t.canon) + 1 for t in tokens[:s] + tokens[e:])
@@ -888,7 +909,7 @@ class Matcher:
         """Fuzzy matching ignores the short words recognisers drop: "start gratitude moment" is not a near miss."""
         return " ".join(t.canon for t in tokens if t.canon not in self._skippable)
 
-    def _fuzzy(self, layer: _Layer, tokens: list[Token]) -> tuple[float, str, dict[str, str]] | None:
+    def _fuzzy(self, layer: _Layer, tokens: list[Token], barred: frozenset[str] = frozenset()) -> tuple[float, str, dict[str, str]] | None:
         if not layer.choices:
             return None
         query = self._fuzzy_text(tokens)
@@ -910,6 +931,8 @@ class Matcher:
             return None
         hit = (hit[0], hit[1], hit[2] + lo)
         intent, fixed = layer.owners[hit[2]]
+        if intent in barred or self._ruled_out(intent, tokens):
+            return None
         if fixed.get(tpl.PARTNER):
             index = self.partners.index(fixed[tpl.PARTNER])
             if f"@p{index}" not in {t.canon for t in tokens}:

@@ -115,8 +115,16 @@ def fuzzy_partner(word: str, partners: Sequence[str]) -> tuple[int, str] | None:
 
 
 def heard_text(tokens: Sequence[Token]) -> str:
-    """The words as heard: lower case, except partner names as configured."""
-    return " ".join(w for t in tokens for w in t.heard)
+    """The words as heard: lower case, except partner names as configured.
+
+    A span that starts inside a spelled-out contraction ("i *won't* be late" read as "i will | not be late")
+    starts with the canonical words the heard word stood for: the "not" belongs to the span, and its
+    heard form is on a token outside it.
+    """
+    lead = 0
+    while lead < len(tokens) and not tokens[lead].heard:
+        lead += 1
+    return " ".join([*(t.canon for t in tokens[:lead]), *(w for t in tokens[lead:] for w in t.heard)])
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,12 @@ class SlotValues:
     free_chars: int  # how much of the utterance the free {text} slots took
 
     @staticmethod
-    def from_match(m: re.Match[str], tokens: Sequence[Token], partners: Sequence[str]) -> SlotValues | None:
-        """Slot values of a template regex match over ``tokens``; None if one is unusable."""
+    def from_match(m: re.Match[str], tokens: Sequence[Token], partners: Sequence[str],
+                   keeps_negation: bool = False) -> SlotValues | None:
+        """Slot values of a template regex match over ``tokens``; None if one is unusable.
+
+        ``keeps_negation``: the intent's ``{text}`` may start with "not" (a promise not to be late).
+        """
         starts = _token_starts(tokens)
         slots: dict[str, str] = {}
         free = 0
@@ -146,7 +158,7 @@ class SlotValues:
             text = heard_text(span)
             if name in FREE_SLOTS:
                 free += len(text)
-                if not text.strip() or span[0].canon == "not":
+                if not text.strip() or (span[0].canon == "not" and not keeps_negation):
                     return None  # "we didn't try the new place": a negation is not what was done or promised
             slots[name] = text
         return SlotValues(slots, free)

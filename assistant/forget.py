@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from .clock import Clock
 from .conversation import Utterance
 from .duetime import WEEKDAYS
+from .promise_words import promised
 from .handlers import Context
 from .replies import Replies, replies_for, reply, shipped
 from .store import Store
@@ -51,7 +52,7 @@ def describe(table: str, record: dict[str, Any], replies: Replies | None = None,
     words = replies or shipped()
     text = str(record.get("text", ""))
     if table == "promises":
-        return words.say("forget.describe_promises", rng, partner=record.get("partner", "your"), text=text)
+        return words.say("forget.describe_promises", rng, partner=record.get("partner", "your"), text=text, promised=promised(text))
     if table == "gratitude":
         return words.say("forget.describe_gratitude", rng, partner=record.get("from", ""), other=record.get("about", ""), text=text)
     if table == "goals":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .capitals import capitalise
 from .clock import Clock, isoformat
 from .conversation import DICTATION, RITUAL, Utterance
 from .forget import remember
@@ -25,12 +26,13 @@ PASS_INTENTS = ("turn.done", "ritual.skip", "confirm.no")
 DICTATION_TIMEOUT = 20.0
 
 
-def add_goal(store: Store, clock: Clock, text: str, steps: list[dict]) -> dict[str, Any]:
+def add_goal(store: Store, clock: Clock, text: str, steps: list[dict], names: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``names``: the partners, written as configured wherever the words name them (and places, days: capitals.py)."""
     record = {
-        "text": " ".join(text.split()),
+        "text": capitalise(" ".join(text.split()), names=names),
         "created": isoformat(clock.now()),
         "status": "open",
-        "steps": [{"partner": s["partner"], "text": s["text"]} for s in steps],
+        "steps": [{"partner": s["partner"], "text": capitalise(s["text"], names=(*names, s["partner"]))} for s in steps],
         "checkins": [],
         "reached": None,
     }
@@ -45,11 +47,12 @@ def open_goals(store: Store) -> list[dict[str, Any]]:
 
 
 def add_step(store: Store, goal_id: str, partner: str, text: str) -> dict[str, Any] | None:
-    return store.modify(TABLE, goal_id, lambda doc: doc.setdefault("steps", []).append({"partner": partner, "text": text}))
+    step = {"partner": partner, "text": capitalise(text, said=text, names=(partner,))}
+    return store.modify(TABLE, goal_id, lambda doc: doc.setdefault("steps", []).append(step))
 
 
 def add_checkin(store: Store, clock: Clock, goal_id: str, note: str) -> dict[str, Any] | None:
-    entry = {"at": isoformat(clock.now()), "note": " ".join(note.split())}
+    entry = {"at": isoformat(clock.now()), "note": capitalise(" ".join(note.split()), said=note)}
     return store.modify(TABLE, goal_id, lambda doc: doc.setdefault("checkins", []).append(entry))
 
 
@@ -79,7 +82,7 @@ def handle_add(ctx: Context, utterance: Utterance) -> None:
         if not text:
             ctx.say(reply(ctx, "goals.not_added"))
             return
-    goal = add_goal(ctx.store, ctx.clock, text, [])
+    goal = add_goal(ctx.store, ctx.clock, capitalise(text, said=utterance.text), [], names=ctx.profile.partners)
     ctx.say(reply(ctx, "goals.added_private") if ctx.privacy else reply(ctx, "goals.added", goal=goal["text"]))
     for partner in ctx.profile.partners:
         ctx.say(reply(ctx, "goals.ask_step", partner=partner))
@@ -99,7 +102,7 @@ def handle_review(ctx: Context, utterance: Utterance) -> None:
         return
     ctx.say(reply(ctx, "goals.review_count", count=len(goals)))
     for goal in goals:
-        ctx.say(reply(ctx, "goals.review_goal", goal=goal["text"]))
+        ctx.say(reply(ctx, "goals.review_goal", goal=capitalise(goal["text"], names=ctx.profile.partners)))
         heard = ctx.listener.listen(RITUAL, mode=DICTATION, timeout=DICTATION_TIMEOUT, in_exercise=ctx.in_exercise)
         if heard.intent in STOP_INTENTS:
             ctx.say(reply(ctx, "goals.review_later"))
@@ -109,7 +112,7 @@ def handle_review(ctx: Context, utterance: Utterance) -> None:
         answer = ctx.ask_yes_no(reply(ctx, "goals.review_reached_ask"))
         if answer.intent == "confirm.yes":
             mark_reached(ctx.store, ctx.clock, goal["id"])
-            ctx.say(reply(ctx, "goals.review_reached", goal=goal["text"]))
+            ctx.say(reply(ctx, "goals.review_reached", goal=capitalise(goal["text"], names=ctx.profile.partners)))
         elif answer.intent in STOP_INTENTS:
             ctx.say(reply(ctx, "goals.review_later"))
             return

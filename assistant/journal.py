@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from random import Random
 from typing import Any
 
+from .capitals import capitalise
 from .clock import Clock, isoformat
 from .conversation import Utterance
 from .duetime import WEEKDAYS, day_words
@@ -28,7 +29,8 @@ SPOKEN_MAX = 4  # entries read aloud at once: brief, not a recital
 
 
 def add_gratitude(store: Store, clock: Clock, from_: str, about: str, text: str, session: str | None) -> dict[str, Any]:
-    record = {"from": from_, "about": about, "text": " ".join(text.split()), "at": isoformat(clock.now()), "session": session}
+    text = capitalise(" ".join(text.split()), said=text, names=(from_, about))
+    record = {"from": from_, "about": about, "text": text, "at": isoformat(clock.now()), "session": session}
     record["id"] = store.insert(TABLE, record)
     remember(store, TABLE, record["id"])
     return record
@@ -99,7 +101,8 @@ def spoken_entry(entry: dict[str, Any], now: datetime, with_day: bool,
                  replies: Replies | None = None, rng: Random | None = None) -> str:
     """ "Yesterday, Alex to Sam: thanks for cooking." """
     words = replies or shipped()
-    line = words.say("journal.entry", rng, partner=entry["from"], other=entry["about"], text=entry["text"].rstrip("."))
+    text = capitalise(entry["text"], names=(entry["from"], entry["about"])).rstrip(".")
+    line = words.say("journal.entry", rng, partner=entry["from"], other=entry["about"], text=text)
     if not with_day:
         return line
     day = day_words(datetime.fromisoformat(entry["at"]).astimezone(now.tzinfo).date(), now.date())

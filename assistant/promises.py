@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
+from .capitals import capitalise
 from .clock import Clock, isoformat
 from .conversation import Utterance
 from .duetime import END_OF_DAY, day_words, describe_due_record, parse_due
@@ -25,6 +26,7 @@ from .forget import remember, word_score
 from .handlers import Context
 from .nlu.normalise import words as split_words
 from .nlu.slots import PartnerLookup
+from .promise_words import promised, stored
 from .replies import Replies, replies_for, reply, shipped
 from .store import Store
 
@@ -81,15 +83,21 @@ def is_overdue(promise: dict[str, Any], now: datetime) -> bool:
 
 def spoken(promise: dict[str, Any], now: datetime, with_due: bool = True,
            replies: Replies | None = None, rng: Random | None = None) -> str:
-    """ "Sam will call the plumber by Friday" (or "... overdue since Monday")."""
+    """ "Sam promises to call the plumber by Friday", "Sam promises not to be late on Friday" (or "..., overdue since Monday")."""
     words = replies or shipped()
-    head = words.say("promises.promise", rng, partner=promise["partner"], text=promise["text"])
+    head = words.say("promises.promise", rng, **_fields(promise))
     if not with_due:
         return head
     if is_overdue(promise, now):
         return words.say("promises.promise_overdue", rng, promise=head, day=day_words(_due(promise, now).date(), now.date()))
     when = describe_due_record(promise.get("due"), promise.get("due_words"), now)
     return words.say("promises.promise_due", rng, promise=head, due=when).strip() if when else head
+
+
+def _fields(promise: dict[str, Any]) -> dict[str, str]:
+    """A promise's reply fields: who, its words as kept, and what follows "promises" ("not to be late")."""
+    text = capitalise(promise["text"], names=(promise["partner"],))
+    return {"partner": promise["partner"], "text": text, "promised": promised(text)}
 
 
 def _due(promise: dict[str, Any], now: datetime) -> datetime:
@@ -150,7 +158,7 @@ def _spoken(ctx: Context, promise: dict[str, Any]) -> str:
 
 
 def _promise_of(ctx: Context, promise: dict[str, Any]) -> str:
-    return reply(ctx, "promises.promise_of", partner=promise["partner"], text=promise["text"])
+    return reply(ctx, "promises.promise_of", **_fields(promise))
 
 
 def follow_up(ctx: Context) -> bool:
@@ -162,7 +170,7 @@ def follow_up(ctx: Context) -> bool:
         return False
     record_follow_up(ctx.store, ctx.clock, promise["id"])
     who = promise["partner"]
-    answer = ctx.ask_yes_no(reply(ctx, "promises.follow_up", partner=who, text=promise["text"]))
+    answer = ctx.ask_yes_no(reply(ctx, "promises.follow_up", **_fields(promise)))
     if answer.intent == "confirm.yes":
         mark(ctx.store, ctx.clock, promise["id"], "kept")
         ctx.say(reply(ctx, "promises.follow_up_kept", partner=who))
@@ -191,7 +199,8 @@ def handle_log(ctx: Context, utterance: Utterance) -> None:
         if partner is None:
             ctx.say(reply(ctx, "promises.log_not_saved"))
             return
-    text = (utterance.slots.get("text") or "").strip()
+    # kept in its own words: its negation ("not to be late") and the capitals of names and places
+    text = capitalise(stored(utterance.slots.get("text") or ""), said=utterance.text, names=ctx.profile.partners)
     if not text:
         ctx.say(reply(ctx, "promises.log_not_heard"))
         return

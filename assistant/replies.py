@@ -42,12 +42,12 @@ FORMS = ("one", "other")  # plural forms, picked by the {count} field
 # file -> reply -> the fields the code fills in (a wording may use any of them, or none)
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "promises": {
-        "promise": ("partner", "text"),
+        "promise": ("partner", "text", "promised"),
         "promise_due": ("promise", "due"),
         "promise_overdue": ("promise", "day"),
-        "promise_of": ("partner", "text"),
+        "promise_of": ("partner", "text", "promised"),
         "that_promise": (),
-        "follow_up": ("partner", "text"),
+        "follow_up": ("partner", "text", "promised"),
         "follow_up_kept": ("partner",),
         "follow_up_more_time": (),
         "follow_up_extended": ("due",),
@@ -143,7 +143,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "item_not_found": (),
         "item_count": ("count",),
         "item_none_deleted": (),
-        "describe_promises": ("partner", "text"),
+        "describe_promises": ("partner", "text", "promised"),
         "describe_gratitude": ("partner", "other", "text"),
         "describe_goals": ("text",),
         "describe_goals_to": ("text",),

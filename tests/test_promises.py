@@ -25,7 +25,7 @@ def world(store, clock, profile, settings):
 def test_log_reads_back_with_the_weekday_and_stores_the_export_shape(world, store) -> None:
     ctx, speaker, _ = world()
     promises.handle_log(ctx, said("promise.log", partner="Sam", text="call the plumber", due="by friday"))
-    assert speaker.said == ["Got it: Sam will call the plumber by Friday."]
+    assert speaker.said == ["Got it: Sam promises to call the plumber by Friday."]
     (p,) = export_all(store)["promises"]
     assert set(p) == {"id", "partner", "text", "made", "due", "due_words", "status", "closed", "followups"}
     assert p["partner"] == "Sam" and p["text"] == "call the plumber" and p["status"] == "open"
@@ -39,7 +39,7 @@ def test_log_asks_who_when_nobody_was_named(world, store) -> None:
     promises.handle_log(ctx, said("promise.log", text="fix the bike"))
     assert speaker.said[0] == "Who's making this promise, Alex or Sam?"
     assert listener.heard[0][0] == "name"
-    assert speaker.said[-1] == "Got it: Alex will fix the bike."
+    assert speaker.said[-1] == "Got it: Alex promises to fix the bike."
     assert store.all("promises")[0]["partner"] == "Alex"
 
 
@@ -52,7 +52,7 @@ def test_log_without_an_answer_saves_nothing(world, store) -> None:
 def test_unparseable_due_is_kept_as_words(world, store) -> None:
     ctx, speaker, _ = world()
     promises.handle_log(ctx, said("promise.log", partner="Sam", text="paint the hall", due="when it is warmer"))
-    assert speaker.said == ["Got it: Sam will paint the hall when it is warmer."]
+    assert speaker.said == ["Got it: Sam promises to paint the hall when it is warmer."]
     p = store.all("promises")[0]
     assert p["due"] is None and p["due_words"] == "when it is warmer"
 
@@ -89,8 +89,8 @@ def test_list_oldest_first_marks_overdue_and_filters_by_partner(world, store, cl
     assert speaker.said[0] == "You have 3 open promises."
     body = speaker.said[1]
     assert body.index("fix the bike") < body.index("call the plumber") < body.index("book the dentist")
-    assert "Alex will fix the bike, overdue since yesterday." in body
-    assert "Sam will call the plumber by tomorrow." in body
+    assert "Alex promises to fix the bike, overdue since yesterday." in body
+    assert "Sam promises to call the plumber by tomorrow." in body
 
     ctx, speaker, _ = world()
     promises.handle_list(ctx, said("promise.list", partner="Sam"))
@@ -269,7 +269,7 @@ def test_follow_up_yes_marks_kept_and_celebrates(world, store, clock) -> None:
     clock.set(datetime(2026, 12, 5, 10, 0, tzinfo=LISBON))
     ctx, speaker, _ = world("!confirm.yes")
     assert promises.follow_up(ctx) is True
-    assert speaker.said[0] == "Sam, did you get to call the plumber?"
+    assert speaker.said[0] == "Sam, did you keep your promise to call the plumber?"
     got = store.get("promises", p["id"])
     assert got["status"] == "kept" and got["followups"] == ["2026-12-05T10:00:00+00:00"]
     assert "Promise kept" in speaker.said[-1]
@@ -307,7 +307,7 @@ def test_at_most_one_follow_up_per_promise_per_day(world, store, clock) -> None:
     clock.set(datetime(2026, 12, 4, 0, 5, tzinfo=LISBON))
     assert promises.follow_up(ctx) is True  # a new day in Lisbon
     assert len(store.get("promises", p["id"])["followups"]) == 2
-    assert speaker.said.count("Sam, did you get to call the plumber?") == 2
+    assert speaker.said.count("Sam, did you keep your promise to call the plumber?") == 2
 
 
 def test_one_question_per_wake_even_with_several_due(world, store, clock) -> None:

@@ -24,7 +24,7 @@ def test_log_list_and_keep_a_promise_by_voice_text(tandem_home: Path) -> None:
     first = tandem(tandem_home, "run", "--text", "--mute", "--clock-start", "2026-12-02T19:00",
                    stdin="Sam promises to call the plumber by friday\n")
     assert first.returncode == 0, first.stderr
-    assert "Sam will call the plumber by Friday" in first.stdout, first.stdout
+    assert "Sam promises to call the plumber by Friday" in first.stdout, first.stdout
 
     (promise,) = json.loads(tandem(tandem_home, "export").stdout)["promises"]
     assert promise["partner"] == "Sam" and promise["text"] == "call the plumber"

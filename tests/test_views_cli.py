@@ -61,7 +61,7 @@ def test_journal_wraps_long_words(capsys, filled, monkeypatch) -> None:
 
 def test_goals_and_history(capsys, filled) -> None:
     code, out, _ = run(capsys, "goals")
-    assert code == 0 and "visit japan" in out and "found cheap dates" in out and "Alex: look at flights" in out
+    assert code == 0 and "visit Japan" in out and "found cheap dates" in out and "Alex: look at flights" in out
     code, out, _ = run(capsys, "history")
     assert code == 0 and "trusttalk" in out and "31 min" in out and "promises kept 1, missed 0" in out
     code, _, err = run(capsys, "history", "--month", "December")

@@ -336,3 +336,56 @@ def test_no_follow_up_without_a_due_date(world, store, clock) -> None:
     clock.advance(60 * 24 * 3600)
     ctx, _, _ = world()
     assert promises.follow_up(ctx) is False
+
+
+# --- issue 14: a promise keeps its meaning: negation, occasion, grammar, capitals ---------------------
+
+
+def _said_as(heard: str, **slots: str) -> Utterance:
+    return Utterance(text=heard, intent="promise.log", slots=dict(slots), score=1.0)
+
+
+@pytest.mark.parametrize("heard, slots, read_back, kept", [
+    ("Sam promises never to raise his voice", {"partner": "Sam", "text": "never to raise his voice"},
+     "Got it: Sam promises never to raise his voice.", "never raise his voice"),
+    ("Sam promises not to be late on Friday", {"partner": "Sam", "text": "not to be late", "due": "on friday"},
+     "Got it: Sam promises not to be late on Friday.", "not be late"),
+    ("Alex promises to not work on weekends", {"partner": "Alex", "text": "not work on weekends"},
+     "Got it: Alex promises not to work on weekends.", "not work on weekends"),
+    ("I won't be late again, I promise", {"partner": "Alex", "text": "not be late again"},
+     "Got it: Alex promises not to be late again.", "not be late again"),
+    ("Sam promises he will stop shouting on saturday morning", {"partner": "Sam", "text": "stop shouting", "due": "on saturday morning"},
+     "Got it: Sam promises to stop shouting on Saturday morning.", "stop shouting"),
+    ("we promise to no longer argue about money", {"partner": "Sam", "text": "no longer argue about money"},
+     "Got it: Sam promises to no longer argue about money.", "no longer argue about money"),
+    ("I promise to bring the wine at the party", {"partner": "Alex", "text": "bring the wine", "due": "at the party"},
+     "Got it: Alex promises to bring the wine at the party.", "bring the wine"),
+    ("alex promises to take sam to japan by christmas", {"partner": "Alex", "text": "take sam to japan", "due": "by christmas"},
+     "Got it: Alex promises to take Sam to Japan by Christmas.", "take Sam to Japan"),
+])
+def test_the_read_back_and_the_record_keep_what_was_said(world, store, heard, slots, read_back, kept) -> None:
+    ctx, speaker, _ = world()
+    promises.handle_log(ctx, _said_as(heard, **slots))
+    assert speaker.said == [read_back]
+    (p,) = export_all(store)["promises"]
+    assert p["text"] == kept and p["due_words"] == slots.get("due")
+
+
+def test_an_occasion_is_when_not_a_deadline(world, store, clock) -> None:
+    ctx, speaker, _ = world()
+    promises.handle_log(ctx, _said_as("x", partner="Sam", text="not to be late", due="on friday"))
+    promises.handle_log(ctx, _said_as("x", partner="Alex", text="fix the shelf", due="before the weekend"))
+    promises.handle_list(ctx, said("promise.list"))
+    assert "Sam promises not to be late on Friday. Alex promises to fix the shelf by Friday." in speaker.said[-1]
+
+
+def test_a_negated_promise_is_followed_up_and_named_without_inverting_it(world, store, clock) -> None:
+    p = promises.log_promise(store, clock, "Sam", "not be late", "on friday")
+    clock.set(datetime(2026, 12, 5, 10, 0, tzinfo=LISBON))
+    ctx, speaker, _ = world("!confirm.no", "!confirm.no", "!confirm.no")
+    assert promises.follow_up(ctx) is True
+    assert speaker.said[0] == "Sam, did you keep your promise not to be late?"
+    ctx, speaker, _ = world("!confirm.yes")
+    promises.handle_missed(ctx, said("promise.missed", text="be late"))
+    assert speaker.said[-1] == "Okay, I've noted Sam's promise not to be late wasn't kept. There's always a next time."
+    assert store.get("promises", p["id"])["status"] == "missed"

@@ -8,7 +8,9 @@ couple's words it restores the capitals a reader expects, from three sources, fi
 2. the partners' names, as configured;
 3. ``scripts/capitals.yaml``: days, months, holidays, countries, cities, languages, and "I".
 
-Only a word's first letter is raised; nothing is ever lowered. Pure functions; the word list is read once.
+The first word of a sentence inside the words is raised too ("... on Friday. It says a lot"), never the first
+word of all (the words may be read inside another sentence). Only a word's first letter is raised; nothing is
+ever lowered. Pure functions; the word list is read once.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class Capitals:
                 i += n
                 continue
             out[i] = _one(tokens[i], known)
+            if i and _SENTENCE_END.search(tokens[i - 1]) and tokens[i - 1].rstrip()[-1:] in ".!?":
+                out[i] = out[i][:1].upper() + out[i][1:]  # "... on Friday. It says a lot": a new sentence
             i += 1
         return " ".join(out)
 

@@ -101,3 +101,14 @@ def test_privacy_blocks_recall(store, clock, profile, settings, filled) -> None:
     ctx, speaker, _ = make_ctx(store, clock, profile, settings)
     journal.handle_recall(ctx, said("gratitude.recall", period="yesterday"))
     assert "private" in speaker.said[0] and "tea" not in speaker.text()
+
+
+def test_what_was_said_keeps_its_capitals_and_every_word(store, clock) -> None:
+    """Issue 14: the recogniser hears lower case; the journal reads "Japan", "Friday", "Sam" and "I" as written."""
+    entry = _add(store, clock, WED, "Alex", "Sam", "i loved that you didn't give up on the trip to japan on friday. it says a lot")
+    assert entry["text"] == "I loved that you didn't give up on the trip to Japan on Friday. It says a lot"
+    # an entry stored before capitals were kept is read back with them too
+    old = {"from": "Sam", "about": "Alex", "text": "thanks for waiting for alex's train", "at": WED.isoformat(), "session": None}
+    store.insert("gratitude", old)
+    spoken = journal.spoken_entry(old, WED, with_day=False)
+    assert spoken == "Sam to Alex: thanks for waiting for Alex's train."

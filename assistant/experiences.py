@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .capitals import capitalise
 from .clock import Clock, isoformat
 from .conversation import Utterance
 from .errors import TandemError
@@ -140,7 +141,7 @@ def last_done(store: Store) -> dict[str, Any] | None:
 
 
 def handle_log(ctx: Context, utterance: Utterance) -> None:
-    text = (utterance.slots.get("text") or "").strip()
+    text = capitalise((utterance.slots.get("text") or "").strip(), said=utterance.text, names=ctx.profile.partners)
     if not text:
         ctx.say(reply(ctx, "experiences.log_not_heard"))
         return

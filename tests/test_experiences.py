@@ -115,3 +115,10 @@ def test_experience_log_handler(store, clock, profile, settings) -> None:
                             "Lovely! I've noted that you went to the night market."]
     assert [r["suggested"] for r in store.all("experiences")] == [None, None]
     assert ex.last_done(store)["text"] == "went to the night market"
+
+
+def test_an_experience_keeps_the_capitals_of_places(store, clock, profile, settings) -> None:
+    ctx, speaker, _ = make_ctx(store, clock, profile, settings)
+    ex.handle_log(ctx, said("experience.log", text="a cooking class in lisbon with sam's sister"))
+    assert speaker.said == ["Lovely! I've noted that you tried a cooking class in Lisbon with Sam's sister."]
+    assert ex.last_done(store)["text"] == "a cooking class in Lisbon with Sam's sister"

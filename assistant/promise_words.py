@@ -22,6 +22,10 @@ _SUBJECT = r"(?:i|we|he|she|they|you)"
 _MODAL = r"(?:will|shall|would|'ll|'d)"
 _GOING = r"(?:(?:am|are|is|'m|'re|'s) )?(?:going to|gonna)"
 _LEADS = (
+    # the promise word itself, when the words are a whole turn ("I promise you I'll cook on Sunday")
+    re.compile(rf"(?:{_SUBJECT}\s+)?(?:really\s+|solemnly\s+|do\s+)?(?:promise|swear|pledge|vow)"
+               r"(?:\s+(?:to\s+)?(?:you|each other|him|her|them))?\s+(?=(?:that|to|not|never|i|i'll|we|we'll|i'm)\b)"),
+    re.compile(r"(?:my|our) promise is\s+"),
     re.compile(r"that\s+"),
     re.compile(rf"{_SUBJECT}(?:'ll|'d)\s+"),
     re.compile(rf"{_SUBJECT}(?:'m|'re|'s)\s+(?=(?:not\s+)?(?:going to|gonna)\b)"),

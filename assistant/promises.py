@@ -42,11 +42,12 @@ MORE_TIME_DAYS = 3
 
 
 def log_promise(store: Store, clock: Clock, partner: str, text: str, due_words: str | None) -> dict[str, Any]:
+    """Keep a promise in its own words (promise_words.stored: "not be late"), from a request or a whole turn."""
     now = clock.now()
     due = parse_due(due_words, now, clock.tz)
     record = {
         "partner": partner,
-        "text": " ".join(text.split()),
+        "text": capitalise(stored(text), names=(partner,)),
         "made": isoformat(now),
         "due": isoformat(due.when) if due.when else None,
         "due_words": due.words,

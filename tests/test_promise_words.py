@@ -44,3 +44,15 @@ def test_no_word_is_dropped_and_casing_is_kept() -> None:
     assert (p.negation, p.action, p.clause) == ("never", "visit Paris without you", False)
     # a lone trigger word is left alone rather than emptied
     assert stored("not") == "not" and stored("to") == "to"
+
+
+@pytest.mark.parametrize("turn, kept", [
+    # a whole turn of the commitments exercise, kept without its promise words
+    ("i promise to cook dinner on sunday", "cook dinner on sunday"),
+    ("I promise you I'll stop checking my phone at dinner", "stop checking my phone at dinner"),
+    ("i really promise that i won't be late", "not be late"),
+    ("my promise is to call my mum", "call my mum"),
+    ("we promise not to argue in the car", "not argue in the car"),
+])
+def test_a_whole_turn_is_kept_without_its_promise_words(turn: str, kept: str) -> None:
+    assert stored(turn) == kept

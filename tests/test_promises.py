@@ -389,3 +389,9 @@ def test_a_negated_promise_is_followed_up_and_named_without_inverting_it(world, 
     promises.handle_missed(ctx, said("promise.missed", text="be late"))
     assert speaker.said[-1] == "Okay, I've noted Sam's promise not to be late wasn't kept. There's always a next time."
     assert store.get("promises", p["id"])["status"] == "missed"
+
+
+def test_a_promise_from_a_whole_turn_keeps_only_what_was_promised(world, store, clock) -> None:
+    p = promises.log_promise(store, clock, "Sam", "I promise you I won't check my phone on sunday", None)
+    assert p["text"] == "not check my phone on Sunday"
+    assert promises.spoken(p, clock.now()) == "Sam promises not to check my phone on Sunday"

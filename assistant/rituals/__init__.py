@@ -79,7 +79,7 @@ def start_exercise(ctx: Context, exercise_id: str, rng: random.Random | None = N
     order = (first, ctx.profile.other(first))
     record = sessions.begin(ctx.store, ctx.clock, script.exercise, first)
     run = Run(ctx=ctx, script=script, phrases=scripts.phrases, session_id=record["id"], order=order,
-              rng=rng or random.Random())
+              rng=rng or random.Random(), timed=scripts.timed, day_parts=scripts.day_parts)
     run.base_facts()
     ctx.events.emit(ExerciseEvent(exercise=script.exercise, phase="started", session=record["id"]))
     return _running(ctx, run, 0)
@@ -113,7 +113,8 @@ def resume_exercise(ctx: Context, rng: random.Random | None = None) -> str | Non
         return None
     first = record.get("first") if record.get("first") in ctx.profile.partners else ctx.profile.first
     run = Run(ctx=ctx, script=script, phrases=scripts.phrases, session_id=record["id"],
-              order=(first, ctx.profile.other(first)), rng=rng or random.Random())
+              order=(first, ctx.profile.other(first)), rng=rng or random.Random(), timed=scripts.timed,
+              day_parts=scripts.day_parts)
     resume = record.get("resume") or {}
     run.base_facts()
     run.facts.update(resume.get("facts") or {})

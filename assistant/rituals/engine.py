@@ -22,7 +22,8 @@ from ..conversation import COMMAND, CONFIRM, DICTATION, RITUAL, InputClosed, Utt
 from ..events import ExerciseEvent
 from ..handlers import Context
 from . import banks, sessions
-from .script import _WHEN, Script, ScriptError, Step
+from .dayparts import DayParts
+from .script import _WHEN, TIMED_PHRASE_KEYS, Script, ScriptError, Step
 from .turns import run_turn
 
 CONFIRM_TIMEOUT_S = 10.0
@@ -60,6 +61,21 @@ class _Facts(dict):  # type: ignore[type-arg]
         return ""
 
 
+class _LiveFacts(_Facts):
+    """Facts, plus the time-of-day words ({greeting}, {farewell}, {day_part}) worked out only when a wording uses them."""
+
+    def __init__(self, facts: dict[str, Any], run: "Run") -> None:
+        super().__init__(facts)
+        self._run = run
+
+    def __missing__(self, key: str) -> str:
+        if key == "day_part":
+            return self._run.day_part()
+        if key in TIMED_PHRASE_KEYS:
+            return self._run.timed_phrase(key)
+        return ""
+
+
 @dataclass
 class Run:
     """One exercise being run (or resumed)."""
@@ -70,6 +86,8 @@ class Run:
     session_id: str
     order: tuple[str, str]
     rng: random.Random = field(default_factory=random.Random)
+    timed: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # phrase -> part of day -> wordings
+    day_parts: DayParts = field(default_factory=DayParts)
     facts: dict[str, Any] = field(default_factory=dict)
     top_index: int = 0
     in_break: bool = False
@@ -78,6 +96,7 @@ class Run:
     pending: dict[int, tuple[str, str]] = field(default_factory=dict)  # turn index -> (keep fact, words)
     turns_in_step: int = 0  # turns finished in the current top-level step (a resume skips them)
     skip_turns: int = 0  # set when resuming: turns of the resumed step already done before the pause
+    said_from: dict[tuple[str, ...], str] = field(default_factory=dict)  # a list of wordings -> the one said last
 
     # --- set-up ------------------------------------------------------------------
 
@@ -113,8 +132,8 @@ class Run:
         if text:
             self.ctx.say(text)
 
-    def phrase(self, key: str) -> str:
-        return self.render(self.script.phrases.get(key) or self.phrases[key])
+    def phrase(self, key: str, partner: str | None = None) -> str:
+        return self.render(self.script.phrases.get(key) or self.phrases[key], partner=partner)
 
     def listen_turn(self, timeout: float) -> Utterance:
         return self.ctx.listener.listen(RITUAL, mode=DICTATION, timeout=timeout, in_exercise=True)
@@ -124,10 +143,28 @@ class Run:
     def render(self, wordings: tuple[str, ...], partner: str | None = None, other: str | None = None) -> str:
         if not wordings:
             return ""
-        facts = _Facts(self.facts)
+        facts = _LiveFacts(self.facts, self)
         facts["partner"] = partner or self.facts.get("speaker") or self.order[0]
         facts["other"] = other or self.ctx.profile.other(facts["partner"])
-        return _sentence_case(self.rng.choice(wordings).format_map(facts))
+        return _sentence_case(self.pick(wordings).format_map(facts))
+
+    def pick(self, wordings: tuple[str, ...]) -> str:
+        """One wording at random, never the one this list gave last time (the second partner hears other words)."""
+        fresh = [w for w in wordings if w != self.said_from.get(wordings)] or list(wordings)
+        chosen = fresh[0] if len(fresh) == 1 else self.rng.choice(fresh)
+        self.said_from[wordings] = chosen
+        return chosen
+
+    def day_part(self) -> str:
+        """Morning, afternoon, evening or night, by the couple's own clock (the profile's zone)."""
+        local = self.ctx.clock.now().astimezone(self.ctx.profile.tz)
+        return self.day_parts.at(local.time())
+
+    def timed_phrase(self, key: str) -> str:
+        by_part = self.script.timed.get(key) or self.timed.get(key)
+        if not by_part:
+            return ""
+        return self.render(by_part[self.day_part()])
 
     def prompt(self, text: str) -> None:
         self.last_prompt = text
@@ -250,7 +287,10 @@ class Run:
                 self.draw(step, partner, other)
             prompt = self.render(step.wordings, partner=partner, other=other)
             self.prompt(prompt)
-            result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s)
+            reprompt = self.render(step.reprompt or self.script.phrases.get("silence_prompt") or self.phrases["silence_prompt"],
+                                   partner=partner, other=other)
+            result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s,
+                              reprompt=reprompt, done_after_s=step.done_after_s)
             text = result.text
             kept = text if (text and step.keep == "yes") else None
             index = sessions.add_turn(self.ctx.store, self.session_id, {
@@ -261,7 +301,10 @@ class Run:
             self.turns_in_step += 1
             if result.ended_by == "stop":
                 raise Stopped()
-            self.note_answer(bool(text) or result.ended_by in ("done", "skip"))
+            if text or result.ended_by in ("done", "skip"):
+                self.note_answer(True)
+            else:
+                self.moving_on(self.render(step.moving_on, partner=partner, other=other))
             if text and step.then and partner != BOTH:
                 self.then(step.then, partner, other, text)
 
@@ -282,9 +325,15 @@ class Run:
 
     def do_choose(self, step: Step) -> None:
         if step.both:
-            answer = all(self.yes_no(self.render(step.wordings, partner=p), step.default) for p in self.order)
+            # the second partner is asked in a few words ("And you, Sam?"), not the whole question again
+            answer = all(self.yes_no(self.render(step.wordings, partner=p), step.default,
+                                     reprompt=self.render(step.reprompt, partner=p),
+                                     moving_on=self.render(step.moving_on, partner=p),
+                                     opening=self.phrase("ask_other", partner=p) if i else None)
+                         for i, p in enumerate(self.order))
         else:
-            answer = self.yes_no(self.render(step.wordings), step.default)
+            answer = self.yes_no(self.render(step.wordings), step.default, reprompt=self.render(step.reprompt),
+                                 moving_on=self.render(step.moving_on))
         if step.fact:
             self.set_fact(step.fact, answer)
         self.steps(step.yes if answer else step.no)
@@ -399,6 +448,12 @@ class Run:
             remembered[name] = value
             self.ctx.store.set_meta(key, remembered)
 
+    def moving_on(self, words: str = "") -> None:
+        """Nobody answered, twice: one kind line and on to the next step (or, after several, end gently)."""
+        if self.quiet + 1 < DRIFT_LIMIT:
+            self.say(words or self.phrase("moving_on"))
+        self.note_answer(False)
+
     def note_answer(self, answered: bool) -> None:
         self.quiet = 0 if answered else self.quiet + 1
         if self.quiet >= DRIFT_LIMIT:
@@ -410,9 +465,16 @@ class Run:
         sessions.set_transcripts(self.ctx.store, self.session_id, agreed)
         self.pending.clear()
 
-    def yes_no(self, question: str, default: bool, *, during_break: bool = False) -> bool:
-        """Ask in the confirm context; stop/pause still heard. Silence or "skip" means ``default``."""
-        self.prompt(question)
+    def yes_no(self, question: str, default: bool, *, reprompt: str = "", moving_on: str = "",
+               opening: str | None = None, during_break: bool = False) -> bool:
+        """Ask in the confirm context; stop/pause still heard. Silence or "skip" means ``default``.
+
+        A first silence gets the question in other words (``reprompt``, else the shared one), never the
+        same words again; after a second, one kind line and the exercise moves on. ``opening`` is said
+        instead of the question the first time ("And you, Sam?"); "repeat that" says the whole question.
+        """
+        self.prompt(opening or question)
+        self.last_prompt = question
         misses = 0
         while misses < 2:
             heard = self.ctx.listener.listen(CONFIRM, mode=COMMAND, timeout=CONFIRM_TIMEOUT_S, in_exercise=True)
@@ -435,9 +497,9 @@ class Run:
                 continue
             misses += 1
             if misses < 2:
-                self.say(question if heard.silent else self.phrase("not_heard"))
+                self.say((reprompt or self.phrase("reprompt")) if heard.silent else self.phrase("not_heard"))
         if not during_break:
-            self.note_answer(False)
+            self.moving_on(moving_on)
         return default
 
     # --- the safety valve -----------------------------------------------------------------

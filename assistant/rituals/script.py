@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from ..errors import TandemError
+from .dayparts import PARTS, DayParts, parse_time
 
 KINDS = ("say", "turn", "ask", "choose", "reflect", "pause", "close", "do", "for_each")
 # who speaks in a turn: session order, or relative to the last turn, or a fact naming a partner ("{promiser}")
@@ -36,15 +37,20 @@ SOURCES = ("promises.open", "goals.open", "experiences.last_done", "experiences.
 PROMISE_STATUSES = ("kept", "missed", "released")
 # facts every wording may use, besides memory keys, ``set`` facts and the ones a for_each source provides
 BUILTIN_FACTS = {"first", "second", "partner", "other", "speaker", "listener", "minutes", "sessions_done",
-                 "question", "activity", "title", "text", "goal", "experience"}
+                 "question", "activity", "title", "text", "goal", "experience", "day_part", "greeting", "farewell"}
 SOURCE_FACTS = {"promises.open": {"promise", "promiser", "promise_id"},
                 "goals.open": {"goal", "goal_id"},
                 "experiences.last_done": {"experience", "experience_id"},
                 "experiences.pending": {"experience", "experience_id"}}
 MIN_SILENCE_S = 20.0  # nobody is hurried: silence is never re-prompted sooner
-PHRASE_KEYS = ("cue_30s", "cue_1min", "cue_half", "cue_finish", "silence_prompt", "more_time_ok", "more_time_no",
+MIN_DONE_AFTER_S = 3.0  # a short answer's turn ends after this much quiet at the least
+PHRASE_KEYS = ("cue_30s", "cue_1min", "cue_half", "cue_finish", "silence_prompt", "silence_after", "reprompt",
+               "moving_on", "ask_other", "more_time_ok", "more_time_no",
                "pause_start", "pause_check", "pause_later", "resumed", "stopped", "passed", "drifted",
                "resume_expired", "resume_none", "resume_welcome", "not_heard")
+# phrases worded per part of the day ({greeting}, {farewell} in any wording)
+TIMED_PHRASE_KEYS = ("greeting", "farewell")
+DAY_PARTS_KEY = "day_parts"  # phrases.yaml: where each part of the day starts
 PHRASES_FILE = "phrases.yaml"
 SHIPPED_PHRASES = Path(__file__).resolve().parents[2] / "scripts" / PHRASES_FILE
 
@@ -121,10 +127,13 @@ class Step:
     id: str
     where: str  # "file:line", for runtime messages
     wordings: tuple[str, ...] = ()  # say/close/choose: the words; turn/reflect/ask/pause/do: the prompt
+    reprompt: tuple[str, ...] = ()  # turn/reflect/choose: other words, said after a first silence
+    moving_on: tuple[str, ...] = ()  # turn/reflect/choose: the kind line after a second silence (else the shared one)
     who: str = "each"
     seconds: float = 0.0
     silence_s: float = MIN_SILENCE_S
     more_s: float = 0.0  # how much one "more time" adds (0 = decided from the turn's length)
+    done_after_s: float = 0.0  # a short answer: this much quiet after the speaker has spoken ends the turn (0 = off)
     keep: str = "no"  # no | yes | if <fact>
     then: str | None = None
     bank: str | None = None
@@ -163,6 +172,7 @@ class Script:
     memory: dict[str, Any] = field(default_factory=dict)
     banks: dict[str, Bank] = field(default_factory=dict)
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    timed: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # greeting/farewell overrides
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,8 @@ class ScriptSet:
     scripts: dict[str, Script]
     folder: Path
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the shared wordings (phrases.yaml)
+    timed: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # phrase -> part of day -> wordings
+    day_parts: DayParts = field(default_factory=DayParts)
 
     def by_intent(self, intent: str) -> Script | None:
         return next((s for s in self.scripts.values() if s.starts_on == intent), None)
@@ -187,10 +199,10 @@ OPTIONS: dict[str, set[str]] = {
     "say": set(),
     "close": set(),
     "pause": {"prompt"},
-    "turn": {"who", "seconds", "prompt", "silence", "keep", "then", "more", "bank"},
-    "reflect": {"who", "seconds", "silence", "keep", "then", "more"},
+    "turn": {"who", "seconds", "prompt", "reprompt", "moving_on", "silence", "keep", "then", "more", "bank", "done_after"},
+    "reflect": {"who", "seconds", "reprompt", "moving_on", "silence", "keep", "then", "more", "done_after"},
     "ask": {"prompt", "to"},
-    "choose": {"yes", "no", "set", "both", "default"},
+    "choose": {"yes", "no", "set", "both", "default", "reprompt", "moving_on"},
     "do": {"fact", "value", "status", "catalogue", "prompt", "max", "min"},
     "for_each": {"steps", "limit", "none"},
 }
@@ -288,6 +300,8 @@ class _Checker:
             opts["silence_s"] = self.number(raw.get("silence", MIN_SILENCE_S), at("silence"), "silence", MIN_SILENCE_S)
             if "more" in raw:
                 opts["more_s"] = self.number(raw["more"], at("more"), "more", 10)
+            if "done_after" in raw:
+                opts["done_after_s"] = self.number(raw["done_after"], at("done_after"), "done_after", MIN_DONE_AFTER_S)
             keep = raw.get("keep", "no")
             keep = {True: "yes", False: "no"}.get(keep, keep) if isinstance(keep, bool) else keep
             if not isinstance(keep, str) or not (keep in ("yes", "no") or re.fullmatch(r"if [a-z_][a-z0-9_]*", keep)):
@@ -319,6 +333,10 @@ class _Checker:
             if "set" in raw:
                 opts["fact"] = self.fact_name(raw["set"], at("set"))
                 self.facts.add(opts["fact"])
+        if "reprompt" in raw:
+            opts["reprompt"] = self.reprompt(raw["reprompt"], at("reprompt"), opts.get("wordings", ()))
+        if "moving_on" in raw:
+            opts["moving_on"] = self.wordings(raw["moving_on"], at("moving_on"), "moving_on")
         elif kind == "do":
             if head not in DO_ACTIONS:
                 raise self.err(at(kind), f"do must be one of {', '.join(DO_ACTIONS)}, not {head!r}")
@@ -362,6 +380,16 @@ class _Checker:
                 raise self.err(at("limit"), f"limit must be a whole number of at least 1, not {limit!r}")
             opts["limit"] = limit
         return Step(**opts)
+
+    def reprompt(self, value: Any, line: int, prompts: tuple[str, ...]) -> tuple[str, ...]:
+        """Other words for the same invitation: after a silence, the question is never said again word for word."""
+        wordings = self.wordings(value, line, "reprompt")
+        lines = getattr(value, "item_lines", [line] * len(wordings))
+        said = {_plain(p) for p in prompts}
+        for text, at in zip(wordings, lines):
+            if _plain(text) in said:
+                raise self.err(at, f"reprompt: {text!r} is the prompt again; say it in other words (it follows a silence)")
+        return wordings
 
     def bank(self, name: Any, line: int) -> str:
         """A bank name, possibly with facts in it ("tier{tier}")."""
@@ -449,26 +477,75 @@ def _items(path: Path, raw: Any, line: int) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def load_phrases(path: Path) -> dict[str, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Phrases:
+    """A phrases file (or a script's ``phrases:``): plain wordings, wordings per part of the day, the bands."""
+
+    plain: dict[str, tuple[str, ...]]
+    timed: dict[str, dict[str, tuple[str, ...]]]
+    day_parts: DayParts | None = None
+
+
+def load_phrases(path: Path) -> Phrases:
     data = load_yaml(path)
     return _phrases(path, data, 1, require_all=True)
 
 
-def _phrases(path: Path, raw: Any, line: int, require_all: bool) -> dict[str, tuple[str, ...]]:
+def _phrases(path: Path, raw: Any, line: int, require_all: bool) -> Phrases:
     if not isinstance(raw, dict):
         raise ScriptError(f"{path}:{line}: phrases must map a name to wordings")
     checker = _Checker(path, set(), set())
     kl = getattr(raw, "key_lines", {})
     out: dict[str, tuple[str, ...]] = {}
+    timed: dict[str, dict[str, tuple[str, ...]]] = {}
+    day_parts = None
+    known = (*PHRASE_KEYS, *TIMED_PHRASE_KEYS) + ((DAY_PARTS_KEY,) if require_all else ())
     for key, value in raw.items():
-        if key not in PHRASE_KEYS:
-            raise ScriptError(f"{path}:{kl.get(key, line)}: unknown phrase '{key}' (known: {', '.join(PHRASE_KEYS)})")
-        out[key] = checker.wordings(value, kl.get(key, line), key)
-    missing = [k for k in PHRASE_KEYS if k not in out]
+        at = kl.get(key, line)
+        if key not in known:
+            raise ScriptError(f"{path}:{at}: unknown phrase '{key}' (known: {', '.join(known)})")
+        if key == DAY_PARTS_KEY:
+            day_parts = _day_parts(path, value, at)
+        elif key in TIMED_PHRASE_KEYS:
+            timed[key] = _by_day_part(checker, value, at, key)
+        else:
+            out[key] = checker.wordings(value, at, key)
+    missing = [k for k in known if k not in out and k not in timed and k != DAY_PARTS_KEY]
     if require_all and missing:
         raise ScriptError(f"{path}:{line}: missing phrases: {', '.join(missing)}")
-    _check_facts(checker, BUILTIN_FACTS | {"title", "minutes"})
-    return out
+    _check_facts(checker, BUILTIN_FACTS - set(TIMED_PHRASE_KEYS))  # a greeting never holds another greeting
+    return Phrases(out, timed, day_parts)
+
+
+def _by_day_part(checker: _Checker, value: Any, line: int, key: str) -> dict[str, tuple[str, ...]]:
+    """``farewell: {morning: ..., afternoon: ..., evening: ..., night: ...}``: every part of the day worded."""
+    if not isinstance(value, dict):
+        raise checker.err(line, f"{key} gives wordings for each part of the day: {', '.join(PARTS)}")
+    kl = getattr(value, "key_lines", {})
+    for part in value:
+        if part not in PARTS:
+            raise checker.err(kl.get(part, line), f"{key}: '{part}' is not a part of the day (parts: {', '.join(PARTS)})")
+    missing = [p for p in PARTS if p not in value]
+    if missing:
+        raise checker.err(line, f"{key}: add wordings for {', '.join(missing)} (every part of the day needs its own)")
+    return {part: checker.wordings(value[part], kl.get(part, line), f"{key}.{part}") for part in PARTS}
+
+
+def _day_parts(path: Path, value: Any, line: int) -> DayParts:
+    """``day_parts: {morning: "05:00", ...}``: where each part of the day starts, in the couple's time."""
+    if not isinstance(value, dict) or set(value) != set(PARTS):
+        raise ScriptError(f"{path}:{line}: {DAY_PARTS_KEY} gives the start of each of {', '.join(PARTS)}, like morning: \"05:00\"")
+    kl = getattr(value, "key_lines", {})
+    starts = {}
+    for part in PARTS:
+        raw = value[part]
+        start = parse_time(raw) if isinstance(raw, str) else None
+        if start is None:
+            raise ScriptError(f"{path}:{kl.get(part, line)}: {DAY_PARTS_KEY}.{part} must be a time in quotes, like \"05:00\", not {raw!r}")
+        starts[part] = start
+    if len(set(starts.values())) != len(starts):
+        raise ScriptError(f"{path}:{line}: {DAY_PARTS_KEY}: two parts of the day start at the same time")
+    return DayParts(starts)
 
 
 def _check_facts(checker: _Checker, known: set[str]) -> None:
@@ -512,13 +589,13 @@ def load_script(path: Path, length_settings: set[str] | None = None, data: Any =
     banks = load_banks(path, data.get("banks"), kl, data["exercise"])
     checker = _Checker(path, BUILTIN_FACTS | set(memory), set(banks))
     steps = checker.steps(data["steps"], kl["steps"])
-    phrases = _phrases(path, data["phrases"], kl["phrases"], require_all=False) if "phrases" in data else {}
+    phrases = _phrases(path, data["phrases"], kl["phrases"], require_all=False) if "phrases" in data else Phrases({}, {})
     _check_facts(checker, checker.facts)
     if not any(s.kind == "close" for s in steps):
         raise ScriptError(f"{path}:{kl['steps']}: the steps need a close step (the closing words)")
     return Script(exercise=data["exercise"], title=data["title"].strip(), starts_on=data["starts_on"], why=data["why"],
                   path=path, steps=steps, minutes=float(minutes), length_setting=length_setting,
-                  memory=dict(memory), banks=banks, phrases=phrases)
+                  memory=dict(memory), banks=banks, phrases=phrases.plain, timed=phrases.timed)
 
 
 def load_scripts(scripts_dir: Path, length_settings: set[str] | None = None) -> ScriptSet:
@@ -543,4 +620,11 @@ def load_scripts(scripts_dir: Path, length_settings: set[str] | None = None) -> 
         intents[script.starts_on] = path
     # a folder of new exercises may rely on the shipped shared wordings
     phrases_path = folder / PHRASES_FILE if (folder / PHRASES_FILE).is_file() else SHIPPED_PHRASES
-    return ScriptSet(scripts=scripts, folder=folder, phrases=load_phrases(phrases_path))
+    phrases = load_phrases(phrases_path)
+    return ScriptSet(scripts=scripts, folder=folder, phrases=phrases.plain, timed=phrases.timed,
+                     day_parts=phrases.day_parts or DayParts())
+
+
+def _plain(text: str) -> str:
+    """A wording without case, spacing or punctuation, to notice the same words said again."""
+    return " ".join(re.sub(r"[^\w{}' ]+", " ", text.lower()).split())

@@ -4,8 +4,14 @@ The rules, and why:
 * a turn ends on ``turn.done``, at its time limit, after silence, on skip/"pass" or stop;
 * nobody is cut off: at the limit a soft cue, then up to ``GRACE_S`` to finish,
   moving on only after a pause of at least ``GRACE_PAUSE_S`` in their speech;
-* silence is not re-prompted before ``silence_s`` (>= 20 s): "take your time, or
-  say pass"; a second silence of that length moves on gently;
+* silence is not re-prompted before ``silence_s`` (>= 20 s), and never with the
+  prompt's own words: before they have said anything, the step's re-prompt
+  ("take your time, or say pass"); after they have, "anything you'd like to
+  add?"; a second silence of that length moves on (the engine says one kind line);
+* a short answer's turn (``done_after_s``, e.g. "did they get it right?" -> "yes")
+  ends after that much quiet once the speaker has spoken;
+* the soft cue at the limit ("finish the thought you're on") is only for someone
+  still talking: a speaker who has been quiet for ``STILL_TALKING_S`` has finished;
 * time-left cues follow meditation-timer practice: a turn under three minutes
   gets one cue at 30 s left; a longer one at halfway and at one minute left;
 * ``turn.more_time`` extends the turn at most ``more_time_max`` times.
@@ -23,6 +29,7 @@ GRACE_PAUSE_S = 1.5
 SHORT_TURN_S = 180.0
 MIN_LISTEN_S = 0.5
 STALE_CUE_S = 5.0
+STILL_TALKING_S = 4.0  # quiet longer than this at the limit: the thought is finished, no "finish your thought"
 # what a partner may say instead of a control phrase to let a turn go
 PASS_WORDS = {"pass", "i pass", "pass please", "i'll pass", "skip", "skip me", "next"}
 
@@ -75,8 +82,8 @@ def more_time_s(planned_s: float, more_s: float) -> float:
 
 
 def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: str, *,
-             silence_s: float, more_s: float = 0.0) -> TurnResult:
-    """Run one turn; the prompt has just been spoken."""
+             silence_s: float, more_s: float = 0.0, reprompt: str = "", done_after_s: float = 0.0) -> TurnResult:
+    """Run one turn; the prompt has just been spoken. ``reprompt``: said after a first silence before any words."""
     result = TurnResult(partner=partner, step=step, planned_s=planned_s, actual_s=0.0, ended_by="time")
     start = host.monotonic()
     paused_s = 0.0
@@ -84,6 +91,7 @@ def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: 
     extensions = 0
     cues = cue_times(planned_s)
     last_heard = 0.0
+    spoke_at: float | None = None  # when the speaker's words last ended
     reprompted = False
 
     def elapsed() -> float:
@@ -103,13 +111,17 @@ def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: 
         now = elapsed()
         if now >= limit:
             break
-        wake_at = min([limit, last_heard + silence_s] + [c[0] for c in cues[:1]])
+        short_answer_at = [spoke_at + done_after_s] if done_after_s and spoke_at is not None else []
+        wake_at = min([limit, last_heard + silence_s] + short_answer_at + [c[0] for c in cues[:1]])
         heard = host.listen_turn(max(MIN_LISTEN_S, wake_at - now))
         if heard.silent:
+            if short_answer_at and elapsed() >= short_answer_at[0] - 1e-6:
+                return finish("done")  # a short answer, given: nothing to wait for
             if elapsed() - last_heard >= silence_s - 1e-6:
                 if reprompted:
                     return finish("silence")
-                host.say(host.phrase("silence_prompt"))
+                # "take your time, or say pass" only fits someone who has not spoken yet
+                host.say(host.phrase("silence_after") if result.parts else (reprompt or host.phrase("silence_prompt")))
                 reprompted = True
                 last_heard = elapsed()
                 cues = [c for c in cues if c[0] > last_heard + 5]  # one voice at a time, not two prompts in a row
@@ -134,10 +146,14 @@ def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: 
         if outcome in ("done", "skip", "stop"):
             return finish(outcome)
         last_heard = elapsed()
+        if outcome == "speech":
+            spoke_at = last_heard
         reprompted = False
 
     if not result.parts:
         return finish("silence")  # nothing was said all turn: no "finish your thought" to an empty room
+    if spoke_at is None or elapsed() - spoke_at > STILL_TALKING_S:
+        return finish("time")  # they finished speaking a while ago: no thought to finish
     # The limit: a soft cue, then room to finish the thought.
     host.say(host.phrase("cue_finish"))
     grace_end = elapsed() + GRACE_S

@@ -287,10 +287,10 @@ class Run:
                 self.draw(step, partner, other)
             prompt = self.render(step.wordings, partner=partner, other=other)
             self.prompt(prompt)
-            reprompt = self.render(step.reprompt or self.script.phrases.get("silence_prompt") or self.phrases["silence_prompt"],
-                                   partner=partner, other=other)
+            wordings = step.reprompt or self.script.phrases.get("silence_prompt") or self.phrases["silence_prompt"]
             result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s,
-                              reprompt=reprompt, done_after_s=step.done_after_s)
+                              reprompt=lambda p=partner, o=other: self.render(wordings, partner=p, other=o),
+                              done_after_s=step.done_after_s)
             text = result.text
             kept = text if (text and step.keep == "yes") else None
             index = sessions.add_turn(self.ctx.store, self.session_id, {
@@ -304,7 +304,7 @@ class Run:
             if text or result.ended_by in ("done", "skip"):
                 self.note_answer(True)
             else:
-                self.moving_on(self.render(step.moving_on, partner=partner, other=other))
+                self.moving_on(step.moving_on, partner=partner)
             if text and step.then and partner != BOTH:
                 self.then(step.then, partner, other, text)
 
@@ -326,14 +326,13 @@ class Run:
     def do_choose(self, step: Step) -> None:
         if step.both:
             # the second partner is asked in a few words ("And you, Sam?"), not the whole question again
-            answer = all(self.yes_no(self.render(step.wordings, partner=p), step.default,
-                                     reprompt=self.render(step.reprompt, partner=p),
-                                     moving_on=self.render(step.moving_on, partner=p),
+            answer = all(self.yes_no(self.render(step.wordings, partner=p), step.default, partner=p,
+                                     reprompt=step.reprompt, moving_on=step.moving_on,
                                      opening=self.phrase("ask_other", partner=p) if i else None)
                          for i, p in enumerate(self.order))
         else:
-            answer = self.yes_no(self.render(step.wordings), step.default, reprompt=self.render(step.reprompt),
-                                 moving_on=self.render(step.moving_on))
+            answer = self.yes_no(self.render(step.wordings), step.default, reprompt=step.reprompt,
+                                 moving_on=step.moving_on)
         if step.fact:
             self.set_fact(step.fact, answer)
         self.steps(step.yes if answer else step.no)
@@ -448,10 +447,10 @@ class Run:
             remembered[name] = value
             self.ctx.store.set_meta(key, remembered)
 
-    def moving_on(self, words: str = "") -> None:
+    def moving_on(self, wordings: tuple[str, ...] = (), partner: str | None = None, key: str = "moving_on") -> None:
         """Nobody answered, twice: one kind line and on to the next step (or, after several, end gently)."""
         if self.quiet + 1 < DRIFT_LIMIT:
-            self.say(words or self.phrase("moving_on"))
+            self.say(self.render(wordings, partner=partner) if wordings else self.phrase(key, partner=partner))
         self.note_answer(False)
 
     def note_answer(self, answered: bool) -> None:
@@ -465,8 +464,8 @@ class Run:
         sessions.set_transcripts(self.ctx.store, self.session_id, agreed)
         self.pending.clear()
 
-    def yes_no(self, question: str, default: bool, *, reprompt: str = "", moving_on: str = "",
-               opening: str | None = None, during_break: bool = False) -> bool:
+    def yes_no(self, question: str, default: bool, *, reprompt: tuple[str, ...] = (), moving_on: tuple[str, ...] = (),
+               partner: str | None = None, opening: str | None = None, during_break: bool = False) -> bool:
         """Ask in the confirm context; stop/pause still heard. Silence or "skip" means ``default``.
 
         A first silence gets the question in other words (``reprompt``, else the shared one), never the
@@ -497,9 +496,12 @@ class Run:
                 continue
             misses += 1
             if misses < 2:
-                self.say((reprompt or self.phrase("reprompt")) if heard.silent else self.phrase("not_heard"))
+                if heard.silent:
+                    self.say(self.render(reprompt, partner=partner) if reprompt else self.phrase("reprompt", partner=partner))
+                else:
+                    self.say(self.phrase("not_heard"))
         if not during_break:
-            self.moving_on(moving_on)
+            self.moving_on(moving_on, partner=partner, key="moving_on_yes" if default else "moving_on")
         return default
 
     # --- the safety valve -----------------------------------------------------------------

@@ -45,7 +45,7 @@ SOURCE_FACTS = {"promises.open": {"promise", "promiser", "promise_id"},
 MIN_SILENCE_S = 20.0  # nobody is hurried: silence is never re-prompted sooner
 MIN_DONE_AFTER_S = 3.0  # a short answer's turn ends after this much quiet at the least
 PHRASE_KEYS = ("cue_30s", "cue_1min", "cue_half", "cue_finish", "silence_prompt", "silence_after", "reprompt",
-               "moving_on", "ask_other", "more_time_ok", "more_time_no",
+               "moving_on", "moving_on_yes", "ask_other", "more_time_ok", "more_time_no",
                "pause_start", "pause_check", "pause_later", "resumed", "stopped", "passed", "drifted",
                "resume_expired", "resume_none", "resume_welcome", "not_heard")
 # phrases worded per part of the day ({greeting}, {farewell} in any wording)

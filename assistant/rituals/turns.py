@@ -19,6 +19,7 @@ The rules, and why:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -82,8 +83,9 @@ def more_time_s(planned_s: float, more_s: float) -> float:
 
 
 def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: str, *,
-             silence_s: float, more_s: float = 0.0, reprompt: str = "", done_after_s: float = 0.0) -> TurnResult:
-    """Run one turn; the prompt has just been spoken. ``reprompt``: said after a first silence before any words."""
+             silence_s: float, more_s: float = 0.0, reprompt: Callable[[], str] | None = None,
+             done_after_s: float = 0.0) -> TurnResult:
+    """Run one turn; the prompt has just been spoken. ``reprompt()``: what to say after a first silence before any words."""
     result = TurnResult(partner=partner, step=step, planned_s=planned_s, actual_s=0.0, ended_by="time")
     start = host.monotonic()
     paused_s = 0.0
@@ -121,7 +123,10 @@ def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: 
                 if reprompted:
                     return finish("silence")
                 # "take your time, or say pass" only fits someone who has not spoken yet
-                host.say(host.phrase("silence_after") if result.parts else (reprompt or host.phrase("silence_prompt")))
+                if result.parts:
+                    host.say(host.phrase("silence_after"))
+                else:
+                    host.say(reprompt() if reprompt else host.phrase("silence_prompt"))
                 reprompted = True
                 last_heard = elapsed()
                 cues = [c for c in cues if c[0] > last_heard + 5]  # one voice at a time, not two prompts in a row

@@ -394,3 +394,23 @@ def test_timed_phrases_and_day_parts_are_checked_with_file_and_line(tmp_path):
     (folder / "phrases.yaml").write_text(phrases.replace('afternoon: "12:00"', "afternoon: 12:00"))
     with pytest.raises(ScriptError, match=r"phrases\.yaml:\d+: day_parts\.afternoon must be a time in quotes"):
         load_scripts(folder)
+
+
+def test_no_time_left_cue_to_someone_who_has_not_begun(tmp_path, store, clock, profile, settings):
+    # "take your time" at 20 s, then "thirty seconds left" at 30 s to an empty room did not follow
+    folder = write_script(tmp_path / "s", "solo", """
+exercise: solo
+title: solo talk
+starts_on: solo.start
+why: a test script
+steps:
+  - turn: talk
+    who: first
+    seconds: 60
+    prompt: "{partner}, tell {other} one thing."
+  - close: "Thank you."
+""")
+    ctx = make_ctx(store, clock, profile, settings, ["", "", "", ""], scripts=folder)
+    start_exercise(ctx, "solo", rng())
+    cues = {*shared("cue_30s"), *shared("cue_1min"), *shared("cue_half")}
+    assert not cues & set(ctx.speaker.said)

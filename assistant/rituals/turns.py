@@ -14,6 +14,7 @@ The rules, and why:
   still talking: a speaker who has been quiet for ``STILL_TALKING_S`` has finished;
 * time-left cues follow meditation-timer practice: a turn under three minutes
   gets one cue at 30 s left; a longer one at halfway and at one minute left;
+  they are for someone who has begun speaking, not for a silence;
 * ``turn.more_time`` extends the turn at most ``more_time_max`` times.
 """
 
@@ -108,7 +109,8 @@ def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: 
         now = elapsed()
         while cues and cues[0][0] <= now:
             at, key = cues.pop(0)
-            if now < limit and now - at <= STALE_CUE_S:  # a cue heard late would tell the wrong time
+            # a cue heard late would tell the wrong time; and time left means nothing to someone who has not begun
+            if now < limit and now - at <= STALE_CUE_S and result.parts:
                 host.say(host.phrase(key))
         now = elapsed()
         if now >= limit:

@@ -187,8 +187,14 @@ def test_pause_break_then_they_come_back(store, clock, profile, settings, evenin
     reason, ctx = run(store, clock, profile, settings, evening, lines)
     assert reason == "completed"
     text = said(ctx)
-    assert "twenty minutes" in text and ("carry on" in text or "pick up" in text)
+    assert "20 minutes" in text and ("carry on" in text or "pick up" in text)
     assert [p for p, _ in phases(ctx)] == ["started", "paused", "resumed", "ended"]
+
+
+def test_the_break_is_said_as_long_as_the_setting_makes_it(store, clock, profile, settings, evening):
+    lines = ["", (6, "x"), "!ritual.pause", "", "!confirm.yes", "!turn.done", "!turn.done", "!confirm.no", "!turn.done"]
+    reason, ctx = run(store, clock, profile, settings, evening, lines, break_minutes=10)
+    assert "10 minutes" in said(ctx) and "20 minutes" not in said(ctx) and "twenty" not in said(ctx)
 
 
 def test_pause_left_then_resumed_from_idle_where_it_was(store, clock, profile, settings, evening):

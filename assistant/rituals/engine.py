@@ -105,6 +105,10 @@ class Run:
         return int(self.ctx.settings.exercises.more_time_max)
 
     @property
+    def break_minutes(self) -> int:
+        return int(getattr(self.ctx.settings.exercises, "break_minutes", BREAK_MINUTES))
+
+    @property
     def scale(self) -> float:
         """Turn lengths are written for ``minutes``; a couple's chosen length stretches them."""
         if not self.script.length_setting or not self.script.minutes:
@@ -116,7 +120,8 @@ class Run:
         minutes = self.script.minutes * self.scale
         self.facts.update({"first": first, "second": second, "title": self.script.title,
                            "minutes": int(minutes) if minutes == int(minutes) else round(minutes, 1),
-                           "sessions_done": sessions.completed_count(self.ctx.store, self.script.exercise)})
+                           "sessions_done": sessions.completed_count(self.ctx.store, self.script.exercise),
+                           "break_minutes": self.break_minutes})
         self.facts.setdefault("speaker", first)
         self.facts.setdefault("listener", second)
         stored = self.ctx.store.meta(MEMORY_KEY.format(exercise=self.script.exercise), {}) or {}
@@ -516,8 +521,7 @@ class Run:
             "facts": self.saved_facts()})
         self.in_break = True
         self.say(self.phrase("pause_start"))
-        minutes = getattr(self.ctx.settings.exercises, "break_minutes", BREAK_MINUTES)
-        end = self.monotonic() + minutes * 60
+        end = self.monotonic() + self.break_minutes * 60
         resumed = False
         while (left := end - self.monotonic()) > 0:
             heard = self.ctx.listener.listen(RITUAL, mode=COMMAND, timeout=left, in_exercise=True)

@@ -607,8 +607,10 @@ class VoiceCouple(Couple):
                 self._speaker = speaker
                 self._say(self._share(speaker, lower), who=speaker)
                 self._say("that's it", who=speaker, pause_s=TURN_GAP_S)
-            elif self._speaker is not None and "say pass" in lower:
-                self._say("that's it", who=self._speaker)  # their "that's it" was missed: once more
+            elif self._speaker is not None and any(n in lower for n in ("say pass", "you're done", "i'm done")):
+                # a silence prompt: their "that's it" was missed (after their words Tandem asks "anything to add?
+                # if not, say you're done"), so once more
+                self._say("that's it", who=self._speaker)
             return
         if question and self._offer_open:
             self._offer_open = False

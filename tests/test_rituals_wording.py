@@ -44,7 +44,7 @@ def lines_said(ctx) -> list[str]:
 
 
 def shared(key: str) -> tuple[str, ...]:
-    return load_scripts(SCRIPTS).phrases[key]
+    return load_scripts(SCRIPTS).phrases.get(key, ())
 
 
 def is_one_of(line: str, wordings: tuple[str, ...], **facts: str) -> bool:
@@ -414,3 +414,54 @@ steps:
     start_exercise(ctx, "solo", rng())
     cues = {*shared("cue_30s"), *shared("cue_1min"), *shared("cue_half")}
     assert not cues & set(ctx.speaker.said)
+
+
+# --- end to end: the real command, NLU, engine and scripts, in text mode at a pinned clock ---------------
+
+
+def run_text(stdin: str, at: str) -> list[str]:
+    from tests.test_run_cli import events, tandem
+    assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/London").returncode == 0
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", at, "--clock-speed", "50", stdin=stdin)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    return [e["text"] for e in events(r.stdout) if e["type"] == "said"]
+
+
+LISTENING_BY_TEXT = """let's practise listening
+when I was little we moved house a lot
+I'm done
+it sounds like moving a lot shaped you
+I'm done
+yes
+
+I think it was learning to cook with my grandmother
+I'm done
+
+
+yes, and she taught me patience
+"""
+
+
+def test_by_text_a_silence_never_gets_the_same_words_and_a_yes_is_an_answer():
+    said_ = run_text(LISTENING_BY_TEXT, "2026-12-08T12:00")
+    assert any("listening exercise" in s.lower() or "listen to each other" in s.lower() or "practise listening" in s.lower()
+               for s in said_[:1]), said_
+    assert all(a != b for a, b in zip(said_, said_[1:])), said_  # nothing said twice in a row
+    assert len(said_) == len(set(said_)), said_  # nor twice at all
+    for awkward in (*shared("cue_finish"), *shared("silence_prompt"), *shared("silence_after")):
+        assert awkward not in said_, f"{awkward!r} in {said_}"
+    # the silent reflection got its own re-prompt, then a kind line
+    reflect = [s for s in load_scripts(SCRIPTS).get("listening").steps if s.kind == "reflect"][-1]
+    assert any(is_one_of(s, reflect.reprompt, partner="Alex", other="Sam") for s in said_)
+    assert any(is_one_of(s, shared("moving_on")) for s in said_)
+
+
+GRATITUDE_BY_TEXT = "start our gratitude moment\nyou made me tea\nI'm done\nyou listened to me\nI'm done\n"
+
+
+@pytest.mark.parametrize("at, never", [("2026-12-08T12:00", r"evening|tonight|dinner|night"),
+                                       ("2026-12-08T19:30", r"morning|afternoon|\bday\b|tonight's")])
+def test_by_text_the_gratitude_moment_fits_the_hour(at, never):
+    said_ = run_text(GRATITUDE_BY_TEXT, at)
+    assert any("journal" in s for s in said_), said_
+    assert not [s for s in said_ if re.search(never, s, re.I)]

@@ -465,3 +465,20 @@ def test_by_text_the_gratitude_moment_fits_the_hour(at, never):
     said_ = run_text(GRATITUDE_BY_TEXT, at)
     assert any("journal" in s for s in said_), said_
     assert not [s for s in said_ if re.search(never, s, re.I)]
+
+
+def test_prompts_tandem_reads_aloud_never_say_our_or_me():
+    # the vulnerability prompts are Tandem's ("here's your prompt: ..."): "when in our relationship..." was Tandem's "our"
+    script = load_scripts(SCRIPTS).get("vulnerability")
+    wrong = [text for bank in script.banks.values() for _, text in bank.items
+             if re.search(r"\b(our|ours|we|us|me|my)\b", text, re.IGNORECASE)]
+    assert wrong == []
+
+
+def test_a_listening_question_always_says_which_partner_asks_it():
+    # its items say "me" and "my" ("what's a fear you'd like my help with?"): the asker must be named, both ways round
+    script = load_scripts(SCRIPTS).get("listening")
+    for step in walk(script.steps):
+        for words in step.wordings:
+            if "{question}" in words:
+                assert "{other}" in words.split("{question}")[0], f"{step.where}: {words}"

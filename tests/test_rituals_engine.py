@@ -176,7 +176,7 @@ def test_nobody_answering_ends_as_timed_out(store, clock, profile, settings, eve
     reason, ctx = run(store, clock, profile, settings, evening, lines)
     assert reason == "timed_out"
     assert only_session(store)["end_reason"] == "timed_out"
-    assert "drifted" in said(ctx)
+    assert "stepped away" in said(ctx)  # the "drifted" phrase
 
 
 # --- the pause: the couple's safety valve ----------------------------------------------

@@ -482,3 +482,13 @@ def test_a_listening_question_always_says_which_partner_asks_it():
         for words in step.wordings:
             if "{question}" in words:
                 assert "{other}" in words.split("{question}")[0], f"{step.where}: {words}"
+
+
+def test_the_part_of_the_day_is_read_when_the_line_is_said_not_when_the_exercise_began(store, settings):
+    ctx, clock = ctx_at(store, settings, datetime(2026, 12, 8, 21, 40, tzinfo=LONDON), "Europe/London")
+    scripts = load_scripts(SCRIPTS)
+    run = Run(ctx=ctx, script=scripts.get("trusttalk"), phrases=scripts.phrases, session_id="x",
+              order=("Alex", "Sam"), timed=scripts.timed, day_parts=scripts.day_parts)
+    assert run.render(("{farewell}",)) in scripts.timed["farewell"]["evening"]
+    clock.advance(30 * 60)  # a thirty-minute trust talk
+    assert run.render(("{farewell}",)) in scripts.timed["farewell"]["night"]

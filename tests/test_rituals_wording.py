@@ -492,3 +492,16 @@ def test_the_part_of_the_day_is_read_when_the_line_is_said_not_when_the_exercise
     assert run.render(("{farewell}",)) in scripts.timed["farewell"]["evening"]
     clock.advance(30 * 60)  # a thirty-minute trust talk
     assert run.render(("{farewell}",)) in scripts.timed["farewell"]["night"]
+
+
+def test_a_goal_passed_over_is_not_said_to_be_written_down(store, clock, profile, settings, fakes):
+    # one open goal reviewed first: its {goal} must not be saved again when the new goal's turn is passed
+    fakes["goals"].add_goal(store, clock, "save for a trip", [])
+    lines = [(5, "going well"), "!turn.done", (5, "slowly"), "!turn.done", "!confirm.no",
+             (5, "a house"), "!turn.done", (5, "travel"), "!turn.done", "!confirm.yes", "pass"]
+    ctx = make_ctx(store, clock, profile, settings, lines)
+    assert start_exercise(ctx, "goals", rng()) == "completed"
+    save = next(s for s in walk(load_scripts(SCRIPTS).get("goals").steps) if s.action == "goal.save")
+    assert not any(line in save.wordings for line in ctx.speaker.said)
+    assert not any("step you'll take towards it" in line or "first small step" in line for line in ctx.speaker.said)
+    assert [g["text"] for g in store.all("goals")] == ["save for a trip"]

@@ -290,6 +290,9 @@ class Run:
                 other = self.facts.get("speaker", other)
             if step.bank:
                 self.draw(step, partner, other)
+            if step.then == "goal.text":
+                # a new goal starts empty: a pass must not leave the last reviewed goal ({goal}) to be saved again
+                self.facts["goal"], self.facts["goal_steps"] = "", []
             prompt = self.render(step.wordings, partner=partner, other=other)
             self.prompt(prompt)
             wordings = step.reprompt or self.script.phrases.get("silence_prompt") or self.phrases["silence_prompt"]

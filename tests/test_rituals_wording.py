@@ -505,3 +505,11 @@ def test_a_goal_passed_over_is_not_said_to_be_written_down(store, clock, profile
     assert not any(line in save.wordings for line in ctx.speaker.said)
     assert not any("step you'll take towards it" in line or "first small step" in line for line in ctx.speaker.said)
     assert [g["text"] for g in store.all("goals")] == ["save for a trip"]
+
+
+def test_when_both_pass_the_gratitude_moment_does_not_claim_anything_was_kept(store, clock, profile, settings, fakes):
+    for seed in range(6):
+        ctx = make_ctx(store, clock, profile, settings, ["pass", "pass"])
+        assert start_exercise(ctx, "gratitude", random.Random(seed)) == "completed"
+        assert "journal" not in ctx.speaker.said[-1], ctx.speaker.said[-1]
+    assert store.all("gratitude") == []

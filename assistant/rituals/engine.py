@@ -122,6 +122,7 @@ class Run:
                            "minutes": int(minutes) if minutes == int(minutes) else round(minutes, 1),
                            "sessions_done": sessions.completed_count(self.ctx.store, self.script.exercise),
                            "break_minutes": self.break_minutes})
+        self.facts.setdefault("words_heard", False)
         self.facts.setdefault("speaker", first)
         self.facts.setdefault("listener", second)
         stored = self.ctx.store.meta(MEMORY_KEY.format(exercise=self.script.exercise), {}) or {}
@@ -309,6 +310,8 @@ class Run:
             self.turns_in_step += 1
             if result.ended_by == "stop":
                 raise Stopped()
+            if text:
+                self.facts["words_heard"] = True  # for a closing that thanks them for what they said
             if text or result.ended_by in ("done", "skip"):
                 self.note_answer(True)
             else:

@@ -37,7 +37,8 @@ SOURCES = ("promises.open", "goals.open", "experiences.last_done", "experiences.
 PROMISE_STATUSES = ("kept", "missed", "released")
 # facts every wording may use, besides memory keys, ``set`` facts and the ones a for_each source provides
 BUILTIN_FACTS = {"first", "second", "partner", "other", "speaker", "listener", "minutes", "sessions_done",
-                 "question", "activity", "title", "text", "goal", "experience", "day_part", "greeting", "farewell", "break_minutes"}
+                 "question", "activity", "title", "text", "goal", "experience", "day_part", "greeting", "farewell", "break_minutes",
+                 "words_heard"}
 SOURCE_FACTS = {"promises.open": {"promise", "promiser", "promise_id"},
                 "goals.open": {"goal", "goal_id"},
                 "experiences.last_done": {"experience", "experience_id"},

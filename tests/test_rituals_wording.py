@@ -513,3 +513,13 @@ def test_when_both_pass_the_gratitude_moment_does_not_claim_anything_was_kept(st
         assert start_exercise(ctx, "gratitude", random.Random(seed)) == "completed"
         assert "journal" not in ctx.speaker.said[-1], ctx.speaker.said[-1]
     assert store.all("gratitude") == []
+
+
+def test_a_scripts_folder_may_reword_only_some_shared_phrases(tmp_path):
+    folder = write_script(tmp_path / "s", "tiny", BASE.format(reprompt='"Yes or no?"'))
+    (folder / "phrases.yaml").write_text('moving_on: "Never mind, on we go."\nday_parts: {morning: "06:00", '
+                                         'afternoon: "12:00", evening: "18:00", night: "23:00"}\n')
+    scripts = load_scripts(folder)
+    assert scripts.phrases["moving_on"] == ("Never mind, on we go.",)
+    assert scripts.phrases["reprompt"] == shared("reprompt")  # the rest as shipped
+    assert scripts.day_parts.at(time(17, 30)) == "afternoon"

@@ -492,7 +492,8 @@ def load_phrases(path: Path) -> Phrases:
     return _phrases(path, data, 1, require_all=True)
 
 
-def _phrases(path: Path, raw: Any, line: int, require_all: bool) -> Phrases:
+def _phrases(path: Path, raw: Any, line: int, require_all: bool, own_file: bool = False) -> Phrases:
+    """Shared wordings; ``own_file``: a phrases file (not a script's ``phrases:``), which may also set day_parts."""
     if not isinstance(raw, dict):
         raise ScriptError(f"{path}:{line}: phrases must map a name to wordings")
     checker = _Checker(path, set(), set())
@@ -500,7 +501,7 @@ def _phrases(path: Path, raw: Any, line: int, require_all: bool) -> Phrases:
     out: dict[str, tuple[str, ...]] = {}
     timed: dict[str, dict[str, tuple[str, ...]]] = {}
     day_parts = None
-    known = (*PHRASE_KEYS, *TIMED_PHRASE_KEYS) + ((DAY_PARTS_KEY,) if require_all else ())
+    known = (*PHRASE_KEYS, *TIMED_PHRASE_KEYS) + ((DAY_PARTS_KEY,) if require_all or own_file else ())
     for key, value in raw.items():
         at = kl.get(key, line)
         if key not in known:
@@ -619,9 +620,13 @@ def load_scripts(scripts_dir: Path, length_settings: set[str] | None = None) -> 
             raise ScriptError(f"{path}:1: {script.starts_on} already starts {intents[script.starts_on].name}")
         scripts[script.exercise] = script
         intents[script.starts_on] = path
-    # a folder of new exercises may rely on the shipped shared wordings
-    phrases_path = folder / PHRASES_FILE if (folder / PHRASES_FILE).is_file() else SHIPPED_PHRASES
-    phrases = load_phrases(phrases_path)
+    # a folder of new exercises may rely on the shipped shared wordings, or reword only some of them
+    phrases = load_phrases(SHIPPED_PHRASES)
+    own = folder / PHRASES_FILE
+    if own.is_file() and own.resolve() != SHIPPED_PHRASES.resolve():
+        mine = _phrases(own, load_yaml(own), 1, require_all=False, own_file=True)
+        phrases = Phrases({**phrases.plain, **mine.plain}, {**phrases.timed, **mine.timed},
+                          mine.day_parts or phrases.day_parts)
     return ScriptSet(scripts=scripts, folder=folder, phrases=phrases.plain, timed=phrases.timed,
                      day_parts=phrases.day_parts or DayParts())
 

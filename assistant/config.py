@@ -135,7 +135,7 @@ RULES: dict[str, Rule] = {
     "voice.volume": Between(0.0, 1.0),
     "voice.output_device": Anything(),
     "voice.chime": Anything(),
-    "speech.engine": OneOf(("auto", "vosk", "pocketsphinx")),
+    "speech.engine": OneOf(("auto", "vosk", "pocketsphinx", "whisper")),
     "speech.vosk_model": Anything(),
     "speech.input_device": Anything(),
     "speech.wake_sensitivity": Between(0.0, 1.0, "0 strict, 1 eager"),
@@ -192,7 +192,7 @@ class SpeechSettings(Checked):
     """How Tandem hears."""
 
     SECTION = "speech"
-    engine: str = "auto"  # auto | vosk | pocketsphinx
+    engine: str = "auto"  # auto | vosk | pocketsphinx | whisper (whisper: Whisper must dictate)
     vosk_model: str = ""  # a folder; "" = the newest model installed under the home folder
     input_device: str = ""
     wake_sensitivity: float = 0.5  # 0 = strict .. 1 = eager

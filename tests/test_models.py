@@ -189,7 +189,7 @@ def test_install_refuses_symlinks_and_non_models(home: HomePaths, tmp_path: Path
     notmodel = tmp_path / "photos.zip"
     with zipfile.ZipFile(notmodel, "w") as zf:
         zf.writestr("holiday/beach.jpg", b"jpeg")
-    with pytest.raises(ModelError, match="not a Vosk model"):
+    with pytest.raises(ModelError, match="neither a Vosk nor a Whisper model"):
         install_zip(notmodel, home.models)
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"this is not a zip")

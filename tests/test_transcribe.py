@@ -135,4 +135,4 @@ def test_transcribe_bad_file_is_one_line_and_fails(tmp_path: Path, capsys: pytes
     assert err.startswith("tandem: ") and err.count("\n") == 0 and "not a WAV" in err
     assert main(["transcribe", str(tmp_path / "none.wav")]) != 0
     assert "no such file" in capsys.readouterr().err
-    assert main(["transcribe", str(bad), "--engine", "whisper"]) == 2
+    assert main(["transcribe", str(bad), "--engine", "kaldi"]) == 2

@@ -24,7 +24,7 @@ FALLBACK_IDLE_PHRASES = (
 def register(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("transcribe", help="print what Tandem hears in a WAV file")
     t.add_argument("file", metavar="FILE.wav", help="any WAV (rate and channels are converted)")
-    t.add_argument("--engine", choices=("vosk", "pocketsphinx"), default=None,
+    t.add_argument("--engine", choices=("vosk", "pocketsphinx", "whisper"), default=None,
                    help="default: the active engine (see 'tandem model list')")
     t.add_argument("--mode", choices=("command", "dictation", "wake"), default="dictation",
                    help="command = only the idle phrases; dictation = free speech; wake = the wake phrase only")
@@ -33,12 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     m = sub.add_parser("model", help="speech models: download, install from a zip, list")
     msub = m.add_subparsers(dest="model_command", metavar="ACTION", parser_class=type(m))
-    d = msub.add_parser("download", help="fetch the small English Vosk model (~40 MB) into the home folder")
+    d = msub.add_parser("download", help="fetch a model into the home folder: the small English Vosk model "
+                        "(~40 MB, commands) or whisper-base (~145 MB) / whisper-tiny (~75 MB, a Pi 4) for free speech")
+    d.add_argument("model", nargs="?", default=None, metavar="NAME",
+                   help="whisper-base, whisper-tiny, or a Vosk model name (default: the small English Vosk model)")
     d.add_argument("--url", default=None, help=argparse.SUPPRESS)  # a mirror, or a local server in tests
     d.add_argument("--name", default=None, help=argparse.SUPPRESS)
     d.set_defaults(func=cmd_model_download)
-    i = msub.add_parser("install", help="install a Vosk model from a zip (an offline home, a USB stick)")
-    i.add_argument("zip", metavar="PATH.zip")
+    i = msub.add_parser("install", help="install a Vosk or Whisper model from a zip or a folder (an offline home, a USB stick)")
+    i.add_argument("zip", metavar="DIR|ZIP")
     i.set_defaults(func=cmd_model_install)
     ls = msub.add_parser("list", help="show installed models and the active speech engine")
     ls.set_defaults(func=cmd_model_list)
@@ -101,12 +104,16 @@ def _wake_phrase(app) -> str:  # type: ignore[no-untyped-def]
 
 def cmd_model_download(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
     from ..speech.models import DEFAULT_MODEL, ProgressBar, download_model
+    from ..speech.whisper_models import PREFIX, download_whisper
 
     app._ensure_home()
-    name = args.name or DEFAULT_MODEL
+    name = args.model or args.name or DEFAULT_MODEL
     bar = ProgressBar(f"downloading {name}")
     try:
-        folder = download_model(app.home.models, name, url=args.url, progress=bar)
+        if name.startswith(PREFIX):
+            folder = download_whisper(app.home.models, name, base_url=args.url, progress=bar)
+        else:
+            folder = download_model(app.home.models, name, url=args.url, progress=bar)
     finally:
         if bar._last:
             bar.close()
@@ -117,23 +124,26 @@ def cmd_model_download(args: argparse.Namespace, app) -> int:  # type: ignore[no
 
 def cmd_model_install(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
     from ..speech.models import install_zip
+    from ..speech.whisper_models import install_whisper_dir
 
     app._ensure_home()
-    folder = install_zip(Path(args.zip).expanduser(), app.home.models)
+    source = Path(args.zip).expanduser()
+    folder = install_whisper_dir(source, app.home.models) if source.is_dir() else install_zip(source, app.home.models)
     print(f"installed {folder}")
     _print_active(app)
     return 0
 
 
 def _print_active(app) -> None:  # type: ignore[no-untyped-def]
-    from ..speech.engines import active_engine
+    from ..speech.engines import active_dictation, active_engine
 
     print(f"active engine: {active_engine(app.settings.speech, app.home)}")
+    print(f"free speech: {active_dictation(app.settings.speech, app.home)}")
 
 
 def cmd_model_list(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
-    from ..speech.engines import active_engine
     from ..speech.models import installed_models, search_dirs
+    from ..speech.whisper_models import installed_whisper, ram_mb
 
     models = installed_models(search_dirs(app.home.models))
     if models:
@@ -143,5 +153,12 @@ def cmd_model_list(args: argparse.Namespace, app) -> int:  # type: ignore[no-unt
     else:
         print(f"no Vosk model installed in {app.home.models} ('tandem model download' fetches one)")
     print("  pocketsphinx  (embedded English model, always available)")
-    print(f"active engine: {active_engine(app.settings.speech, app.home)}")
+    whisper = installed_whisper(search_dirs(app.home.models))
+    if whisper:
+        print("installed Whisper models (free speech):")
+        for folder in whisper:
+            print(f"  {folder.name}  ({folder}; ~{ram_mb(folder)} MB of RAM while transcribing)")
+    else:
+        print("no Whisper model installed ('tandem model download whisper-base' fetches one for free speech)")
+    _print_active(app)
     return 0

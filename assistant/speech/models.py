@@ -1,5 +1,7 @@
 """Vosk models on disk: find, list, download (resumable, verified) and install from a zip.
 
+(Whisper models: ``whisper_models``, which reuses the download and zip code here.)
+
 A model is a folder (``am/``, ``conf/``, ``graph/`` ...) under the home
 folder's ``models/`` (or the repository's ``models/``). Downloads go to a
 ``.part`` file that an interrupted run resumes with an HTTP Range request;
@@ -241,9 +243,12 @@ def install_zip(archive: Path, models_dir: Path, expected_name: str | None = Non
                     shutil.copyfileobj(src, out, _CHUNK)
         root = _model_root(staging)
         problem = check_model_dir(root)
-        if problem:
-            raise ModelError(f"{archive}: not a Vosk model ({problem})")
         name = expected_name or (root.name if root != staging else archive.name.split(".zip")[0])
+        if problem and check_whisper_dir(root) is None:  # a Whisper model zip: same safe unpacking
+            problem = None
+            name = name if name.startswith(WHISPER_PREFIX) else WHISPER_PREFIX + name
+        if problem:
+            raise ModelError(f"{archive}: neither a Vosk nor a Whisper model ({problem})")
         target = models_dir / name
         if target.exists():
             shutil.rmtree(target)  # replacing a broken or older copy of the same model
@@ -282,10 +287,19 @@ def _safe_members(zf: zipfile.ZipFile, archive: Path) -> list[tuple[zipfile.ZipI
 
 def _model_root(staging: Path) -> Path:
     """Model zips hold one top folder (vosk-model-.../am/...); some hold am/ at the top."""
-    if check_model_dir(staging) is None:
+    if check_model_dir(staging) is None or check_whisper_dir(staging) is None:
         return staging
     children = [c for c in staging.iterdir() if c.is_dir()]
     return children[0] if len(children) == 1 else staging
+
+
+def check_whisper_dir(folder: Path) -> str | None:
+    from .whisper_models import check_whisper_dir as check
+
+    return check(folder)
+
+
+WHISPER_PREFIX = "whisper-"
 
 
 # -- a progress bar for the terminal ------------------------------------------------------

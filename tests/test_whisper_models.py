@@ -1,0 +1,161 @@
+"""Whisper model files: download (against a local HTTP server on 127.0.0.1), resume, verify, install, list."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import os
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.config import HomePaths
+from assistant.speech import whisper_models
+from assistant.speech.models import ModelError, OfflineError, install_zip
+from assistant.speech.whisper_models import (KnownWhisper, ModelFile, check_whisper_dir, download_whisper,
+                                             find_whisper, install_whisper_dir, installed_whisper)
+
+
+def fake_files(pad: int = 300_000) -> dict[str, bytes]:
+    return {"model.bin": os.urandom(pad), "config.json": b'{"alignment_heads": []}', "tokenizer.json": b"{}",
+            "vocabulary.txt": b"a\nb\n"}
+
+
+class FileServer:
+    """Serves a folder of files by name with Range support; can cut one response short."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+        self.cut: dict[str, int] = {}
+        self.requests: list[tuple[str, str | None]] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                name = self.path.rsplit("/", 1)[-1]
+                rng = self.headers.get("Range")
+                server.requests.append((name, rng))
+                body = server.files.get(name)
+                if body is None:
+                    self.send_error(404)
+                    return
+                start = int(rng.split("=")[1].rstrip("-")) if rng else 0
+                if start >= len(body) and rng:
+                    self.send_response(416)
+                    self.end_headers()
+                    return
+                payload = body[start:]
+                self.send_response(206 if start else 200)
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if name in server.cut:
+                    self.wfile.write(payload[: server.cut.pop(name)])
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/fake"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[FileServer]:
+    files = fake_files()
+    pinned = tuple(ModelFile(n, len(b), hashlib.sha256(b).hexdigest()) for n, b in files.items())
+    monkeypatch.setitem(whisper_models.KNOWN_WHISPER, "whisper-base",
+                        KnownWhisper("whisper-base", "Systran/faster-whisper-base", pinned))
+    server = FileServer(files)
+    yield server
+    server.httpd.shutdown()
+
+
+def test_download_fetches_every_file_and_installs_whole(tmp_path: Path, served: FileServer) -> None:
+    seen: list[tuple[int, int | None]] = []
+    folder = download_whisper(tmp_path, "whisper-base", base_url=served.url, progress=lambda d, t: seen.append((d, t)))
+    assert folder == tmp_path / "whisper-base" and check_whisper_dir(folder) is None
+    assert (folder / "model.bin").read_bytes() == served.files["model.bin"]
+    total = sum(len(b) for b in served.files.values())
+    assert seen[-1] == (total, total)  # one bar over all the files
+    assert not (tmp_path / ".whisper-base.download").exists()
+    served.requests.clear()
+    assert download_whisper(tmp_path, "whisper-base", base_url=served.url) == folder
+    assert served.requests == []  # installed: nothing fetched again
+
+
+def test_an_interrupted_download_resumes_where_it_stopped(tmp_path: Path, served: FileServer) -> None:
+    served.cut["model.bin"] = 100_000
+    with pytest.raises(OfflineError, match="again to resume"):
+        download_whisper(tmp_path, "whisper-base", base_url=served.url)
+    assert not (tmp_path / "whisper-base").exists()  # never a half model where the chooser looks
+    assert (tmp_path / ".whisper-base.download" / "model.bin.part").stat().st_size == 100_000
+    download_whisper(tmp_path, "whisper-base", base_url=served.url)
+    assert ("model.bin", "bytes=100000-") in served.requests
+    assert (tmp_path / "whisper-base" / "model.bin").read_bytes() == served.files["model.bin"]
+
+
+def test_a_corrupted_file_is_refused_and_deleted(tmp_path: Path, served: FileServer) -> None:
+    served.files["model.bin"] = bytes(len(served.files["model.bin"]))  # right size, wrong bytes
+    with pytest.raises(ModelError, match="SHA-256"):
+        download_whisper(tmp_path, "whisper-base", base_url=served.url)
+    assert not (tmp_path / ".whisper-base.download" / "model.bin.part").exists()
+    assert not (tmp_path / "whisper-base").exists()
+
+
+def test_offline_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(OfflineError, match="cannot reach"):
+        download_whisper(tmp_path, "whisper-base", base_url="http://127.0.0.1:9/nothing", timeout=2)
+    with pytest.raises(ModelError, match="whisper-base, whisper-tiny"):
+        download_whisper(tmp_path, "whisper-huge")
+
+
+def test_cli_download_then_list_shows_both_kinds(served: FileServer, home: HomePaths,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "download", "whisper-base", "--url", served.url]) == 0
+    out = capsys.readouterr().out
+    assert "installed" in out and "free speech: whisper" in out
+    assert main(["model", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "whisper-base" in out and "MB of RAM" in out and "active engine: pocketsphinx" in out
+    assert "pocketsphinx  (embedded" in out
+
+
+def test_install_from_a_folder_and_a_zip(tmp_path: Path) -> None:
+    src = tmp_path / "usb" / "faster-whisper-base"
+    src.mkdir(parents=True)
+    for name, body in fake_files(1000).items():
+        (src / name).write_bytes(body)
+    models = tmp_path / "models"
+    assert install_whisper_dir(src, models).name == "whisper-faster-whisper-base"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, body in fake_files(1000).items():
+            zf.writestr(f"whisper-tiny/{name}", body)
+    archive = tmp_path / "whisper-tiny.zip"
+    archive.write_bytes(buf.getvalue())
+    assert install_zip(archive, models) == models / "whisper-tiny"
+    assert [p.name for p in installed_whisper([models])] == ["whisper-tiny", "whisper-faster-whisper-base"]
+    assert find_whisper("", [models]) == models / "whisper-tiny"
+
+
+def test_base_is_preferred_and_a_broken_folder_is_not_a_model(tmp_path: Path) -> None:
+    for name in ("whisper-tiny", "whisper-base"):
+        (tmp_path / name).mkdir()
+        for f, body in fake_files(10).items():
+            (tmp_path / name / f).write_bytes(body)
+    (tmp_path / "whisper-broken").mkdir()
+    (tmp_path / "whisper-broken" / "model.bin").write_bytes(b"x")
+    assert [p.name for p in installed_whisper([tmp_path])] == ["whisper-base", "whisper-tiny"]
+    assert "config.json is missing" in (check_whisper_dir(tmp_path / "whisper-broken") or "")
+    with pytest.raises(ModelError, match="not a Whisper model"):
+        install_whisper_dir(tmp_path / "whisper-broken", tmp_path / "models")

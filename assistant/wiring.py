@@ -277,6 +277,7 @@ def audio_listener(
     *,
     input_wavs: Sequence[Path] = (),
     service: bool = False,
+    store: Any = None,
 ) -> Listener:
     """Microphone (or WAV files) -> wake spotter -> recogniser -> matcher, as one ``Listener``.
 
@@ -302,7 +303,7 @@ def audio_listener(
                 hint = "" if "--text" in str(exc) else "; plug one in and check 'tandem devices', or type instead: tandem run --text"
                 raise TandemError(f"no microphone to listen with: {exc}{hint}") from None
             source.record_failure(exc)  # as a service: keep trying in the background of the loop
-    recognizer = make_recognizer(settings.speech, home)
+    recognizer = make_recognizer(settings.speech, home, prompt=dictation_prompt_source(profile, store))
     wake = WakeSpotter(profile.wake_phrase, settings.speech.wake_sensitivity)
     ears = AudioListener(
         source=source,
@@ -317,6 +318,22 @@ def audio_listener(
         warm_contexts=CONTEXTS,  # grammars built in idle rounds (run.py's housekeeping), not on first use
     )
     return ears
+
+
+def dictation_prompt_source(profile: Profile, store: Any = None) -> Callable[[], str]:
+    """Whisper's hint at each dictated utterance: the partners' names, then the open promises' words
+    (what a "kept" line or a check-in answer is likely to repeat)."""
+    from .speech.whisper_engine import dictation_prompt
+
+    def prompt() -> str:
+        expected: list[str] = []
+        if store is not None:
+            from .promises import open_promises
+
+            expected = [str(p.get("text", "")) for p in open_promises(store)]
+        return dictation_prompt(profile.partners, expected)
+
+    return prompt
 
 
 def phrases_function(matcher: Any) -> Callable[[str, bool, bool], Any]:

@@ -235,3 +235,14 @@ def test_transcribe_cli_prints_the_promise_as_said(tmp_path: Path, home: HomePat
     assert main(["model", "list"]) == 0
     listing = capsys.readouterr().out
     assert "whisper-base" in listing and "active engine: pocketsphinx" in listing and "free speech: whisper" in listing
+
+
+def test_the_run_time_prompt_has_the_names_and_open_promises(store, clock, profile) -> None:  # type: ignore[no-untyped-def]
+    from assistant.promises import log_promise
+    from assistant.wiring import dictation_prompt_source
+
+    prompt = dictation_prompt_source(profile, store)
+    assert prompt() == "Alex and Sam."
+    log_promise(store, clock, partner="Sam", text="call the plumber", due_words=None)
+    assert prompt() == "Alex and Sam. call the plumber."  # asked at each utterance: follows the store
+    assert dictation_prompt_source(profile)() == "Alex and Sam."

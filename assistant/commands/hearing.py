@@ -56,11 +56,14 @@ def _model_help(parser: argparse.ArgumentParser) -> int:
 def cmd_transcribe(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
     from ..speech.engines import make_recognizer
     from ..speech.wavfile import iter_frames, read_wav
+    from ..wiring import dictation_prompt_source
 
     pcm, info = read_wav(args.file)  # first: a bad file should fail before a model loads
     if not pcm:
         raise TandemError(f"{args.file}: the file holds no audio")
-    recognizer = make_recognizer(app.settings.speech, app.home, args.engine)
+    profile = app.profile(required=False)
+    prompt = dictation_prompt_source(profile) if profile else None
+    recognizer = make_recognizer(app.settings.speech, app.home, args.engine, prompt=prompt)
     if args.mode == "command":
         recognizer.set_grammar(command_phrases(app, args.context))
     elif args.mode == "wake":

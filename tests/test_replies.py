@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import controls, experiences, forget, goals, journal, promises, replies, summary
+from assistant import controls, experiences, forget, goals, journal, promises, replies, summary, wiring
 from assistant.config import PathSettings
 from assistant.errors import TandemError
 from assistant.replies import FIELDS, SHIPPED_DIR, ReplyError, load_file, load_replies
@@ -19,7 +19,7 @@ from assistant.rituals.script import load_scripts
 from .feature_ctx import make_ctx, said
 
 MODULES = {"promises": promises, "goals": goals, "journal": journal, "experiences": experiences,
-           "summary": summary, "forget": forget, "controls": controls}
+           "summary": summary, "forget": forget, "controls": controls, "hearing": wiring}
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -246,3 +246,53 @@ def test_the_run_time_prompt_has_the_names_and_open_promises(store, clock, profi
     log_promise(store, clock, partner="Sam", text="call the plumber", due_words=None)
     assert prompt() == "Alex and Sam. call the plumber."  # asked at each utterance: follows the store
     assert dictation_prompt_source(profile)() == "Alex and Sam."
+
+
+class BlockingTranscriber:
+    """Transcribes only once the cue has been given (or a bound passes): a slow machine, deterministically."""
+
+    def __init__(self, cued: "threading.Event") -> None:
+        self.cued = cued
+
+    def transcribe(self, pcm: bytes, prompt: str = "") -> str:
+        self.cued.wait(10)
+        return "call the plumber by friday"
+
+
+def test_a_slow_read_back_gets_one_cue_a_turn_none() -> None:
+    import threading
+
+    cued = threading.Event()
+    said: list[str] = []
+
+    def cue() -> None:
+        said.append("cue")
+        cued.set()
+
+    rec = WhisperDictation(FakeGrammar(), BlockingTranscriber(cued), on_slow=cue, cue_after_s=0.01)
+    rec.accept(b"\x01" * 960)
+    with rec.cue_if_slow():
+        assert rec.finish().text == "call the plumber by friday"
+    assert said == ["cue"]
+    fast = WhisperDictation(FakeGrammar(), FakeTranscriber(), on_slow=cue, cue_after_s=5.0)
+    fast.accept(b"\x01" * 960)
+    with fast.cue_if_slow():
+        fast.finish()
+    cued.clear()
+    rec.accept(b"\x01" * 960)
+    rec.finish()  # outside cue_if_slow (a turn): no cue, however long it takes
+    assert said == ["cue"]
+
+
+def test_the_cue_wording_comes_from_the_replies_yaml(settings) -> None:  # type: ignore[no-untyped-def]
+    from assistant.wiring import slow_cue
+
+    spoken: list[str] = []
+
+    class Speaker:
+        def say(self, text: str) -> bool:
+            spoken.append(text)
+            return True
+
+    slow_cue(settings, Speaker())()
+    assert spoken and spoken[0] in ("One moment, I'm writing that down.", "Just a moment.")

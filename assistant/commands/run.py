@@ -82,7 +82,8 @@ def cmd_run(args: argparse.Namespace, app: Any) -> int:
             speaker = wiring.build_speaker(settings, mute=args.mute, print_to=None, gate=gate)
             opened.append(speaker)
             listener = wiring.audio_listener(settings, app.home, profile, matcher, clock, events, gate,
-                                             input_wavs=args.input_wav, service=service, store=store)
+                                             input_wavs=args.input_wav, service=service, store=store,
+                                             speaker=speaker)
         opened.append(listener)
         heard = wiring.skip_idle(listener, clock, events, args.clock_skip_idle, stops)
         ctx = Context(listener=deadline(heard, clock, until), speaker=speaker, clock=clock, store=store,

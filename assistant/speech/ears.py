@@ -33,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -459,10 +460,12 @@ class AudioListener:
         only when the matcher reads it as the same request with the same partner.
         """
         self.recognizer.set_grammar(None)
+        cue = getattr(self.recognizer, "cue_if_slow", None)  # Whisper: "one moment" if the read-back waits
         try:
             for frame in audio:
                 self.recognizer.accept(frame)
-            dictated = self.recognizer.finish().text.strip()
+            with cue() if cue is not None else nullcontext():
+                dictated = self.recognizer.finish().text.strip()
         except Exception:
             self.recognizer.reset()
             raise

@@ -24,7 +24,8 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 LANGUAGE = "en"
 BEAM_SIZE = 5
 COMPUTE_TYPE = "int8"
+CUE_AFTER_S = 1.5  # a read-back later than this gets a short spoken cue first (cue_if_slow)
 PROMPT_MAX_WORDS = 60  # the prompt shares Whisper's 448-token window with the answer: keep it short
 _TRAILING_STOP = re.compile(r"[.!?…]+$")
 _models: dict[tuple[Path, int], Any] = {}
@@ -137,10 +139,14 @@ class WhisperDictation:
 
     name = "whisper"
 
-    def __init__(self, commands: Recognizer, transcriber: Any, prompt: PromptSource | None = None) -> None:
+    def __init__(self, commands: Recognizer, transcriber: Any, prompt: PromptSource | None = None,
+                 on_slow: Callable[[], None] | None = None, cue_after_s: float = CUE_AFTER_S) -> None:
         self.commands = commands
         self.transcriber = transcriber
         self.prompt = prompt
+        self.on_slow = on_slow
+        self.cue_after_s = cue_after_s
+        self._cue = False
         self._dictating = True
         self._pending: bool | None = None  # a mode switch asked for mid-utterance
         self._audio: list[bytes] = []
@@ -149,6 +155,16 @@ class WhisperDictation:
 
     def set_prompt_source(self, prompt: PromptSource | None) -> None:
         self.prompt = prompt
+
+    @contextmanager
+    def cue_if_slow(self) -> Iterator[None]:
+        """Inside it, a dictated ``finish()`` slower than ``cue_after_s`` calls ``on_slow`` once (from a
+        timer thread, while the transcription goes on): for words read back at once, not a turn's."""
+        self._cue = True
+        try:
+            yield
+        finally:
+            self._cue = False
 
     # -- Recognizer -------------------------------------------------------
 
@@ -183,7 +199,17 @@ class WhisperDictation:
             pcm, self._audio = b"".join(self._audio), []
             if not pcm:
                 return Recognition(text="", confidence=None, engine=self.name)
-            return Recognition(text=self.transcriber.transcribe(pcm, self._prompt()), confidence=None, engine=self.name)
+            timer = None
+            if self._cue and self.on_slow is not None:
+                timer = threading.Timer(self.cue_after_s, self._slow)
+                timer.daemon = True
+                timer.start()
+            try:
+                text = self.transcriber.transcribe(pcm, self._prompt())
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            return Recognition(text=text, confidence=None, engine=self.name)
         finally:
             self._end_utterance()
 
@@ -210,6 +236,13 @@ class WhisperDictation:
         self._in_utterance = False
         if self._pending is not None:
             self._dictating, self._pending = self._pending, None
+
+    def _slow(self) -> None:
+        try:
+            if self.on_slow is not None:
+                self.on_slow()
+        except Exception as exc:  # noqa: BLE001 - a cue that fails must not cost the words
+            log.warning("the 'writing that down' cue failed (%s)", type(exc).__name__)
 
     def _prompt(self) -> str:
         if self.prompt is None:

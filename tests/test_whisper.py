@@ -296,3 +296,18 @@ def test_the_cue_wording_comes_from_the_replies_yaml(settings) -> None:  # type:
 
     slow_cue(settings, Speaker())()
     assert spoken and spoken[0] in ("One moment, I'm writing that down.", "Just a moment.")
+
+
+@needs_model
+@pytest.mark.slow
+def test_doctor_states_the_free_speech_engine_and_its_ram(home: HomePaths, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["doctor", "--no-audio"])
+    lines = capsys.readouterr().out.splitlines()
+    assert any("free speech:" in ln and "no Whisper model" in ln for ln in lines), lines
+    assert main(["model", "install", str(MODEL)]) == 0
+    capsys.readouterr()
+    main(["doctor", "--no-audio"])
+    lines = capsys.readouterr().out.splitlines()
+    speech = [ln for ln in lines if "speech engine:" in ln or "free speech:" in ln]
+    assert speech[0].startswith("ok") and "pocketsphinx" in speech[0], speech
+    assert speech[1].split()[0] in ("ok", "warn") and "whisper" in speech[1] and "MB of RAM" in speech[1], speech

@@ -222,10 +222,44 @@ def check_speech(app: Any) -> list[Finding]:
     if isinstance(result, Exception):
         return [Finding(FAIL, "speech engine", f"{choice.describe()}; it fails to load ({result}); "
                         "run 'tandem model download' again, or set [speech] engine = \"pocketsphinx\"")]
-    if getattr(result, "name", choice.engine) != choice.engine:
+    commands = getattr(result, "commands", result)  # with Whisper: the grammar recogniser inside
+    if getattr(commands, "name", choice.engine) != choice.engine:
         return [Finding(WARN, "speech engine", f"the Vosk model {choice.model} failed to load, so PocketSphinx is used; "
-                        "run 'tandem model download' to reinstall it")]
-    return [Finding(OK, "speech engine", choice.describe())]
+                        "run 'tandem model download' to reinstall it")] + check_dictation(app, result)
+    return [Finding(OK, "speech engine", choice.describe())] + check_dictation(app, result)
+
+
+def check_dictation(app: Any, loaded: Any) -> list[Finding]:
+    """Which engine hears free speech, and the RAM Whisper needs beside the rest."""
+    from ..speech.engines import choose_dictation
+    from ..speech.whisper_models import ram_mb
+
+    try:
+        choice = choose_dictation(app.settings.speech, app.home)
+    except TandemError as exc:
+        return [Finding(FAIL, "free speech", str(exc))]
+    if choice.engine != "whisper" or choice.model is None:
+        return [Finding(OK, "free speech", choice.describe())]
+    need = ram_mb(choice.model)
+    if getattr(loaded, "name", "") != "whisper":
+        return [Finding(WARN, "free speech", f"{choice.describe()}, but it failed to load; reinstall it with "
+                        f"'tandem model download {choice.model.name}' (free speech falls back to the command engine)")]
+    free = _available_mb()
+    text = f"{choice.describe()}; needs ~{need} MB of RAM while transcribing"
+    if free is not None and free < need:
+        return [Finding(WARN, "free speech", f"{text}, only {free} MB is free; close other programs or use whisper-tiny")]
+    return [Finding(OK, "free speech", text + (f" ({free} MB free)" if free is not None else ""))]
+
+
+def _available_mb() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
 
 
 def check_tts(app: Any) -> list[Finding]:

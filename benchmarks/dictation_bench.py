@@ -142,7 +142,8 @@ def sphinx_engine(defaults: bool) -> Engine:
 
         def run_defaults(pcm: bytes, names: Sequence[str]) -> str:
             decoder.start_utt()
-            decoder.process_raw(pcm, False, True)
+            for frame in iter_frames(pcm):  # fed as Tandem feeds it: 30 ms frames as they come (live CMN)
+                decoder.process_raw(frame, False, False)
             decoder.end_utt()
             hyp = decoder.hyp()
             return hyp.hypstr if hyp is not None else ""

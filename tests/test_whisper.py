@@ -311,3 +311,45 @@ def test_doctor_states_the_free_speech_engine_and_its_ram(home: HomePaths, capsy
     speech = [ln for ln in lines if "speech engine:" in ln or "free speech:" in ln]
     assert speech[0].startswith("ok") and "pocketsphinx" in speech[0], speech
     assert speech[1].split()[0] in ("ok", "warn") and "whisper" in speech[1] and "MB of RAM" in speech[1], speech
+
+
+@needs_model
+@needs_flite
+@pytest.mark.slow
+def test_the_ears_hear_a_promise_command_with_whisper_s_free_words_and_a_turn_as_said(transcriber) -> None:  # type: ignore[no-untyped-def]
+    """End to end on the real parts: PocketSphinx grammar for the command, Whisper for its free words
+    and for a turn; the matcher reads both."""
+    from assistant.clock import RealClock
+    from assistant.config import PathSettings
+    from assistant.conversation import COMMAND, DICTATION, IDLE, RITUAL
+    from assistant.events import ListSink
+    from assistant.nlu.loader import load_intents
+    from assistant.nlu.matcher import Matcher
+    from assistant.speech.ears import AudioListener
+    from assistant.speech.frames import EchoGate
+    from assistant.speech.sphinx_engine import SphinxRecognizer
+    from assistant.speech.wake import WakeSpotter
+    from tests.speech_helpers import BytesSource, noisy, speech
+
+    matcher = Matcher(load_intents(PathSettings().intents_dir), ("Alex", "Sam"))
+    rec = WhisperDictation(SphinxRecognizer(), transcriber, prompt=lambda: dictation_prompt(["Alex", "Sam"]))
+    turn = "thank you Alex for making me laugh when I was tired"
+
+    def hear(pcm: bytes, context: str, mode: str):  # type: ignore[no-untyped-def]
+        # one source per utterance: an unpaced source longer than the ears' 10 s queue loses its start
+        ears = AudioListener(
+            BytesSource(noisy(silence(0.5) + pcm + silence(2.0), seed=21)), rec, WakeSpotter(),
+            parse=lambda text, ctx, ex, res: matcher.parse(text, ctx, in_exercise=ex, can_resume=res),
+            phrases=lambda ctx, ex, res: matcher.phrases(ctx, in_exercise=ex, can_resume=res),
+            clock=RealClock(), gate=EchoGate(tail_s=0.0), events=ListSink())
+        try:
+            return ears.listen(context, mode=mode, timeout=5.0, in_exercise=context == RITUAL)
+        finally:
+            ears.close()
+
+    # (PocketSphinx alone: "sam promise is still under the plans by sunday")
+    command = hear(speech("sam promises to water the plants by sunday", "flite:slt"), IDLE, COMMAND)
+    said = hear(speech(turn, "flite:slt"), RITUAL, DICTATION)
+    assert command.intent == "promise.log", command
+    assert command.slots.get("partner") == "Sam" and command.slots.get("text") == "water the plants", command.slots
+    assert _words(said.text) == _words(turn) and said.intent is None

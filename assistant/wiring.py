@@ -304,7 +304,9 @@ def audio_listener(
                 hint = "" if "--text" in str(exc) else "; plug one in and check 'tandem devices', or type instead: tandem run --text"
                 raise TandemError(f"no microphone to listen with: {exc}{hint}") from None
             source.record_failure(exc)  # as a service: keep trying in the background of the loop
-    recognizer = make_recognizer(settings.speech, home, prompt=dictation_prompt_source(profile, store))
+    # With a store, Whisper runs in a worker process (loaded on first need, stopped after a quiet hour).
+    worker = (lambda model: transcription_worker(model, home, store, clock)) if store is not None else None
+    recognizer = make_recognizer(settings.speech, home, prompt=dictation_prompt_source(profile, store), worker=worker)
     if speaker is not None and hasattr(recognizer, "on_slow"):
         recognizer.on_slow = slow_cue(settings, speaker)  # "one moment" when a read-back waits for Whisper
     wake = WakeSpotter(profile.wake_phrase, settings.speech.wake_sensitivity)
@@ -321,6 +323,26 @@ def audio_listener(
         warm_contexts=CONTEXTS,  # grammars built in idle rounds (run.py's housekeeping), not on first use
     )
     return ears
+
+
+def transcription_worker(model: Path, home: HomePaths, store: Any, clock: Clock) -> Any:
+    """The background Whisper worker for journal turns: its texts replace the quick transcripts
+    through the store (``journal.replace_transcript``). Started on first need, not here."""
+    from .journal import replace_transcript
+    from .speech.transcribe_worker import Job, PendingTranscripts, TranscriptionWorker
+
+    def apply(job: Job, text: str) -> None:
+        replace_transcript(store, str(job.target.get("table")), str(job.target.get("id")), job.quick, text)
+
+    return TranscriptionWorker(model, PendingTranscripts(home.root), apply, clock)
+
+
+def background_worker(listener: Any) -> Any:
+    """The worker behind ``listener``, or None (typed input, no Whisper model)."""
+    from .speech.whisper_engine import background_dictation
+
+    rec = background_dictation(listener)
+    return rec.worker if rec is not None else None
 
 
 def slow_cue(settings: Settings, speaker: Speaker) -> Callable[[], None]:

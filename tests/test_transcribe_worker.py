@@ -123,3 +123,34 @@ def test_the_worker_stops_after_a_quiet_hour_on_the_clock(journal_worker, clock)
     assert not journal_worker.idle_check() and journal_worker.running
     clock.advance(2)
     assert journal_worker.idle_check() and not journal_worker.running
+
+
+@needs_model
+@needs_flite
+@pytest.mark.slow
+def test_words_read_back_at_once_go_through_the_same_worker(journal_worker, store, clock) -> None:  # type: ignore[no-untyped-def]
+    from assistant.speech.transcribe_worker import WorkerTranscriber
+
+    entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
+    journal_worker.pending.add(flite(SAID, "slt"), {"table": "gratitude", "id": entry["id"]}, QUICK)  # owed from before
+    now = WorkerTranscriber(journal_worker)
+    heard = now.transcribe(flite("Sam promises to call the plumber by Friday", "slt"), "Sam and Alex.")
+    assert heard == "Sam promises to call the plumber by Friday"
+    assert list(journal_worker.pending.folder.glob("now-*")) == []  # its audio is not kept
+    assert _wait(journal_worker, 1, 240) <= 1
+    assert store.get("gratitude", entry["id"])["text"].lower() == SAID  # the owed job was done meanwhile
+
+
+def test_a_worker_that_cannot_load_is_reported_not_hung(home: HomePaths, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.speech.transcribe_worker import TranscriptionUnavailable
+
+    broken = tmp_path / "whisper-base"
+    broken.mkdir()
+    for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
+        (broken / name).write_bytes(b"x")
+    worker = TranscriptionWorker(broken, PendingTranscripts(home.root), lambda job, text: None, clock, threads=1)
+    try:
+        with pytest.raises(TranscriptionUnavailable):
+            worker.transcribe_now(b"\x00\x00" * 1600, timeout_s=120)
+    finally:
+        worker.stop()

@@ -85,6 +85,10 @@ def cmd_run(args: argparse.Namespace, app: Any) -> int:
                                              input_wavs=args.input_wav, service=service, store=store,
                                              speaker=speaker)
         opened.append(listener)
+        worker = wiring.background_worker(listener)
+        if worker is not None:
+            opened.append(worker)  # closed before the listener: owed audio stays on disk
+            worker.resume()  # transcripts a stopped Tandem still owed
         heard = wiring.skip_idle(listener, clock, events, args.clock_skip_idle, stops)
         ctx = Context(listener=deadline(heard, clock, until), speaker=speaker, clock=clock, store=store,
                       profile=profile, events=events, settings=settings)
@@ -144,10 +148,14 @@ def _housekeeping(store: Any, clock: Any, listener: Any) -> Any:
 
     last: list[date] = []
     warm_up = getattr(listener, "warm_up", None)
+    worker = wiring.background_worker(listener)
 
     def run() -> None:
         if callable(warm_up):
             warm_up()
+        if worker is not None:
+            worker.poll()  # better transcripts into the journal
+            worker.idle_check()  # the model's memory back after a quiet hour
         now = clock.now()
         if not last or last[0] != now.date():
             store.backup_if_due(now.date().isoformat())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import random
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
@@ -25,6 +26,10 @@ from . import banks, sessions
 from .dayparts import DayParts
 from .script import _WHEN, TIMED_PHRASE_KEYS, Script, ScriptError, Step
 from .turns import run_turn
+
+# Turn actions whose words are only kept (not read back at once): their better transcript may come
+# later, from the background worker; action -> the table of the record it writes.
+DEFERRABLE = {"journal.gratitude": "gratitude"}
 
 CONFIRM_TIMEOUT_S = 10.0
 BOTH = "both"  # a shared turn's "partner" in the session record
@@ -297,9 +302,14 @@ class Run:
             prompt = self.render(step.wordings, partner=partner, other=other)
             self.prompt(prompt)
             wordings = step.reprompt or self.script.phrases.get("silence_prompt") or self.phrases["silence_prompt"]
-            result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s,
-                              reprompt=lambda p=partner, o=other: self.render(wordings, partner=p, other=o),
-                              done_after_s=step.done_after_s)
+            # Words that only go to the journal need not wait for Whisper: the quick transcript is kept at
+            # once and the better one replaces it from the background (promises and goals are read back).
+            later = _background(self.ctx.listener) if step.then in DEFERRABLE and partner != BOTH else None
+            with later.deferred() if later is not None else nullcontext():
+                result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s,
+                                  reprompt=lambda p=partner, o=other: self.render(wordings, partner=p, other=o),
+                                  done_after_s=step.done_after_s)
+            audio = later.take_audio(result.parts) if later is not None else b""
             text = result.text
             kept = text if (text and step.keep == "yes") else None
             index = sessions.add_turn(self.ctx.store, self.session_id, {
@@ -317,7 +327,9 @@ class Run:
             else:
                 self.moving_on(step.moving_on, partner=partner)
             if text and step.then and partner != BOTH:
-                self.then(step.then, partner, other, text)
+                record = self.then(step.then, partner, other, text)
+                if later is not None and audio and isinstance(record, dict) and record.get("id"):
+                    later.transcribe_later(audio, {"table": DEFERRABLE[step.then], "id": record["id"]}, text)
 
     def do_ask(self, step: Step) -> None:
         partner = self.speakers(step.who)[0]
@@ -416,10 +428,11 @@ class Run:
         named = self.facts.get(who.strip("{}"))
         return [named] if named in self.ctx.profile.partners else [first]
 
-    def then(self, action: str, partner: str, other: str, text: str) -> None:
+    def then(self, action: str, partner: str, other: str, text: str) -> Any:
+        """Act on a turn's words; returns the record written, where there is one to improve later."""
         store, clock = self.ctx.store, self.ctx.clock
         if action == "journal.gratitude":
-            _feature("journal").add_gratitude(store, clock, from_=partner, about=other, text=text, session=self.session_id)
+            return _feature("journal").add_gratitude(store, clock, from_=partner, about=other, text=text, session=self.session_id)
         elif action == "promise.log":
             _feature("promises").log_promise(store, clock, partner=partner, text=text, due_words=None)
         elif action == "goal.text":
@@ -558,3 +571,12 @@ def _sentence_case(text: str) -> str:
 def _jsonable(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict))
 
+
+def _background(listener: Any) -> Any:
+    """The Whisper recogniser with a background worker behind ``listener``, if any (lazy: the core
+    imports no speech code when it runs on typed input)."""
+    if not hasattr(listener, "recognizer") and not hasattr(listener, "inner"):
+        return None
+    from ..speech.whisper_engine import background_dictation
+
+    return background_dictation(listener)

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import HomePaths, SpeechSettings
 from ..errors import TandemError
@@ -99,12 +100,13 @@ def choose_engine(settings: SpeechSettings, home: HomePaths, engine: str | None 
 
 
 def make_recognizer(settings: SpeechSettings, home: HomePaths, engine: str | None = None,
-                    prompt: Callable[[], str] | None = None) -> Recognizer:
+                    prompt: Callable[[], str] | None = None, worker: Callable[[Path], Any] | None = None) -> Recognizer:
     """A ready recogniser in dictation mode; ``engine`` overrides ``settings.engine``.
 
     With a Whisper model installed, dictation is Whisper's (``prompt`` gives
     its hint: the partners' names and the words the moment expects) and the
-    command modes stay on the grammar recogniser.
+    command modes stay on the grammar recogniser. ``worker(model)``, given,
+    makes a ``TranscriptionWorker`` that holds the model instead of this process.
     """
     commands = _command_recognizer(settings, home, _command_engine(engine))
     dictation = choose_dictation(settings, home, engine)
@@ -112,6 +114,13 @@ def make_recognizer(settings: SpeechSettings, home: HomePaths, engine: str | Non
         return commands
     from .whisper_engine import WhisperDictation, WhisperModelError, WhisperTranscriber
 
+    if worker is not None:  # the model lives in the worker process only (loaded on first need)
+        from .transcribe_worker import WorkerTranscriber
+
+        background = worker(dictation.model)
+        recognizer = WhisperDictation(commands, WorkerTranscriber(background), prompt)
+        recognizer.worker = background
+        return recognizer
     try:
         return WhisperDictation(commands, WhisperTranscriber(dictation.model), prompt)
     except WhisperModelError:

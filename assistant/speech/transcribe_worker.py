@@ -75,7 +75,7 @@ class PendingTranscripts:
         if not self.folder.is_dir():
             return []
         found = []
-        for meta in sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
+        for meta in sorted(self.folder.glob("*.json"), key=lambda p: (p.stat().st_mtime, p.name)):
             if not (self.folder / f"{meta.stem}.pcm").is_file():
                 continue
             try:
@@ -129,6 +129,11 @@ def _serve(model: str, threads: int, jobs: Any, results: Any) -> None:  # pragma
 
 
 Apply = Callable[[Job, str], None]
+NOW = "now-"  # a transcription someone is waiting for: not a job to resume (no description is written)
+
+
+class TranscriptionUnavailable(RuntimeError):
+    """The worker cannot transcribe (the model does not load, or it died mid-way)."""
 
 
 class TranscriptionWorker:
@@ -160,6 +165,47 @@ class TranscriptionWorker:
         job = self.pending.add(pcm, target, quick, prompt)
         self._send(job)
         return job
+
+    def transcribe_now(self, pcm: bytes, prompt: str = "", timeout_s: float = 120.0) -> str:
+        """Transcribe ``pcm`` through the worker and wait for it (a promise's words, read back at once).
+
+        Texts of background jobs that arrive meanwhile are applied as usual.
+        Raises ``TranscriptionUnavailable`` when the worker cannot do it.
+        """
+        import time
+
+        job_id = f"{NOW}{uuid.uuid4().hex}"
+        self.pending.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self.pending.folder / f"{job_id}.pcm"
+        PendingTranscripts._write(path, pcm)
+        try:
+            if not self.running:
+                self._reset()
+                self._start()
+                self.resume()
+            self._jobs.put((job_id, str(path), prompt))
+            end = time.monotonic() + timeout_s  # a bound on a hung worker, not a clock of the couple's
+            while time.monotonic() < end:
+                try:
+                    got, text = self._results.get(timeout=0.5)
+                except queue.Empty:
+                    if not self.running:
+                        raise TranscriptionUnavailable("the transcription worker stopped") from None
+                    continue
+                if got == job_id:
+                    self._last_busy = self.clock.monotonic()
+                    return text
+                if got == "!error":
+                    self.stop()
+                    raise TranscriptionUnavailable(text)
+                if got == "!failed" and text.startswith(job_id):
+                    raise TranscriptionUnavailable("the transcription failed")
+                if not got.startswith("!"):
+                    self._finish(got, text)
+            self.stop()  # hung: the next need starts a fresh one
+            raise TranscriptionUnavailable(f"no transcript within {timeout_s:.0f} s")
+        finally:
+            path.unlink(missing_ok=True)
 
     def resume(self) -> int:
         """Hand over whatever is on disk and not yet sent (after a restart, or a dead worker)."""
@@ -198,6 +244,10 @@ class TranscriptionWorker:
             self.stop()
             return True
         return False
+
+    def close(self) -> None:
+        """At the end of ``tandem run``: the jobs not done stay on disk for the next start."""
+        self.stop()
 
     def stop(self) -> None:
         if self._proc is not None:
@@ -253,3 +303,15 @@ class TranscriptionWorker:
         self.pending.done(job_id)
         self._last_busy = self.clock.monotonic()
         return 1
+
+
+class WorkerTranscriber:
+    """``WhisperTranscriber``'s interface through the worker: the model is loaded once, in the worker
+    process, and its memory goes back after a quiet hour."""
+
+    def __init__(self, worker: TranscriptionWorker) -> None:
+        self.worker = worker
+        self.folder = worker.model
+
+    def transcribe(self, pcm: bytes, prompt: str = "") -> str:
+        return self.worker.transcribe_now(pcm, prompt)

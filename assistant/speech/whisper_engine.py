@@ -50,6 +50,18 @@ class WhisperModelError(TandemError):
     """The Whisper model folder is missing or does not load."""
 
 
+def background_dictation(listener: Any) -> WhisperDictation | None:
+    """The Whisper recogniser behind ``listener`` (through wrappers such as ``DeadlineListener``) when it
+    has a background worker; None otherwise (typed input, no Whisper model)."""
+    seen = 0
+    while listener is not None and seen < 5:
+        rec = getattr(listener, "recognizer", None)
+        if isinstance(rec, WhisperDictation):
+            return rec if rec.worker is not None else None
+        listener, seen = getattr(listener, "inner", None), seen + 1
+    return None
+
+
 def cpu_threads(cores: int | None = None) -> int:
     """Cores minus one for Whisper, at least one: the audio and dialogue threads keep a core."""
     cores = cores if cores is not None else (os.cpu_count() or 1)
@@ -147,6 +159,9 @@ class WhisperDictation:
         self.on_slow = on_slow
         self.cue_after_s = cue_after_s
         self._cue = False
+        self.worker: Any = None  # a transcribe_worker.TranscriptionWorker: turns may then be deferred
+        self._deferred = False
+        self._heard: list[tuple[str, bytes]] = []  # (quick text, audio) of the deferred utterances
         self._dictating = True
         self._pending: bool | None = None  # a mode switch asked for mid-utterance
         self._audio: list[bytes] = []
@@ -166,11 +181,44 @@ class WhisperDictation:
         finally:
             self._cue = False
 
+    @contextmanager
+    def deferred(self) -> Iterator[bool]:
+        """Inside it (a turn whose words only go to the journal), dictation answers at once with the
+        grammar recogniser's quick transcript and keeps the audio for the worker (``take_audio``).
+        Yields False, and changes nothing, without a worker."""
+        if self.worker is None:
+            yield False
+            return
+        self._deferred, self._heard = True, []
+        try:
+            yield True
+        finally:
+            self._deferred = False
+
+    def take_audio(self, parts: Sequence[str]) -> bytes:
+        """The audio of the deferred utterances whose quick text became ``parts`` of the turn, in order
+        (control phrases such as "I'm done" are not the partner's words)."""
+        wanted = [" ".join(p.split()) for p in parts if p.strip()]
+        taken: list[bytes] = []
+        for text, pcm in self._heard:
+            if wanted and " ".join(text.split()) == wanted[0]:
+                taken.append(pcm)
+                wanted.pop(0)
+        self._heard = []
+        return b"".join(taken)
+
+    def transcribe_later(self, pcm: bytes, target: dict[str, Any], quick: str) -> Any:
+        """Hand ``pcm`` to the worker; its text replaces ``quick`` at ``target`` when ready."""
+        if self.worker is None or not pcm:
+            return None
+        return self.worker.submit(pcm, target, quick, self._prompt())
+
     # -- Recognizer -------------------------------------------------------
 
     def set_grammar(self, phrases: Sequence[str] | None) -> None:
-        if phrases is not None:
-            self.commands.set_grammar(phrases)  # the grammar recogniser keeps its own between-utterances rule
+        if phrases is not None or self._deferred:
+            # the grammar recogniser keeps its own between-utterances rule; deferred, it dictates the quick text
+            self.commands.set_grammar(phrases)
         self._switch(phrases is None)
 
     def set_keyphrase(self, phrase: str) -> None:
@@ -186,7 +234,7 @@ class WhisperDictation:
         self._in_utterance = True
         if self._dictating:
             self._audio.append(bytes(frame))
-        else:
+        if not self._dictating or self._deferred:
             self.commands.accept(frame)
 
     def partial(self) -> str:
@@ -197,6 +245,10 @@ class WhisperDictation:
             if not self._dictating:
                 return self.commands.finish()
             pcm, self._audio = b"".join(self._audio), []
+            if self._deferred:
+                quick = self.commands.finish()
+                self._heard.append((quick.text, pcm))
+                return quick
             if not pcm:
                 return Recognition(text="", confidence=None, engine=self.name)
             timer = None
@@ -206,6 +258,9 @@ class WhisperDictation:
                 timer.start()
             try:
                 text = self.transcriber.transcribe(pcm, self._prompt())
+            except Exception as exc:  # noqa: BLE001 - a failed worker must not cost the words: decode them here
+                log.warning("Whisper could not transcribe (%s); using %s for these words", type(exc).__name__, self.commands.name)
+                return self._fallback(pcm)
             finally:
                 if timer is not None:
                     timer.cancel()
@@ -215,7 +270,7 @@ class WhisperDictation:
 
     def reset(self) -> None:
         self._audio = []
-        if not self._dictating:
+        if not self._dictating or self._deferred:
             self.commands.reset()
         self._end_utterance()
 
@@ -236,6 +291,14 @@ class WhisperDictation:
         self._in_utterance = False
         if self._pending is not None:
             self._dictating, self._pending = self._pending, None
+
+    def _fallback(self, pcm: bytes) -> Recognition:
+        from .frames import FRAME_BYTES
+
+        self.commands.set_grammar(None)
+        for i in range(0, len(pcm), FRAME_BYTES):
+            self.commands.accept(pcm[i:i + FRAME_BYTES])
+        return self.commands.finish()
 
     def _slow(self) -> None:
         try:

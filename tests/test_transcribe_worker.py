@@ -152,5 +152,9 @@ def test_a_worker_that_cannot_load_is_reported_not_hung(home: HomePaths, clock, 
     try:
         with pytest.raises(TranscriptionUnavailable):
             worker.transcribe_now(b"\x00\x00" * 1600, timeout_s=120)
+        assert worker.broken and not worker.running
+        with pytest.raises(TranscriptionUnavailable):  # at once: no process started again for each utterance
+            worker.transcribe_now(b"\x00\x00" * 1600, timeout_s=1)
+        assert not worker.running
     finally:
         worker.stop()

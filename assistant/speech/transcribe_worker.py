@@ -155,6 +155,7 @@ class TranscriptionWorker:
         self._results: Any = None
         self._sent: set[str] = set()
         self._last_busy = clock.monotonic()
+        self.broken = ""  # why the model does not load: asked again only after a restart of Tandem
 
     @property
     def running(self) -> bool:
@@ -174,6 +175,8 @@ class TranscriptionWorker:
         """
         import time
 
+        if self.broken:
+            raise TranscriptionUnavailable(self.broken)
         job_id = f"{NOW}{uuid.uuid4().hex}"
         self.pending.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.pending.folder / f"{job_id}.pcm"
@@ -197,6 +200,7 @@ class TranscriptionWorker:
                     return text
                 if got == "!error":
                     self.stop()
+                    self.broken = text
                     raise TranscriptionUnavailable(text)
                 if got == "!failed" and text.startswith(job_id):
                     raise TranscriptionUnavailable("the transcription failed")
@@ -227,6 +231,7 @@ class TranscriptionWorker:
                     if job_id == "!error":
                         log.warning("the transcription worker cannot start (%s); quick transcripts are kept", text)
                         self.stop()
+                        self.broken = text
                         return applied
                     continue
                 applied += self._finish(job_id, text)
@@ -274,6 +279,8 @@ class TranscriptionWorker:
         self._sent.clear()
 
     def _send(self, job: Job) -> None:
+        if self.broken:
+            return  # kept on disk: a later start (a reinstalled model) does it
         if not self.running:
             self._reset()
             self._start()

@@ -131,6 +131,25 @@ def whisper_engine(folder: Path) -> Engine:
     return lambda pcm, names: transcriber.transcribe(pcm, dictation_prompt(names))
 
 
+def sphinx_whole(defaults: bool) -> Engine:
+    """PocketSphinx decoding the whole utterance at once (``full_utt``: cepstral mean from the whole
+    utterance instead of a running estimate), with its defaults or with Tandem's dictation options."""
+    from pocketsphinx import Decoder
+
+    from assistant.speech.sphinx_engine import DEFAULT_OPTIONS
+
+    decoder = Decoder(loglevel="ERROR") if defaults else Decoder(loglevel="ERROR", **DEFAULT_OPTIONS)
+
+    def run(pcm: bytes, names: Sequence[str]) -> str:
+        decoder.start_utt()
+        decoder.process_raw(pcm, False, True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+    return run
+
+
 def sphinx_engine(defaults: bool) -> Engine:
     from assistant.speech.sphinx_engine import SphinxRecognizer
     from assistant.speech.wavfile import iter_frames
@@ -203,7 +222,8 @@ def worker_memory(folder: Path, pcm: bytes) -> tuple[float, float, float, float]
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=120, help="sentences (one voice each; x3 noise conditions)")
-    p.add_argument("--engines", default="whisper,pocketsphinx,pocketsphinx-defaults")
+    p.add_argument("--engines", default="whisper,pocketsphinx,pocketsphinx-defaults",
+                   help="also: pocketsphinx-whole, pocketsphinx-defaults-whole (the utterance decoded at once)")
     p.add_argument("--whisper-model", type=Path, default=None, help="default: the test model from the PyPI test extra")
     p.add_argument("--tiny-model", type=Path, default=None, help="a whisper-tiny folder, if one is at hand")
     p.add_argument("--vosk-model", type=Path, default=None, help="an English Vosk model folder, if one is at hand")
@@ -247,6 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             engines["pocketsphinx (Tandem's)"] = lambda: sphinx_engine(False)
         elif name == "pocketsphinx-defaults":
             engines["pocketsphinx (its defaults)"] = lambda: sphinx_engine(True)
+        elif name == "pocketsphinx-whole":
+            engines["pocketsphinx (Tandem's, whole utterance)"] = lambda: sphinx_whole(False)
+        elif name == "pocketsphinx-defaults-whole":
+            engines["pocketsphinx (its defaults, whole utterance)"] = lambda: sphinx_whole(True)
     if args.tiny_model:
         engines["whisper-tiny"] = lambda: whisper_engine(args.tiny_model)
     if args.vosk_model:

@@ -158,3 +158,36 @@ def test_a_worker_that_cannot_load_is_reported_not_hung(home: HomePaths, clock, 
         assert not worker.running
     finally:
         worker.stop()
+
+
+@needs_model
+@needs_flite
+@pytest.mark.slow
+def test_a_journal_turn_end_to_end_quick_at_once_then_whisper(journal_worker, store, clock) -> None:  # type: ignore[no-untyped-def]
+    """The real parts: the ears, PocketSphinx's quick dictation, the worker with Whisper, the journal."""
+    from assistant.clock import RealClock
+    from assistant.conversation import DICTATION, RITUAL
+    from assistant.events import ListSink
+    from assistant.speech.ears import AudioListener
+    from assistant.speech.frames import EchoGate
+    from assistant.speech.sphinx_engine import SphinxRecognizer
+    from assistant.speech.transcribe_worker import WorkerTranscriber
+    from assistant.speech.wake import WakeSpotter
+    from assistant.speech.whisper_engine import WhisperDictation
+    from tests.speech_helpers import BytesSource, noisy, silence, speech
+
+    rec = WhisperDictation(SphinxRecognizer(), WorkerTranscriber(journal_worker), prompt=lambda: "Alex and Sam.")
+    rec.worker = journal_worker
+    ears = AudioListener(BytesSource(noisy(silence(0.5) + speech(SAID, "flite:slt") + silence(2.0), seed=5)), rec,
+                         WakeSpotter(), parse=lambda *a: None, phrases=lambda *a: ["i'm done"], clock=RealClock(),
+                         gate=EchoGate(tail_s=0.0), events=ListSink())
+    try:
+        with rec.deferred():
+            quick = ears.listen(RITUAL, mode=DICTATION, timeout=5.0, in_exercise=True).text
+    finally:
+        ears.close()
+    assert quick and not journal_worker.running  # the quick transcript came without Whisper
+    entry = add_gratitude(store, clock, "Sam", "Alex", quick, None)
+    rec.transcribe_later(rec.take_audio([quick]), {"table": "gratitude", "id": entry["id"]}, quick)
+    assert _wait(journal_worker, 1) == 1
+    assert store.get("gratitude", entry["id"])["text"].lower() == SAID

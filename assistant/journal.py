@@ -39,13 +39,16 @@ def add_gratitude(store: Store, clock: Clock, from_: str, about: str, text: str,
 def replace_transcript(store: Store, table: str, record_id: str, quick: str, better: str, field: str = "text") -> bool:
     """Put the better transcript of a dictated text in place of the quick one kept meanwhile.
 
-    Only while the record still holds the quick text: an entry forgotten or
-    corrected in between is left as the couple left it.
+    Only while the record still holds the quick text (``quick`` as stored): an
+    entry forgotten or corrected in between is left as the couple left it.
     """
     record = store.get(table, record_id)
     if record is None or " ".join(str(record.get(field, "")).split()) != " ".join(quick.split()):
         return False
-    return store.update(table, record_id, {field: " ".join(better.split())})
+    text = " ".join(better.split())
+    if table == TABLE:  # written as add_gratitude writes an entry
+        text = capitalise(text, said=better, names=(str(record.get("from", "")), str(record.get("about", ""))))
+    return store.update(table, record_id, {field: text})
 
 
 def entries(store: Store) -> list[dict[str, Any]]:

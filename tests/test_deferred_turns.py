@@ -77,7 +77,7 @@ def test_a_journal_turn_keeps_the_quick_text_and_defers_its_own_audio(store, clo
     ctx.listener = HearingCouple(rec, clock, profile)
     assert start_exercise(ctx, "gratitude") == "completed"
     journal = sorted(store.all("gratitude"), key=lambda g: g["text"])
-    assert [g["text"] for g in journal] == ["words number 1", "words number 2"]  # kept at once
+    assert [g["text"] for g in journal] == ["words number 1", "words number 2"]  # kept at once (the fake journal)
     jobs = rec.worker.jobs
     assert [(pcm.rstrip(b"\0"), target, quick, prompt) for pcm, target, quick, prompt in jobs] == [
         (b"words number 1", {"table": "gratitude", "id": journal[0]["id"]}, "words number 1", "Alex and Sam."),
@@ -111,3 +111,17 @@ def test_only_the_turn_s_words_are_taken_and_a_broken_worker_falls_back(store, c
     rec.set_grammar(None)
     rec.accept(b"\1" * 960)
     assert rec.finish().text == "call the plumber"
+
+
+def test_the_real_journal_s_stored_text_is_what_gets_replaced(store, clock, profile, settings) -> None:  # type: ignore[no-untyped-def]
+    rec = WhisperDictation(QuickGrammar(), NeverCalled())
+    rec.worker = FakeWorker()
+    ctx = make_ctx(store, clock, profile, settings, [])
+    ctx.listener = HearingCouple(rec, clock, profile)
+    assert start_exercise(ctx, "gratitude") == "completed"
+    for pcm, target, quick, prompt in rec.worker.jobs:
+        entry = store.get("gratitude", target["id"])
+        assert quick == entry["text"]  # as the journal wrote it (with its capitals), not as first heard
+        assert replace_transcript(store, "gratitude", target["id"], quick, "thank you, alex, for the soup")
+        assert store.get("gratitude", target["id"])["text"] == "thank you, Alex, for the soup"  # names as entries are written
+    assert len(rec.worker.jobs) == 2

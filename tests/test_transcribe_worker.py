@@ -37,9 +37,9 @@ def test_pending_audio_is_private_and_whole(home: HomePaths) -> None:
 
 def test_the_better_transcript_replaces_only_the_quick_one(store, clock) -> None:  # type: ignore[no-untyped-def]
     entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
-    assert replace_transcript(store, "gratitude", entry["id"], QUICK, SAID)
+    assert replace_transcript(store, "gratitude", entry["id"], entry["text"], SAID)  # the quick text as stored
     assert store.get("gratitude", entry["id"])["text"] == SAID
-    assert not replace_transcript(store, "gratitude", entry["id"], QUICK, "something else")  # not the quick text any more
+    assert not replace_transcript(store, "gratitude", entry["id"], entry["text"], "something else")  # not the quick text any more
     assert not replace_transcript(store, "gratitude", "missing", QUICK, SAID)
 
 
@@ -82,7 +82,7 @@ def journal_worker(home: HomePaths, store, clock):  # type: ignore[no-untyped-de
 def test_the_worker_replaces_the_quick_transcript_and_deletes_the_audio(journal_worker, store, clock) -> None:  # type: ignore[no-untyped-def]
     entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
     assert not journal_worker.running  # started on first need only
-    job = journal_worker.submit(flite(SAID, "slt"), {"table": "gratitude", "id": entry["id"]}, QUICK, "Sam and Alex.")
+    job = journal_worker.submit(flite(SAID, "slt"), {"table": "gratitude", "id": entry["id"]}, entry["text"], "Sam and Alex.")
     assert journal_worker.running
     assert _wait(journal_worker, 1) == 1
     assert os.getpriority(os.PRIO_PROCESS, journal_worker._proc.pid) >= NICE  # never in the dialogue's way
@@ -95,7 +95,7 @@ def test_the_worker_replaces_the_quick_transcript_and_deletes_the_audio(journal_
 @pytest.mark.slow
 def test_a_dead_worker_loses_nothing_and_a_restart_resumes(journal_worker, store, clock, home) -> None:  # type: ignore[no-untyped-def]
     entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
-    journal_worker.submit(flite(SAID, "rms"), {"table": "gratitude", "id": entry["id"]}, QUICK, "Sam and Alex.")
+    journal_worker.submit(flite(SAID, "rms"), {"table": "gratitude", "id": entry["id"]}, entry["text"], "Sam and Alex.")
     journal_worker._proc.kill()
     journal_worker._proc.join(5)
     assert len(journal_worker.pending.jobs()) == 1  # the audio is still on disk
@@ -104,7 +104,7 @@ def test_a_dead_worker_loses_nothing_and_a_restart_resumes(journal_worker, store
     # Tandem stopped with a job on disk: the next start hands it over
     other = add_gratitude(store, clock, "Alex", "Sam", QUICK, None)
     journal_worker.stop()
-    journal_worker.pending.add(flite(SAID, "awb"), {"table": "gratitude", "id": other["id"]}, QUICK)
+    journal_worker.pending.add(flite(SAID, "awb"), {"table": "gratitude", "id": other["id"]}, other["text"])
     fresh = TranscriptionWorker(MODEL, PendingTranscripts(home.root), journal_worker.apply, clock, threads=1)
     try:
         assert fresh.resume() == 1
@@ -132,7 +132,7 @@ def test_words_read_back_at_once_go_through_the_same_worker(journal_worker, stor
     from assistant.speech.transcribe_worker import WorkerTranscriber
 
     entry = add_gratitude(store, clock, "Sam", "Alex", QUICK, None)
-    journal_worker.pending.add(flite(SAID, "slt"), {"table": "gratitude", "id": entry["id"]}, QUICK)  # owed from before
+    journal_worker.pending.add(flite(SAID, "slt"), {"table": "gratitude", "id": entry["id"]}, entry["text"])  # owed from before
     now = WorkerTranscriber(journal_worker)
     heard = now.transcribe(flite("Sam promises to call the plumber by Friday", "slt"), "Sam and Alex.")
     assert heard == "Sam promises to call the plumber by Friday"
@@ -188,6 +188,6 @@ def test_a_journal_turn_end_to_end_quick_at_once_then_whisper(journal_worker, st
         ears.close()
     assert quick and not journal_worker.running  # the quick transcript came without Whisper
     entry = add_gratitude(store, clock, "Sam", "Alex", quick, None)
-    rec.transcribe_later(rec.take_audio([quick]), {"table": "gratitude", "id": entry["id"]}, quick)
+    rec.transcribe_later(rec.take_audio([quick]), {"table": "gratitude", "id": entry["id"]}, entry["text"])
     assert _wait(journal_worker, 1) == 1
     assert store.get("gratitude", entry["id"])["text"].lower() == SAID

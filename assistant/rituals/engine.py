@@ -329,7 +329,8 @@ class Run:
             if text and step.then and partner != BOTH:
                 record = self.then(step.then, partner, other, text)
                 if later is not None and audio and isinstance(record, dict) and record.get("id"):
-                    later.transcribe_later(audio, {"table": DEFERRABLE[step.then], "id": record["id"]}, text)
+                    stored = str(record.get("text", text))  # as the feature wrote it (capitals added)
+                    later.transcribe_later(audio, {"table": DEFERRABLE[step.then], "id": record["id"]}, stored)
 
     def do_ask(self, step: Step) -> None:
         partner = self.speakers(step.who)[0]

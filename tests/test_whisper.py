@@ -3,7 +3,6 @@ between grammar and dictation, the engine choice, and ``tandem transcribe --mode
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from assistant.speech.engines import choose_dictation, make_recognizer
 from assistant.speech.recognizers import Recognition
 from assistant.speech.whisper_engine import (WhisperDictation, WhisperTranscriber, clean_text, cpu_threads,
                                              dictation_prompt)
-from assistant.speech.wavfile import iter_frames
 from tests.engine_audio import flite, needs_flite, silence, write_wav
 from tests.whisper_model import whisper_base_path
 

@@ -16,7 +16,7 @@ or TTS libraries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 # Listening modes: command = constrained to the context's phrases (cheap, accurate);
@@ -29,6 +29,12 @@ IDLE = "idle"
 RITUAL = "ritual"
 CONFIRM = "confirm"
 NAME = "name"
+
+# The matcher's scores from a template match up (strict 1.0, corrected 0.8+, fuzzy 0.75+); below it only
+# its generalising guess. An answer to a question, and a command said instead of one, must reach it.
+SURE_SCORE = 0.75
+YES, NO = "confirm.yes", "confirm.no"
+DEFAULT_REASK = "Sorry, I didn't catch that. Yes or no?"
 
 
 class InputClosed(Exception):
@@ -54,6 +60,9 @@ class Utterance:
     context: str = IDLE
     ended_by: str = "speech"  # speech | silence | timeout | barge_in
     duration_s: float = 0.0  # how long the speech itself lasted (clock seconds; 0 for typed text)
+    # Said in answer to a question, the words were an idle command instead (``listen(..., commands=True)``):
+    # ``intent``/``slots``/``score`` are the command's, to run once the question is dropped.
+    command: bool = False
 
     @property
     def silent(self) -> bool:
@@ -61,6 +70,21 @@ class Utterance:
 
 
 SILENCE = Utterance(ended_by="silence")
+
+
+def settle(answer: Utterance, command: Utterance | None) -> Utterance:
+    """One utterance said after a question, read as an answer (``answer``, in the question's context)
+    and as an idle command (``command``): which reading counts.
+
+    A command counts only when the matcher is sure of it (a template fits), and more sure than of the
+    answer: "not now" is the answer no rather than "cancel", "we did it" a yes rather than "we tried
+    something new". The result of a command keeps the question's context and has ``command`` set.
+    """
+    if command is None or command.intent is None or command.score < SURE_SCORE:
+        return answer
+    if answer.intent is not None and answer.score >= command.score:
+        return answer
+    return replace(command, context=answer.context, command=True)
 
 
 class Listener(Protocol):
@@ -72,13 +96,16 @@ class Listener(Protocol):
         timeout: float = 8.0,
         in_exercise: bool = False,
         can_resume: bool = False,
+        commands: bool = False,
     ) -> Utterance:
         """Wait up to ``timeout`` clock seconds for speech to start, then for it to end.
 
         Returns the utterance understood in ``context`` (with the catalogue's
         layering: ``in_exercise`` lets confirm/name also hear ritual.stop and
         ritual.pause; ``can_resume`` lets idle hear ritual.resume), or a
-        silence. Raises ``InputClosed`` when there will never be more input.
+        silence. With ``commands`` (an answer to a question) the words are
+        also read as an idle command and ``settle`` decides which reading
+        counts. Raises ``InputClosed`` when there will never be more input.
         """
         ...
 
@@ -96,29 +123,44 @@ class Speaker(Protocol):
         ...
 
 
+def is_sure_answer(answer: Utterance) -> bool:
+    """A yes or a no the matcher is sure of: a loose guess ("i did it" for a garbled command) is not one."""
+    return answer.intent in (YES, NO) and answer.score >= SURE_SCORE
+
+
 def ask_yes_no(
-    listener: Listener, speaker: Speaker, question: str, *, in_exercise: bool = False, timeout: float = 10.0, tries: int = 2
+    listener: Listener, speaker: Speaker, question: str, *, in_exercise: bool = False, timeout: float = 10.0, tries: int = 2,
+    reask: str = DEFAULT_REASK,
 ) -> Utterance:
-    """Ask a yes/no question; returns the answer (intent confirm.yes / confirm.no), a layered
-    control intent (ritual.stop / ritual.pause / cancel), or a silence after ``tries`` windows."""
+    """Ask a yes/no question; returns a sure answer (intent confirm.yes / confirm.no), a layered control
+    intent (ritual.stop / ritual.pause / cancel), an idle command said instead (``command`` set), or,
+    after ``tries`` windows, a silence or an utterance with no intent (not understood: nothing changes).
+
+    When unsure (nothing understood, or a yes/no that only fits loosely) the question is asked once
+    more in other words (``reask``)."""
     speaker.say(question)
     answer = SILENCE
     for attempt in range(tries):
-        answer = listener.listen(CONFIRM, timeout=timeout, in_exercise=in_exercise)
-        if answer.intent is not None or answer.silent:
+        answer = listener.listen(CONFIRM, timeout=timeout, in_exercise=in_exercise, commands=True)
+        if answer.silent or answer.command or is_sure_answer(answer):
             return answer
+        if answer.intent is not None and answer.intent not in (YES, NO):
+            return answer  # stop, pause, cancel
         if attempt + 1 < tries:
-            speaker.say("Sorry, I didn't catch that. Yes or no?")
-    return answer
+            speaker.say(reask)
+    return replace(answer, intent=None, slots={}) if answer.intent is not None else answer
 
 
 def ask_partner(
     listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False, timeout: float = 10.0
 ) -> str | None:
-    """Ask which partner ("Alex or Sam?"); returns a configured name or None."""
+    """Ask which partner ("Alex or Sam?"); returns a configured name or None (also when an idle
+    command was said instead: the listener is expected to keep it, see ``Context``)."""
     speaker.say(question)
     for attempt in range(2):
-        answer = listener.listen(NAME, timeout=timeout, in_exercise=in_exercise)
+        answer = listener.listen(NAME, timeout=timeout, in_exercise=in_exercise, commands=True)
+        if answer.command:
+            return None
         if answer.intent == "answer.partner" and answer.slots.get("partner") in partners:
             return answer.slots["partner"]
         if answer.silent or answer.intent is not None:

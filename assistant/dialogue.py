@@ -50,6 +50,7 @@ STILL_NOT_CAUGHT = "Sorry, I still didn't catch that. Say the wake phrase and th
 CANNOT_YET = "Sorry, I can't do that yet."
 WENT_WRONG = "Sorry, something went wrong there."
 
+MAX_PENDING = 5  # commands said in answer to questions run one after another, at most this many in a row
 MAX_SLEEP_S = 60.0  # asleep, look at the reminders and the date at least this often (clock seconds)
 DUE_RETRY_S = 30.0  # a reminder that stays due after speak_due is not retried sooner than this
 
@@ -188,6 +189,7 @@ class Dialogue:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in one reminder must not stop the assistant
             ended = self._bug("reminder", exc)
+        ended = self._run_pending(ended)
         # If it is still due (e.g. held for a wrong clock), do not ask again at once.
         again = self._next_due()
         now = self.ctx.clock.now()
@@ -226,10 +228,22 @@ class Dialogue:
                     return
                 continue
             ended = self._handle(heard)
+            ended = self._run_pending(ended)
             if ended.startswith("handled") and heard.intent != "cancel":
                 ended = self._follow_up(ended)
+                ended = self._run_pending(ended)
             self._set(State.ASLEEP, ended)
             return
+
+    def _run_pending(self, ended: str) -> str:
+        """Run the commands said in answer to questions (see ``Context.pending``), as if heard after the wake phrase."""
+        for _ in range(MAX_PENDING):
+            command = self.ctx.take_pending()
+            if command is None:
+                return ended
+            ended = self._handle(command)
+        self.ctx.take_pending()  # a question answered by a command, again and again: enough
+        return ended
 
     def _handle(self, heard: Utterance) -> str:
         intent = heard.intent or ""

@@ -13,7 +13,7 @@ from typing import Any
 
 from .capitals import capitalise
 from .clock import Clock, isoformat
-from .conversation import DICTATION, RITUAL, Utterance
+from .conversation import SURE_SCORE, Utterance
 from .forget import remember
 from .handlers import Context
 from .replies import reply
@@ -21,8 +21,8 @@ from .store import Store
 
 TABLE = "goals"
 STOP_INTENTS = ("cancel", "ritual.stop")
-# "I'm done" / "skip" in answer to "what's your first step?" means "nothing to add", not a step.
-PASS_INTENTS = ("turn.done", "ritual.skip", "confirm.no")
+# "I'm done" / "skip" / "not yet" in answer to "what's your first step?" means "nothing to add", not a step.
+PASS_INTENTS = ("turn.done", "ritual.skip", "confirm.no", "answer.nothing")
 DICTATION_TIMEOUT = 20.0
 
 
@@ -67,9 +67,12 @@ def mark_reached(store: Store, clock: Clock, goal_id: str) -> dict[str, Any] | N
 
 
 def listen_free(ctx: Context, timeout: float = DICTATION_TIMEOUT) -> str | None:
-    """One stretch of free speech (a step, a check-in note); None on silence or "never mind"."""
-    heard = ctx.listener.listen(RITUAL, mode=DICTATION, timeout=timeout, in_exercise=ctx.in_exercise)
-    if heard.silent or heard.intent in STOP_INTENTS + PASS_INTENTS:
+    """One stretch of free speech (a step, a check-in note); None on silence, "never mind", "pass",
+    or a command said instead (``ctx.pending`` then holds it: the caller asks nothing more)."""
+    heard = ctx.listen_answer(timeout)
+    if heard.silent or heard.command or heard.intent in STOP_INTENTS:
+        return None
+    if heard.intent in PASS_INTENTS and heard.score >= SURE_SCORE:  # a guess at "pass" must not drop a real step
         return None
     return heard.text.strip() or None
 
@@ -87,6 +90,8 @@ def handle_add(ctx: Context, utterance: Utterance) -> None:
     for partner in ctx.profile.partners:
         ctx.say(reply(ctx, "goals.ask_step", partner=partner))
         step = listen_free(ctx)
+        if ctx.pending is not None:
+            return  # they moved on to something else: no more questions, the goal stays as it is
         if step:
             add_step(ctx.store, goal["id"], partner, step)
     ctx.say(reply(ctx, "goals.added_done"))
@@ -103,13 +108,17 @@ def handle_review(ctx: Context, utterance: Utterance) -> None:
     ctx.say(reply(ctx, "goals.review_count", count=len(goals)))
     for goal in goals:
         ctx.say(reply(ctx, "goals.review_goal", goal=capitalise(goal["text"], names=ctx.profile.partners)))
-        heard = ctx.listener.listen(RITUAL, mode=DICTATION, timeout=DICTATION_TIMEOUT, in_exercise=ctx.in_exercise)
+        heard = ctx.listen_answer(DICTATION_TIMEOUT)
+        if heard.command:
+            return  # a command said instead: it runs next
         if heard.intent in STOP_INTENTS:
             ctx.say(reply(ctx, "goals.review_later"))
             return
         if not heard.silent and heard.intent not in PASS_INTENTS:
             add_checkin(ctx.store, ctx.clock, goal["id"], heard.text)
         answer = ctx.ask_yes_no(reply(ctx, "goals.review_reached_ask"))
+        if answer.command:
+            return
         if answer.intent == "confirm.yes":
             mark_reached(ctx.store, ctx.clock, goal["id"])
             ctx.say(reply(ctx, "goals.review_reached", goal=capitalise(goal["text"], names=ctx.profile.partners)))

@@ -16,7 +16,7 @@ from types import ModuleType
 
 from .clock import Clock
 from .config import Settings
-from .conversation import Listener, Speaker, Utterance, ask_partner, ask_yes_no
+from .conversation import DICTATION, RITUAL, Listener, Speaker, Utterance, ask_partner, ask_yes_no
 from .events import EventSink, Said
 from .profile import Profile
 from .store import Store
@@ -38,6 +38,17 @@ class Context:
     in_exercise: bool = False
     # Picks among reply wordings; tests pin it so replies are predictable.
     rng: random.Random | None = None
+    # An idle command said in answer to a question: the question is dropped and the dialogue loop runs
+    # this once the handler (or reminder, or exercise) that asked has returned.
+    pending: Utterance | None = None
+
+    def defer(self, command: Utterance) -> None:
+        """Keep ``command`` for the loop; the latest one wins (the couple moved on again)."""
+        self.pending = command
+
+    def take_pending(self) -> Utterance | None:
+        command, self.pending = self.pending, None
+        return command
 
     def say(self, text: str) -> bool:
         finished = self.speaker.say(text)
@@ -45,10 +56,20 @@ class Context:
         return finished
 
     def ask_yes_no(self, question: str, timeout: float = 10.0) -> Utterance:
-        return ask_yes_no(self.listener, _Announcing(self), question, in_exercise=self.in_exercise, timeout=timeout)
+        """A sure yes/no, a control, a command said instead (kept in ``pending``), or no answer."""
+        from .replies import reply  # replies imports this module's Context for its type only
+
+        return ask_yes_no(_Deferring(self), _Announcing(self), question, in_exercise=self.in_exercise, timeout=timeout,
+                          reask=reply(self, "questions.reask_yes_no"))
 
     def ask_partner(self, question: str, timeout: float = 10.0) -> str | None:
-        return ask_partner(self.listener, _Announcing(self), question, self.profile.partners, in_exercise=self.in_exercise, timeout=timeout)
+        return ask_partner(_Deferring(self), _Announcing(self), question, self.profile.partners, in_exercise=self.in_exercise,
+                           timeout=timeout)
+
+    def listen_answer(self, timeout: float) -> Utterance:
+        """Free words in answer to a question (a goal's step, a check-in note); a command said instead
+        comes back with ``command`` set and is kept in ``pending``."""
+        return _Deferring(self).listen(RITUAL, mode=DICTATION, timeout=timeout, in_exercise=self.in_exercise)
 
     @property
     def privacy(self) -> bool:
@@ -64,6 +85,22 @@ class _Announcing:
 
     def say(self, text: str) -> bool:
         return self._ctx.say(text)
+
+
+class _Deferring:
+    """The context's listener for answers: words also read as idle commands; a command is kept for the loop."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def listen(self, context: str, **kwargs: object) -> Utterance:
+        heard = self._ctx.listener.listen(context, **{**kwargs, "commands": True})  # type: ignore[arg-type]
+        if heard.command:
+            self._ctx.defer(heard)
+        return heard
+
+    def wait_for_wake(self, timeout: float) -> bool:
+        return self._ctx.listener.wait_for_wake(timeout)
 
 
 Handler = Callable[[Context, Utterance], None]

@@ -42,6 +42,7 @@ from .conversation import Utterance
 from .events import ReminderEvent
 from .handlers import Context, Handler
 from .profile import Profile
+from .replies import reply
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -565,7 +566,9 @@ def _offer(ctx: Context, rec: dict[str, Any], item: Due, now: datetime) -> None:
         _finish(ctx, rec, item.occurrence, "accepted", declined=False)
         ctx.start_exercise(str(rec["exercise"]))
         return
-    declined = not answer.silent  # "no", "cancel" or anything but yes
+    # Only a no (or "never mind") declines; a command said instead, or an answer still unclear after asking
+    # twice, leaves the offer as it was: snoozed, and said so briefly.
+    declined = answer.intent in ("confirm.no", "cancel")
     if declined:
         ctx.events.emit(ReminderEvent(kind=kind, phase="declined", occurrence=occ))
     if count >= 1 + s.max_reoffers:
@@ -576,6 +579,8 @@ def _offer(ctx: Context, rec: dict[str, Any], item: Due, now: datetime) -> None:
     ctx.events.emit(ReminderEvent(kind=kind, phase="snoozed", occurrence=occ))
     if declined:
         ctx.say(_pick(words["snoozed"], fields, occ + "snooze" + str(count))[1])
+    elif not answer.silent:
+        ctx.say(reply(ctx, "questions.reminder_later", label=fields["label"], snooze=fields["snooze"]))
 
 
 def _finish(ctx: Context, rec: dict[str, Any], occurrence: datetime, outcome: str, *, declined: bool) -> None:
@@ -610,7 +615,7 @@ def ask_about(ctx: Context, kind: str) -> str:
         ctx.store.modify(TABLE, kind, lambda r: r.update(streak=0))
         ctx.say(words["kept"].format(**fields))
         return "kept"
-    if answer.silent:
+    if answer.silent or answer.command:  # a command said instead: ask again another time
         return "silent"
     answer = ctx.ask_yes_no(words["ask_stop"].format(**fields))
     if answer.intent == "confirm.yes":

@@ -80,6 +80,10 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "marked_kept": ("what", "partner"),
         "marked_missed": ("what", "partner"),
     },
+    "questions": {
+        "reask_yes_no": (),
+        "reminder_later": ("label", "snooze"),
+    },
     "goals": {
         "ask_goal": (),
         "not_added": (),

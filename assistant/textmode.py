@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from .clock import Clock, parse_iso
-from .conversation import COMMAND, InputClosed, Speaker, Utterance
+from .conversation import COMMAND, IDLE, InputClosed, Speaker, Utterance, settle
 from .events import ErrorEvent, EventSink, Heard, IntentEvent
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,7 @@ class TextListener:
         timeout: float = 8.0,
         in_exercise: bool = False,
         can_resume: bool = False,
+        commands: bool = False,
     ) -> Utterance:
         deadline = self.clock.monotonic() + timeout
         while True:
@@ -175,7 +176,7 @@ class TextListener:
                     # "" = one window of silence: the whole window passes with nothing heard.
                     self._wait_quietly(left)
                     return Utterance(context=context, ended_by="timeout")
-                return self._understood(line.text, context, in_exercise, can_resume)
+                return self._understood(line.text, context, in_exercise, can_resume, commands)
             if left <= 0:
                 return Utterance(context=context, ended_by="timeout")
             self._wait(left if line is None else min(left, self._due_in(line)))
@@ -185,12 +186,18 @@ class TextListener:
         if seconds > 0:
             self.clock.wait(None, seconds)
 
-    def _understood(self, text: str, context: str, in_exercise: bool, can_resume: bool) -> Utterance:
+    def _understood(self, text: str, context: str, in_exercise: bool, can_resume: bool, commands: bool = False) -> Utterance:
         self.events.emit(Heard(text=text, mode="text"))
+        heard = self._reading(text, context, in_exercise, can_resume)
+        if commands and context != IDLE:
+            heard = settle(heard, self._reading(text, IDLE, False, can_resume))
+        self.events.emit(IntentEvent(intent=heard.intent, slots=dict(heard.slots), score=heard.score, context=context))
+        return heard
+
+    def _reading(self, text: str, context: str, in_exercise: bool, can_resume: bool) -> Utterance:
         parsed = self.parse(text, context, in_exercise, can_resume)
-        intent, slots, score = parsed.intent, dict(parsed.slots or {}), float(parsed.score or 0.0)
-        self.events.emit(IntentEvent(intent=intent, slots=slots, score=score, context=context))
-        return Utterance(text=text, intent=intent, slots=slots, score=score, context=context, ended_by="speech")
+        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots or {}), score=float(parsed.score or 0.0),
+                         context=context, ended_by="speech")
 
     def close(self) -> None:
         self._closed = True

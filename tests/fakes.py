@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.clock import FakeClock
-from assistant.conversation import COMMAND, IDLE, InputClosed, Utterance
+from assistant.conversation import COMMAND, IDLE, InputClosed, Utterance, settle
 
 # A parse function: (text, context, in_exercise, can_resume) -> anything with .intent, .slots, .score
 # (the real Matcher's Parse, or an Utterance from intent_by_name)
@@ -41,7 +41,7 @@ class ScriptedListener:
     heard: list[tuple[str, str, str]] = field(default_factory=list)  # (context, mode, text)
 
     def listen(self, context: str, *, mode: str = COMMAND, timeout: float = 8.0, in_exercise: bool = False,
-               can_resume: bool = False) -> Utterance:
+               can_resume: bool = False, commands: bool = False) -> Utterance:
         if not self.lines:
             raise InputClosed()
         item = self.lines.pop(0)
@@ -52,8 +52,13 @@ class ScriptedListener:
             return Utterance(context=context, ended_by="timeout")
         self.clock.advance(speech_s)
         u = self.parse(text, context, in_exercise, can_resume)
-        return Utterance(text=text, intent=u.intent, slots=dict(u.slots), score=u.score, context=context,
-                         duration_s=speech_s)
+        heard = Utterance(text=text, intent=u.intent, slots=dict(u.slots), score=u.score, context=context,
+                          duration_s=speech_s)
+        if commands and context != IDLE:  # as the real listeners do (conversation.settle)
+            c = self.parse(text, IDLE, False, can_resume)
+            heard = settle(heard, Utterance(text=text, intent=c.intent, slots=dict(c.slots), score=c.score,
+                                            duration_s=speech_s))
+        return heard
 
     def wait_for_wake(self, timeout: float) -> bool:
         if not self.lines:

@@ -290,3 +290,38 @@ def test_a_one_word_answer_to_a_question_is_heard(matcher, recognizer, said, voi
     finally:
         ears.close()
     assert heard.intent == expected, heard
+
+
+@needs_tts
+@pytest.mark.parametrize("said, voice, expected, command", [
+    # said to "shall we start the trust talk?": the yes/no grammar alone forced these onto an answer ("i did it")
+    ("what promises are still open", "festival:kal_diphone", "promise.list", True),
+    ("hey tandem what promises are still open", "flite:awb", "promise.list", True),
+    ("suggest something new to try", "flite:slt", "experience.suggest", True),
+    # ... while a real answer stays the answer
+    ("yes please", "flite:awb", "confirm.yes", False),
+    ("no", "flite:kal16", "confirm.no", False),
+    ("not now", "flite:slt", "confirm.no", False),
+])
+def test_a_command_said_to_a_question_is_that_command(matcher, recognizer, said, voice, expected, command) -> None:
+    ears, _, _ = make(noisy(silence(0.5) + speech(said, voice) + silence(3.0), seed=5), matcher, recognizer)
+    try:
+        heard = ears.listen(CONFIRM, mode=COMMAND, timeout=6.0, commands=True)
+    finally:
+        ears.close()
+    assert (heard.intent, heard.command) == (expected, command), heard
+    if not command:
+        assert heard.score >= 0.75  # a sure answer: acted on
+
+
+@needs_tts
+def test_chatter_forced_onto_a_yes_is_only_a_loose_fit(matcher, recognizer) -> None:
+    from assistant.conversation import is_sure_answer
+
+    pcm = noisy(silence(0.5) + speech("the weather is supposed to be nice tomorrow", "flite:rms") + silence(3.0), seed=6)
+    ears, _, _ = make(pcm, matcher, recognizer)
+    try:
+        heard = ears.listen(CONFIRM, mode=COMMAND, timeout=6.0, commands=True)
+    finally:
+        ears.close()
+    assert not is_sure_answer(heard) and not (heard.command and heard.intent and heard.intent.endswith(".start")), heard

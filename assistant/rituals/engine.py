@@ -501,7 +501,14 @@ class Run:
         self.last_prompt = question
         misses = 0
         while misses < 2:
-            heard = self.ctx.listener.listen(CONFIRM, mode=COMMAND, timeout=CONFIRM_TIMEOUT_S, in_exercise=True)
+            heard = self.ctx.listener.listen(CONFIRM, mode=COMMAND, timeout=CONFIRM_TIMEOUT_S, in_exercise=True,
+                                             commands=True)
+            if heard.command:
+                # Something else was asked for: the exercise waits (paused, to pick up within a day) and it runs.
+                self.ctx.defer(heard)
+                if during_break:
+                    return False
+                self.set_aside()
             if heard.intent == "confirm.yes" or (during_break and heard.intent == "ritual.resume"):
                 self.note_answer(True)
                 return True
@@ -528,6 +535,14 @@ class Run:
         if not during_break:
             self.moving_on(moving_on, partner=partner, key="moving_on_yes" if default else "moving_on")
         return default
+
+    def set_aside(self) -> None:
+        """Leave the exercise paused where it is (a command was said instead of an answer)."""
+        sessions.mark_paused(self.ctx.store, self.ctx.clock, self.session_id, {
+            "step": self.top_index, "turns_done": self.turns_in_step, "facts": self.saved_facts()})
+        self.emit("paused")
+        self.say(self.phrase("pause_later"))
+        raise LeftPaused()
 
     # --- the safety valve -----------------------------------------------------------------
 

@@ -40,7 +40,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from ..clock import Clock
-from ..conversation import COMMAND, CONFIRM, DICTATION, NAME, Utterance
+from ..conversation import COMMAND, CONFIRM, DICTATION, IDLE, NAME, NO, YES, Utterance, settle
 from ..events import EventSink, Heard, IntentEvent, Wake
 from .endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
 from .frames import AudioSource, EchoGate
@@ -64,7 +64,10 @@ CONTROL_MAX_FRAMES = int(3.0 / FRAME_S)
 CONTROL_MIN_SIMILARITY = 60
 CONTROL_MAX_WORDS = 3  # "i'm done", "more time please", "let's stop"
 CONTROL_GRAMMAR_CAP = 150  # shortest first; doubled by the wake-prefixed forms
-WAKE_CHECK_TAIL_S = 0.6  # silence after a short utterance so the wake spotter's delayed second check runs
+WAKE_CHECK_TAIL_S = 0.6
+# A yes/no the question's grammar forced onto speech that dictation hears as other words ("i did it" for
+# "what promises are still open") fits only loosely: it gets this score, below SURE_SCORE, and is asked again.
+LOOSE_ANSWER_SCORE = 0.6  # silence after a short utterance so the wake spotter's delayed second check runs
 
 ParseFn = Callable[[str, str, bool, bool], Any]  # (text, context, in_exercise, can_resume) -> .intent/.slots/.score
 PhrasesFn = Callable[[str, bool, bool], Sequence[str]]  # (context, in_exercise, can_resume) -> phrases
@@ -303,13 +306,14 @@ class AudioListener:
         return time.monotonic() - max(self._last_voiced, self.gate.quiet_since())
 
     def listen(self, context: str, *, mode: str = COMMAND, timeout: float = 8.0, in_exercise: bool = False,
-               can_resume: bool = False) -> Utterance:
+               can_resume: bool = False, commands: bool = False) -> Utterance:
         try:
-            return self._listen(context, mode, timeout, in_exercise, can_resume)
+            return self._listen(context, mode, timeout, in_exercise, can_resume, commands and context != IDLE)
         finally:
             self._last_voiced = time.monotonic()
 
-    def _listen(self, context: str, mode: str, timeout: float, in_exercise: bool, can_resume: bool) -> Utterance:
+    def _listen(self, context: str, mode: str, timeout: float, in_exercise: bool, can_resume: bool,
+                commands: bool = False) -> Utterance:
         self._wake_stale = True
         if mode == DICTATION:
             self.recognizer.set_grammar(None)
@@ -363,18 +367,18 @@ class AudioListener:
                 if len(kept) < keep_max:
                     kept.append(frame)
                 if decision == "end":
-                    return self._understood(endpoint, context, mode, in_exercise, can_resume, kept)
+                    return self._understood(endpoint, context, mode, in_exercise, can_resume, kept, commands)
         except BaseException:
             self.recognizer.reset()
             raise
         if started:  # the wall bound passed mid-speech: take what was heard
             endpoint.ended_by = "max"
-            return self._understood(endpoint, context, mode, in_exercise, can_resume, kept)
+            return self._understood(endpoint, context, mode, in_exercise, can_resume, kept, commands)
         self.recognizer.reset()
         return Utterance(context=context, ended_by="timeout")
 
     def _understood(self, endpoint: Endpointer, context: str, mode: str, in_exercise: bool,
-                    can_resume: bool, audio: Sequence[bytes] = ()) -> Utterance:
+                    can_resume: bool, audio: Sequence[bytes] = (), commands: bool = False) -> Utterance:
         text = self.recognizer.finish().text.strip()
         duration = self._clock_seconds(endpoint.utterance_s)
         if not text:
@@ -389,14 +393,86 @@ class AudioListener:
             text, parsed = self._control_check(audio, text, parsed, context, in_exercise, can_resume)
         if mode == COMMAND and audio and FREE_SLOT in (getattr(parsed, "slots", None) or {}):
             text, parsed = self._free_words(audio, text, parsed, context, in_exercise, can_resume)
-        self.events.emit(Heard(text=text, mode=mode))
-        intent = getattr(parsed, "intent", None)
-        slots = dict(getattr(parsed, "slots", {}) or {})
-        score = float(getattr(parsed, "score", 0.0) or 0.0)
-        self.events.emit(IntentEvent(intent=intent, slots=slots, score=score, context=context))
         ended_by = "speech" if endpoint.ended_by == "silence" else endpoint.ended_by
-        return Utterance(text=text, intent=intent, slots=slots, score=score, context=context,
-                         ended_by=ended_by, duration_s=duration)
+        heard = Utterance(text=text, intent=getattr(parsed, "intent", None), slots=dict(getattr(parsed, "slots", {}) or {}),
+                          score=float(getattr(parsed, "score", 0.0) or 0.0), context=context, ended_by=ended_by,
+                          duration_s=duration)
+        if commands:
+            heard = self._answer_or_command(heard, mode, audio, can_resume)
+        self.events.emit(Heard(text=heard.text, mode=mode))
+        self.events.emit(IntentEvent(intent=heard.intent, slots=dict(heard.slots), score=heard.score, context=context))
+        return heard
+
+    def _answer_or_command(self, answer: Utterance, mode: str, audio: Sequence[bytes], can_resume: bool) -> Utterance:
+        """An answer to a question, or an idle command said instead: the same audio decoded again.
+
+        The question's grammar forces any speech onto one of its phrases, so a
+        command said to "shall we start?" comes out as a yes ("i did it"). The
+        audio is decoded again with the idle grammar and, when the two disagree,
+        as free dictation, which is bound to no phrase list: whichever grammar's
+        words dictation heard more nearly is what was said. A yes/no that
+        dictation does not bear out is only a loose fit (asked again, never acted on).
+        """
+        dictated = answer.text if mode == DICTATION else ""
+        command = self._command_reading(answer, dictated or self._decode(audio, self._grammar(IDLE)), can_resume,
+                                        () if dictated else audio)
+        if mode == DICTATION:
+            if command is None or command.text == dictated:
+                return settle(answer, command)
+            # the idle grammar's words count only when dictation heard much the same
+            alike = fuzz.ratio(command.text, unstutter(dictated.lower())) >= CONTROL_MIN_SIMILARITY
+            return settle(answer, command if alike else None)
+        if command is None and answer.intent not in (YES, NO):
+            return answer
+        dictated = unstutter(self._decode(audio, None).lower())
+        if not dictated:
+            return settle(answer, command)
+        said_answer = fuzz.ratio(answer.text.lower(), dictated)
+        if answer.intent in (YES, NO) and said_answer < CONTROL_MIN_SIMILARITY and self._confirms(dictated, answer) is None:
+            answer = replace(answer, score=min(answer.score, LOOSE_ANSWER_SCORE))
+        if command is not None and answer.intent is not None and fuzz.ratio(command.text, dictated) > said_answer:
+            answer = replace(answer, intent=None, slots={}, score=0.0)
+        return settle(answer, command)
+
+    def _command_reading(self, answer: Utterance, text: str, can_resume: bool,
+                         audio: Sequence[bytes] = ()) -> Utterance | None:
+        """``text`` read as an idle command; None when it is none. With ``audio``, a lead-in the grammar
+        garbled ("they tandem what promises ...") is read as the wake phrase when the spotter hears it there."""
+        if not text:
+            return None
+        parsed = self.parse(text, IDLE, False, can_resume)
+        wake = getattr(self.wake, "phrase", "")
+        lead = len(wake.split())
+        if float(getattr(parsed, "score", 0.0) or 0.0) < SURE_SCORE and audio and wake and len(text.split()) > lead \
+                and not text.startswith(wake + " ") and self._starts_with_wake(audio):
+            again = " ".join([wake, *text.split()[lead:]])
+            reparsed = self.parse(again, IDLE, False, can_resume)
+            if getattr(reparsed, "intent", None) is not None:
+                text, parsed = again, reparsed
+        if getattr(parsed, "intent", None) is None:
+            return None
+        return Utterance(text=text, intent=parsed.intent, slots=dict(getattr(parsed, "slots", {}) or {}),
+                         score=float(getattr(parsed, "score", 0.0) or 0.0), context=IDLE,
+                         ended_by=answer.ended_by, duration_s=answer.duration_s)
+
+    def _confirms(self, dictated: str, answer: Utterance) -> str | None:
+        """The same yes/no read from the dictated words, if they say it."""
+        parsed = self.parse(dictated, answer.context, False, False)
+        intent = getattr(parsed, "intent", None)
+        return intent if intent == answer.intent else None
+
+    def _decode(self, audio: Sequence[bytes], phrases: Sequence[str] | None) -> str:
+        """``audio`` decoded again, with ``phrases`` as the grammar or as dictation (None)."""
+        if not audio:
+            return ""
+        self.recognizer.set_grammar(phrases)
+        try:
+            for frame in audio:
+                self.recognizer.accept(frame)
+            return self.recognizer.finish().text.strip()
+        except Exception:
+            self.recognizer.reset()
+            raise
 
     def _rescored(self, text: str, parsed: Any, context: str, in_exercise: bool, can_resume: bool) -> tuple[str, Any]:
         """A better n-best hypothesis, when the best one was rejected or only guessed at.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import controls, experiences, forget, goals, journal, promises, replies, summary, wiring
+from assistant import controls, experiences, forget, goals, handlers, journal, promises, reminders, replies, summary, wiring
 from assistant.config import PathSettings
 from assistant.errors import TandemError
 from assistant.replies import FIELDS, SHIPPED_DIR, ReplyError, load_file, load_replies
@@ -20,6 +20,8 @@ from .feature_ctx import make_ctx, said
 
 MODULES = {"promises": promises, "goals": goals, "journal": journal, "experiences": experiences,
            "summary": summary, "forget": forget, "controls": controls, "hearing": wiring}
+# Replies that belong to no one feature: said by the question helpers (handlers) and the reminders' offer.
+SHARED_USERS = {"questions": (handlers, reminders)}
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -71,10 +73,11 @@ def test_every_wording_can_be_said_with_its_fields() -> None:
 
 def _literal_keys(name: str) -> set[str]:
     """ "promises.logged"-like string literals in a feature module (its intent names left out)."""
-    module = MODULES[name]
-    source = Path(module.__file__).read_text(encoding="utf-8")
-    found = set(re.findall(rf'"({name}\.[a-z_]+)"', source))
-    return found - set(getattr(module, "HANDLERS", {}))
+    found: set[str] = set()
+    for module in SHARED_USERS.get(name) or (MODULES[name],):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        found |= set(re.findall(rf'"({name}\.[a-z_]+)"', source)) - set(getattr(module, "HANDLERS", {}))
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(FIELDS))

@@ -190,7 +190,7 @@ class AutoListener:
         self.calls = 0
 
     def listen(self, context: str, *, mode: str = "command", timeout: float = 8.0, in_exercise: bool = False,
-               can_resume: bool = False) -> Any:
+               can_resume: bool = False, commands: bool = False) -> Any:
         from assistant.conversation import InputClosed, Utterance
         self.calls += 1
         if self.calls > 2000:

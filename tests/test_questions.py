@@ -9,6 +9,7 @@ The listener is the scripted fake over the real matcher (text-mode reading).
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .fakes import RecordingSpeaker, ScriptedListener, intent_by_name
 from .feature_ctx import FirstWording
 from .test_rituals_engine import KINDS  # noqa: F401  (the "evening" script's text)
 from .test_rituals_support import make_ctx as ritual_ctx, phases, rng, write_script
+from .test_run_cli import events, integrated, tandem
 
 LISBON = ZoneInfo("Europe/Lisbon")
 TRUST_TALK = datetime(2027, 1, 3, 19, 0, tzinfo=LISBON)  # the first Sunday of January 2027, 19:00
@@ -273,3 +275,41 @@ def test_a_real_step_is_still_a_step(store, clock, profile, settings, matcher):
     h.run()
     (goal,) = store.all("goals")
     assert [s["text"] for s in goal["steps"]] == ["plan a date night", "save fifty pounds a month"]
+
+
+# --- end to end: `tandem run --text`, every part real, the clock pinned ---------------------------------
+
+
+def _said(evs: list[dict[str, Any]]) -> list[str]:
+    return [e["text"] for e in evs if e["type"] == "said"]
+
+
+@integrated
+def test_text_mode_a_command_after_the_trust_talk_question_runs_and_starts_nothing():
+    assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/London").returncode == 0
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2027-01-03T18:59:50", "--clock-speed", "10",
+               stdin="@2027-01-03T19:00:02 hey tandem, what promises are still open\n"
+                     "@2027-01-03T19:00:30 Sam promises to call the plumber\n")
+    assert r.returncode == 0, r.stderr
+    evs = events(r.stdout)
+    said = _said(evs)
+    assert [e["kind"] for e in evs if e["type"] == "reminder" and e["phase"] == "said"] == ["trusttalk"]
+    assert [e for e in evs if e["type"] == "exercise"] == []
+    assert "Yes or no?" not in " ".join(said)
+    later = next(i for i, s in enumerate(said) if "remind you" in s and "later" in s)  # the snooze, said briefly
+    assert later == 1 and "promise" in said[later + 1].lower()
+    assert [e["intent"] for e in evs if e["type"] == "intent" and e["intent"]] == ["promise.list", "promise.log"]
+    exported = json.loads(tandem("export").stdout)
+    assert [(p["partner"], p["text"]) for p in exported["promises"]] == [("Sam", "call the plumber")]
+
+
+@integrated
+def test_text_mode_commands_after_add_a_goal_are_not_its_steps():
+    assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/London").returncode == 0
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2027-01-05T12:00",
+               stdin="add a goal: save for a trip to Japan\nhow are our goals going\nsuggest something new to try\n")
+    assert r.returncode == 0, r.stderr
+    evs = events(r.stdout)
+    exported = json.loads(tandem("export").stdout)
+    assert [g["steps"] for g in exported["goals"]] == [[]]
+    assert [e["exercise"] for e in evs if e["type"] == "exercise" and e["phase"] == "started"] == ["experiences"]

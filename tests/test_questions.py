@@ -208,6 +208,18 @@ def test_a_command_said_to_a_question_mid_exercise_sets_it_aside(store, clock, p
     assert session["end_reason"] == "paused" and session["resume"]["step"] == 5
 
 
+def test_a_loose_yes_mid_exercise_is_asked_again_and_never_acted_on(store, clock, profile, settings, evening, matcher):
+    loose = {"i did it maybe": Parse("confirm.yes", {}, 0.62)}
+    lines = ["", (6, "the cat"), "!turn.done", (4, "you said the cat"), "!turn.done",
+             "i did it maybe", "i did it maybe", "i did it maybe", "i did it maybe", (3, "a secret"), "!turn.done"]
+    ctx = ritual_ctx(store, clock, profile, settings, [], scripts=evening)
+    ctx.listener = ScriptedListener(lines, clock, parse=reading(matcher, loose))
+    assert start_exercise(ctx, "evening", rng()) == "completed"
+    text = ctx.speaker.text()
+    assert "Level 2 it is." not in text and "Level 1 then." in text  # "shall we go up a level?" was not a yes
+    assert "Yes or no?" in text or "yes or a no" in text
+
+
 # --- did you mean ...? / Alex or Sam? -------------------------------------------------------------------
 
 

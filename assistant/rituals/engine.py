@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from ..clock import isoformat
-from ..conversation import COMMAND, CONFIRM, DICTATION, RITUAL, InputClosed, Utterance
+from ..conversation import COMMAND, CONFIRM, DICTATION, RITUAL, InputClosed, Utterance, is_sure_answer
 from ..events import ExerciseEvent
 from ..handlers import Context
 from . import banks, sessions
@@ -509,6 +509,8 @@ class Run:
                 if during_break:
                     return False
                 self.set_aside()
+            if heard.intent in ("confirm.yes", "confirm.no") and not is_sure_answer(heard):
+                heard = Utterance(text=heard.text, context=heard.context)  # a loose fit is asked again, never acted on
             if heard.intent == "confirm.yes" or (during_break and heard.intent == "ritual.resume"):
                 self.note_answer(True)
                 return True

@@ -152,7 +152,8 @@ def ask_yes_no(
 
 
 def ask_partner(
-    listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False, timeout: float = 10.0
+    listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False, timeout: float = 10.0,
+    reask: str | None = None,
 ) -> str | None:
     """Ask which partner ("Alex or Sam?"); returns a configured name or None (also when an idle
     command was said instead: the listener is expected to keep it, see ``Context``)."""
@@ -166,5 +167,5 @@ def ask_partner(
         if answer.silent or answer.intent is not None:
             return None
         if attempt == 0:
-            speaker.say(f"Sorry, was that {partners[0]} or {partners[1]}?")
+            speaker.say(reask or f"Sorry, was that {partners[0]} or {partners[1]}?")
     return None

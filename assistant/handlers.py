@@ -63,8 +63,12 @@ class Context:
                           reask=reply(self, "questions.reask_yes_no"))
 
     def ask_partner(self, question: str, timeout: float = 10.0) -> str | None:
+        """A partner's name, or None (no clear name, or a command said instead, kept in ``pending``)."""
+        from .replies import reply
+
+        a, b = self.profile.partners
         return ask_partner(_Deferring(self), _Announcing(self), question, self.profile.partners, in_exercise=self.in_exercise,
-                           timeout=timeout)
+                           timeout=timeout, reask=reply(self, "questions.reask_partner", a=a, b=b))
 
     def listen_answer(self, timeout: float) -> Utterance:
         """Free words in answer to a question (a goal's step, a check-in note); a command said instead

@@ -82,6 +82,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "questions": {
         "reask_yes_no": (),
+        "reask_partner": ("a", "b"),
         "reminder_later": ("label", "snooze"),
     },
     "goals": {

@@ -36,7 +36,7 @@ from .test_run_cli import events, integrated, tandem
 
 LISBON = ZoneInfo("Europe/Lisbon")
 TRUST_TALK = datetime(2027, 1, 3, 19, 0, tzinfo=LISBON)  # the first Sunday of January 2027, 19:00
-REASK = "Sorry, I'm not sure I caught that. Is that a yes or a no?"
+REASK = "Sorry, I'm not sure I caught that. Was that yes or no?"
 LATER = "Okay, I'll remind you later."
 
 
@@ -217,7 +217,7 @@ def test_a_loose_yes_mid_exercise_is_asked_again_and_never_acted_on(store, clock
     assert start_exercise(ctx, "evening", rng()) == "completed"
     text = ctx.speaker.text()
     assert "Level 2 it is." not in text and "Level 1 then." in text  # "shall we go up a level?" was not a yes
-    assert "Yes or no?" in text or "yes or a no" in text
+    assert "Yes or no?" in text or "yes or no" in text
 
 
 # --- did you mean ...? / Alex or Sam? -------------------------------------------------------------------

@@ -58,7 +58,7 @@ def listen_once(pcm: bytes, matcher: Matcher, recognizer: SphinxRecognizer, comm
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--voices", type=int, default=5, help="how many benchmark voices (default: all five)")
+    ap.add_argument("--voices", type=int, default=5, help="how many benchmark voices (default: five)")
     args = ap.parse_args()
     matcher = Matcher(load_intents(PathSettings().intents_dir), ("Alex", "Sam"))
     recognizer = SphinxRecognizer()

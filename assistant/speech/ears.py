@@ -408,10 +408,11 @@ class AudioListener:
 
         The question's grammar forces any speech onto one of its phrases, so a
         command said to "shall we start?" comes out as a yes ("i did it"). The
-        audio is decoded again with the idle grammar and, when the two disagree,
-        as free dictation, which is bound to no phrase list: whichever grammar's
-        words dictation heard more nearly is what was said. A yes/no that
-        dictation does not bear out is only a loose fit (asked again, never acted on).
+        audio is decoded again with the idle grammar; when both readings are
+        sure, also as free dictation, which is bound to no phrase list (and is
+        several times slower, so only then): whichever grammar's words dictation
+        heard more nearly is what was said, and a yes/no that dictation does not
+        bear out is only a loose fit (asked again, never acted on).
         """
         dictated = answer.text if mode == DICTATION else ""
         command = self._command_reading(answer, dictated or self._decode(audio, self._grammar(IDLE)), can_resume,
@@ -422,8 +423,8 @@ class AudioListener:
             # the idle grammar's words count only when dictation heard much the same
             alike = fuzz.ratio(command.text, unstutter(dictated.lower())) >= CONTROL_MIN_SIMILARITY
             return settle(answer, command if alike else None)
-        if command is None and answer.intent not in (YES, NO):
-            return answer
+        if command is None or command.score < SURE_SCORE or answer.intent is None or answer.score < SURE_SCORE:
+            return settle(answer, command)  # no conflict: dictation (several times slower) is not needed
         dictated = unstutter(self._decode(audio, None).lower())
         if not dictated:
             return settle(answer, command)

@@ -297,6 +297,7 @@ def test_a_one_word_answer_to_a_question_is_heard(matcher, recognizer, said, voi
     # said to "shall we start the trust talk?": the yes/no grammar alone forced these onto an answer ("i did it")
     ("what promises are still open", "festival:kal_diphone", "promise.list", True),
     ("hey tandem what promises are still open", "flite:awb", "promise.list", True),
+    ("hey tandem, what promises are still open", "festival:kal_diphone", "promise.list", True),  # "read tandem what ..."
     ("suggest something new to try", "flite:slt", "experience.suggest", True),
     # ... while a real answer stays the answer
     ("yes please", "flite:awb", "confirm.yes", False),

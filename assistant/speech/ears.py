@@ -438,14 +438,17 @@ class AudioListener:
     def _command_reading(self, answer: Utterance, text: str, can_resume: bool,
                          audio: Sequence[bytes] = ()) -> Utterance | None:
         """``text`` read as an idle command; None when it is none. With ``audio``, a lead-in the grammar
-        garbled ("they tandem what promises ...") is read as the wake phrase when the spotter hears it there."""
+        garbled ("they tandem what promises ...") is read as the wake phrase when it sounds like it, or the
+        spotter hears the wake phrase there."""
         if not text:
             return None
         parsed = self.parse(text, IDLE, False, can_resume)
         wake = getattr(self.wake, "phrase", "")
         lead = len(wake.split())
+        heard_lead = " ".join(text.split()[:lead])
         if float(getattr(parsed, "score", 0.0) or 0.0) < SURE_SCORE and audio and wake and len(text.split()) > lead \
-                and not text.startswith(wake + " ") and self._starts_with_wake(audio):
+                and heard_lead != wake and (fuzz.ratio(heard_lead, wake) >= CONTROL_MIN_SIMILARITY
+                                            or self._starts_with_wake(audio)):
             again = " ".join([wake, *text.split()[lead:]])
             reparsed = self.parse(again, IDLE, False, can_resume)
             if getattr(reparsed, "intent", None) is not None:

@@ -123,8 +123,12 @@ def test_transcribe_converts_rate_and_channels(gratitude_wavs: dict[str, Path], 
 def test_transcribe_wake_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     wav = tmp_path / "wake.wav"
     subprocess.run(["flite", "-voice", "slt", "-t", "hey tandem", "-o", str(wav)], check=True)
-    assert main(["transcribe", str(wav), "--mode", "wake"]) == 0
-    assert capsys.readouterr().out.strip() == "hey tandem"
+    subprocess.run(["sox", str(wav), str(tmp_path / "padded.wav"), "pad", "1", "1.5"], check=True)
+    assert main(["transcribe", str(tmp_path / "padded.wav"), "--mode", "wake"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines  # one wake: "<seconds> <phrase> <score>"
+    seconds, hey, tandem, score = lines[0].split()
+    assert 1.0 < float(seconds) < 3.5 and (hey, tandem) == ("hey", "tandem") and 0.0 < float(score) <= 1.0
 
 
 def test_transcribe_bad_file_is_one_line_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

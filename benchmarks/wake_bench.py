@@ -16,7 +16,7 @@ every English festival voice installed.
 * **Near-miss rejection**: >= 500 utterances like "hey tender", "a tandem
   bicycle", "hey fandom", and others the training never saw ("hey tinder",
   "hey pandemonium", ...), each followed by silence; rejected = no wake.
-* **RTF** (detector busy time / audio time, one core) and **RSS** added by
+* **RTF** (detector CPU time / audio time, one core) and **RSS** added by
   building a detector and running it on 30 s of audio (a fresh process each).
 
 Detectors: ``pocketsphinx`` (keyphrase spotting + near-miss grammar check),
@@ -118,12 +118,12 @@ def _synth(job: tuple[str, voices.Voice, voices.Variation]) -> bytes:
         return b""
 
 
-def build_pools(seed: int, workers: int, near_per_voice: int) -> dict[str, list]:
+def build_pools(seed: int, workers: int, near_per_voice: int, pos_per_voice: int = 16) -> dict[str, list]:
     rng = random.Random(seed)
     vs = held_out_voices()
     pos_jobs, chat_jobs, near_jobs = [], [], []
     for v in vs:
-        for k in range(16):
+        for k in range(pos_per_voice):
             var = voices.Variation("plain") if k == 0 else voices.random_variation(rng)
             pos_jobs.append((POSITIVES[k % len(POSITIVES)], v, var))
         for t in CHATTER:
@@ -131,7 +131,7 @@ def build_pools(seed: int, workers: int, near_per_voice: int) -> dict[str, list]
         texts = (NEAR_MISSES * math.ceil(near_per_voice / len(NEAR_MISSES)))[:near_per_voice]
         for t in texts:
             near_jobs.append((t, v, voices.random_variation(rng) if rng.random() < 0.5 else voices.Variation("plain")))
-    with mp.Pool(workers) as pool:
+    with mp.Pool(workers * 2) as pool:  # the synthesisers mostly wait on their own start-up
         out = pool.map(_synth, pos_jobs + chat_jobs + near_jobs, chunksize=8)
     a, b = len(pos_jobs), len(pos_jobs) + len(chat_jobs)
     return {
@@ -159,14 +159,14 @@ class Pair:
         """Wakes per detector over ``pcm``."""
         n = {k: 0 for k in KINDS}
         frames = [pcm[i:i + FRAME_BYTES] for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)]
-        t = time.perf_counter()
+        t = time.process_time()
         for f in frames:
             n["pocketsphinx"] += self.old.accept(f)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         spy = self.new.verifier
         for f in frames:
             n["openwakeword+check"] += self.new.accept(f)
-        t3 = time.perf_counter()
+        t3 = time.process_time()
         n["openwakeword"] += spy.candidates
         self.busy["pocketsphinx"] += t2 - t
         self.busy["openwakeword"] += t3 - t2 - spy.check_s
@@ -188,9 +188,9 @@ class _Spy:
 
     def confirm(self) -> bool:
         self.candidates += 1
-        t = time.perf_counter()
+        t = time.process_time()
         ok = self.inner.confirm()
-        self.check_s += time.perf_counter() - t
+        self.check_s += time.process_time() - t
         return ok
 
     def reset(self) -> None:
@@ -302,12 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hours", type=float, default=10.0, help="hours of chatter for false wakes")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sensitivity", type=float, default=0.5)
-    ap.add_argument("--near-per-voice", type=int, default=80)
+    ap.add_argument("--near-per-voice", type=int, default=72)
+    ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args(argv)
     SENS = a.sensitivity
     t0 = time.time()
-    POOLS.update(build_pools(a.seed, a.workers, a.near_per_voice))
+    POOLS.update(build_pools(a.seed, a.workers, a.near_per_voice, a.pos_per_voice))
     chat_s = sum(len(p) for _, p in POOLS["chat"]) / 32000
     print(f"held-out voices: {', '.join(POOLS['voices'])}")
     print(f"pool: {len(POOLS['pos'])} wake clips, {len(POOLS['chat'])} chatter clips ({chat_s / 60:.1f} min distinct "

@@ -55,7 +55,7 @@ from assistant.speech.oww import EMB_DIM, STEP_S, Head, embed, features  # noqa:
 SR = 16000
 PHRASE = "hey tandem"
 WINDOW = 16
-RECIPE_VERSION = 3  # bump when the audio a shard holds changes
+RECIPE_VERSION = 4  # bump when the audio a shard holds changes
 POS_AFTER_S = (-0.08, 0.40)  # windows ending this close after the phrase's end are positives
 IGNORE_S = (-0.60, 1.2)  # other windows this close to a phrase are neither (a partial phrase is ambiguous)
 
@@ -118,19 +118,28 @@ def sentences(rng: random.Random, n: int) -> list[str]:
     return out
 
 
+HEY_SOUNDS = ("hey", "hay", "ey", "hey hey")  # said before "tandem" these ARE the wake phrase, not a near-miss
+
+
+def _tail_for(head: str, rng: random.Random) -> str:
+    tail = rng.choice(NEAR_TAILS)
+    while head.split()[-1] in HEY_SOUNDS and tail.startswith("tandem"):
+        tail = rng.choice(NEAR_TAILS)
+    return tail
+
+
 def near_misses(rng: random.Random, n: int) -> list[str]:
     out = []
     for _ in range(n):
         k = rng.random()
         if k < 0.7:
-            head, tail = rng.choice(NEAR_HEADS), rng.choice(NEAR_TAILS)
-            if head.endswith("hey") and tail == "tandem":
-                tail = rng.choice(NEAR_TAILS[:8])
-            out.append(f"{head} {tail}")
+            head = rng.choice(NEAR_HEADS)
+            out.append(f"{head} {_tail_for(head, rng)}")
         elif k < 0.85:
             out.append(rng.choice(NEAR_SENTENCES))
         else:
-            out.append(f"{rng.choice(FILLERS)} {rng.choice(NEAR_TAILS)} {rng.choice(OBJECTS)}")
+            filler = rng.choice(FILLERS)
+            out.append(f"{filler} {_tail_for(filler, rng)} {rng.choice(OBJECTS)}")
     return out
 
 
@@ -513,7 +522,8 @@ def load(paths: list[Path]) -> tuple[Data, list[tuple[int, int, np.ndarray, floa
     return Data(np.concatenate(embs), np.concatenate(pos), np.concatenate(neg), sum(m[3] for m in meta)), meta
 
 
-def train(data: Data, seed: int, hidden: int, rounds: int, epochs: int, log) -> Head:
+def train(data: Data, seed: int, hidden: int, rounds: int, epochs: int, log, noise: float = 0.05,
+          l2: float = 1e-4) -> Head:
     rng = np.random.default_rng(seed)
     sample = data.emb[rng.choice(len(data.emb), size=min(len(data.emb), 200000), replace=False)].astype(np.float32)
     mean, std = sample.mean(0), sample.std(0) + 1e-3
@@ -542,8 +552,8 @@ def train(data: Data, seed: int, hidden: int, rounds: int, epochs: int, log) -> 
             for b in range(0, len(order), 1024):
                 sel = order[b:b + 1024]
                 x = ((windows(data.emb, idx[sel]) - mean) / std).reshape(len(sel), -1)
-                if True:  # augmentation in feature space: a little noise on the embeddings
-                    x += rng.standard_normal(x.shape).astype(np.float32) * 0.05
+                # augmentation in feature space: noise on the (normalised) embeddings
+                x += rng.standard_normal(x.shape).astype(np.float32) * noise
                 h_pre = x @ params[0] + params[1]
                 h = np.maximum(h_pre, 0)
                 z = h @ params[2] + params[3][0]
@@ -552,7 +562,7 @@ def train(data: Data, seed: int, hidden: int, rounds: int, epochs: int, log) -> 
                 gw2 = h.T @ g
                 gb2 = np.array([g.sum()], np.float32)
                 gh = np.outer(g, params[2]) * (h_pre > 0)
-                gw1 = x.T @ gh + 1e-4 * params[0]
+                gw1 = x.T @ gh + l2 * params[0]
                 gb1 = gh.sum(0)
                 step += 1
                 for i, gr in enumerate((gw1, gb1, gw2, gb2)):
@@ -627,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--noise", type=float, default=0.05, help="noise added to normalised embeddings in training")
+    ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "wake")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "hey_tandem.npz")
     a = ap.parse_args(argv)
@@ -671,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     data, _ = load(by("pos", "train") + by("neg", "train") + by("near", "train"))
     log(f"training data: {len(data.ends_pos)} positive windows, {len(data.ends_neg)} negative windows, "
         f"{data.seconds / 3600:.2f} h of audio")
-    head = train(data, a.seed, a.hidden, a.rounds, a.epochs, log)
+    head = train(data, a.seed, a.hidden, a.rounds, a.epochs, log, a.noise, a.l2)
     thresholds = np.array([0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999])
     dev = evaluate(head, {"pos": by("pos", "dev"), "neg": by("neg", "dev"), "near": by("near", "dev")}, thresholds)
     log("dev set (voices never trained on): threshold, detection, false wakes/h on chatter, on near-misses")

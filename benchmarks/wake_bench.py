@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
+import pickle
 import random
 import sys
 import time
@@ -41,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
 
 import voices  # noqa: E402
 from assistant.speech.frames import FRAME_BYTES  # noqa: E402
@@ -305,10 +307,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--near-per-voice", type=int, default=72)
     ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pools-only", action="store_true", help="synthesise (and cache) the audio, measure nothing")
     a = ap.parse_args(argv)
     SENS = a.sensitivity
     t0 = time.time()
-    POOLS.update(build_pools(a.seed, a.workers, a.near_per_voice, a.pos_per_voice))
+    # the synthesised pools are cached (outside git): a re-run measures the same audio without waiting for festival
+    cache = ROOT / ".cache" / "wake-bench" / f"pools-{a.seed}-{a.near_per_voice}-{a.pos_per_voice}.pickle"
+    if cache.exists():
+        POOLS.update(pickle.loads(cache.read_bytes()))
+    else:
+        POOLS.update(build_pools(a.seed, a.workers, a.near_per_voice, a.pos_per_voice))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(dict(POOLS)))
+    if a.pools_only:
+        return 0
     chat_s = sum(len(p) for _, p in POOLS["chat"]) / 32000
     print(f"held-out voices: {', '.join(POOLS['voices'])}")
     print(f"pool: {len(POOLS['pos'])} wake clips, {len(POOLS['chat'])} chatter clips ({chat_s / 60:.1f} min distinct "

@@ -14,7 +14,7 @@ around the one the training recipe picked on its development set (used as is
 at 0.5): ``logit(t) = logit(t_dev) + SENS_SPAN * (1 - 2 * s)``, so 0 demands
 e^4 times the odds of 0.5 and 1 accepts e^-4 times them.
 
-A wake fires on the first 80 ms step whose score reaches the threshold, then
+A wake fires when ``hold`` 80 ms steps in a row (from the model card) reach the threshold, then
 the detector stays deaf for ``refractory_s`` (the phrase scores high for a few
 steps in a row). ``reset()`` forgets what was heard: the window is filled with
 the embedding of a quiet room, so Tandem's own voice or audio handled by the
@@ -73,6 +73,7 @@ class Head:
     window: int
     phrase: str
     threshold: float  # chosen on the development set
+    hold: int = 1  # steps in a row at or above the threshold that make a wake (also chosen on the dev set)
 
     @classmethod
     def load(cls, path: Path) -> "Head":
@@ -81,12 +82,13 @@ class Head:
                 meta = json.loads(str(z["meta"]))
                 return cls(z["w1"].astype(np.float32), z["b1"].astype(np.float32), z["w2"].astype(np.float32),
                            float(z["b2"]), z["mean"].astype(np.float32), z["std"].astype(np.float32),
-                           int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]))
+                           int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]), int(meta.get("hold", 1)))
         except (OSError, KeyError, ValueError) as exc:
             raise WakeModelError(f"cannot read the wake model {path}: {exc}; rebuild it with 'make wake-model'") from None
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
-        meta = {"window": self.window, "phrase": self.phrase, "threshold": self.threshold, **(extra or {})}
+        meta = {"window": self.window, "phrase": self.phrase, "threshold": self.threshold, "hold": self.hold,
+                **(extra or {})}
         with open(path, "wb") as fh:  # np.savez appends .npz to bare names; a handle keeps the name given
             np.savez_compressed(fh, w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=np.float32(self.b2),
                                 mean=self.mean, std=self.std, meta=np.array(json.dumps(meta, sort_keys=True)))
@@ -142,6 +144,7 @@ class OwwWake:
             self.model_name = f"pyopen-wakeword built-in {builtin}"
             self.window = int(self._builtin.input_windows)
             dev = 0.5
+            self.hold = 1
         else:
             if not path.exists():
                 raise WakeModelError(f"no wake model for \"{self.phrase}\" at {path}; "
@@ -150,6 +153,7 @@ class OwwWake:
             self.model_name = path.name
             self.window = self._head.window
             dev = self._head.threshold
+            self.hold = self._head.hold
         self.threshold = sensitivity_to_threshold(dev, sensitivity)
         self.verifier = verifier
         self._quiet = self._quiet_embedding()
@@ -157,6 +161,7 @@ class OwwWake:
         self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
         self._refractory = int(round(refractory_s / STEP_S))
         self._deaf = 0
+        self._run = 0  # steps in a row at or above the threshold
         self._min_preroll = math.ceil(min_preroll_s / FRAME_S - 1e-9)
         self.last_score = 0.0
         self.candidates = 0
@@ -172,6 +177,7 @@ class OwwWake:
         self._embs.extend([self._quiet] * self.window)
         self._ring.clear()
         self._deaf = 0
+        self._run = 0
         if self._builtin is not None:
             self._builtin.reset()
         if self.verifier is not None:
@@ -201,7 +207,9 @@ class OwwWake:
             if self._deaf > 0:
                 self._deaf -= 1
                 continue
-            if s >= self.threshold:
+            self._run = self._run + 1 if s >= self.threshold else 0
+            if self._run >= self.hold:
+                self._run = 0
                 self.candidates += 1
                 self._deaf = self._refractory
                 if self.verifier is not None and not self.verifier.confirm():

@@ -164,6 +164,7 @@ class OwwWake:
         self._run = 0  # steps in a row at or above the threshold
         self._min_preroll = math.ceil(min_preroll_s / FRAME_S - 1e-9)
         self.last_score = 0.0
+        self.last_steps: list[float] = []
         self.candidates = 0
         self.rejected = 0
 
@@ -202,7 +203,8 @@ class OwwWake:
         if self.verifier is not None:
             self.verifier.observe(frame)
         woke = False
-        for s in self.score_steps(frame):
+        self.last_steps = self.score_steps(frame)
+        for s in self.last_steps:
             self.last_score = s
             if self._deaf > 0:
                 self._deaf -= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -125,6 +126,10 @@ def test_transcribe_wake_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # the wake head's own voice family: this checks the command's stream and output, the benchmark its accuracy
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "hey tandem"], check=True)
     subprocess.run(["sox", str(wav), "-r", "16000", str(tmp_path / "padded.wav"), "pad", "1", "1.5"], check=True)
+    # the eager end of wake_sensitivity, so a clip at the default threshold's edge cannot make this flaky
+    home = Path(os.environ["TANDEM_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("[speech]\nwake_sensitivity = 0.9\n")
     assert main(["transcribe", str(tmp_path / "padded.wav"), "--mode", "wake"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1, lines  # one wake: "<seconds> <phrase> <score>"

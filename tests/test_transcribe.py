@@ -129,7 +129,7 @@ def test_transcribe_wake_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # the eager end of wake_sensitivity, so a clip at the default threshold's edge cannot make this flaky
     home = Path(os.environ["TANDEM_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text("[speech]\nwake_sensitivity = 0.9\n")
+    (home / "config.toml").write_text("[speech]\nwake_sensitivity = 0.9\nwake_detector = \"openwakeword\"\n")
     assert main(["transcribe", str(tmp_path / "padded.wav"), "--mode", "wake"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1, lines  # one wake: "<seconds> <phrase> <score>"

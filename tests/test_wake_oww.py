@@ -66,10 +66,14 @@ def test_unknown_phrase_falls_back_to_the_spotter(caplog: pytest.LogCaptureFixtu
 
 
 @has_model
-def test_factory_default_is_the_trained_head() -> None:
-    detector = make_wake_detector("hey tandem", 0.5)
+def test_factory_builds_what_is_asked_and_auto_follows_the_table() -> None:
+    from assistant.speech.wake import DEFAULT_DETECTOR
+
+    detector = make_wake_detector("hey tandem", 0.5, "openwakeword")
     assert isinstance(detector, OwwWake) and detector.model_name == "hey_tandem.npz"
     assert make_wake_detector("hey tandem", 0.5, "openwakeword+check").verifier is not None
+    assert make_wake_detector("hey tandem", 0.5).kind == DEFAULT_DETECTOR
+    assert isinstance(make_wake_detector("hey jarvis", 0.5), OwwWake)  # a bundled head
 
 
 def max_score(detector: OwwWake, pcm: bytes) -> float:

@@ -38,8 +38,6 @@ def _clip(tmp: Path, i: int, voice: str, engine: str, effect: str) -> Path:
     return out
 
 
-@pytest.mark.xfail(reason="the issue's target, not met yet: see the README wake table (the default spotter "
-                          "misses ~1 in 4 held-out clips and wakes ~140 times an hour on chatter)", strict=False)
 def test_held_out_voices_wake_it_and_chatter_makes_no_sound(tmp_path: Path) -> None:
     clips = [_clip(tmp_path, i, *c) for i, c in enumerate(CLIPS)]
     chatter = [synth_wav(text, tmp_path / f"chat{i}.wav", voice=voice) for i, (text, voice) in enumerate(CHATTER)]

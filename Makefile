@@ -9,7 +9,16 @@ APT_RUN := libportaudio2 espeak-ng libespeak-ng1 alsa-utils
 # (flite, festival), sox for audio checks, and chromium to render the report.
 APT_TEST := $(APT_RUN) strace pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium
 
-.PHONY: run test deps-run deps-test venv install bench soak clean
+# What the wake model's training adds: festival voices of other languages (reading English)
+# and the English festival voices the wake benchmark holds out.
+APT_WAKE := espeak-ng sox festival festvox-italp16k festvox-itapc16k festvox-czech-dita festvox-czech-krb \
+	festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk \
+	festvox-mr-nsk festvox-te-nsk \
+	festvox-kdlpc16k festvox-us-slt-hts
+# make wake-model WAKE_ARGS="--hours 2" trains on less (the defaults are the full recipe)
+WAKE_ARGS ?=
+
+.PHONY: run test deps-run deps-test venv install bench soak clean wake-model
 
 run: deps-run install
 	$(BIN)/tandem run
@@ -39,6 +48,10 @@ bench: deps-test install
 soak: deps-test install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	TANDEM_SOAK_DAYS=30 TANDEM_TEST_WORKERS=0 tools/run-tests -s -m soak tests/test_soak.py
+
+wake-model: install
+	@tools/apt-ensure $(APT_WAKE)
+	nice -n 5 $(BIN)/python tools/wake_model.py $(WAKE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

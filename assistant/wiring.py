@@ -290,7 +290,7 @@ def audio_listener(
     from .speech.ears import AudioListener
     from .speech.engines import make_recognizer
     from .speech.frames import AudioDeviceError
-    from .speech.wake import BargeInSpotter, WakeSpotter
+    from .speech.wake import BargeInSpotter, make_wake_detector
 
     source: Any
     if input_wavs:
@@ -309,7 +309,7 @@ def audio_listener(
     recognizer = make_recognizer(settings.speech, home, prompt=dictation_prompt_source(profile, store), worker=worker)
     if speaker is not None and hasattr(recognizer, "on_slow"):
         recognizer.on_slow = slow_cue(settings, speaker)  # "one moment" when a read-back waits for Whisper
-    wake = WakeSpotter(profile.wake_phrase, settings.speech.wake_sensitivity)
+    wake = make_wake_detector(profile.wake_phrase, settings.speech.wake_sensitivity, settings.speech.wake_detector)
     ears = AudioListener(
         source=source,
         recognizer=recognizer,

@@ -1,21 +1,30 @@
-"""Wake-phrase benchmark: detection rate per SNR, false wakes per hour, real-time factor.
+"""Wake-phrase benchmark: the old PocketSphinx spotter and the openWakeWord detector side by side.
 
-    .venv/bin/python benchmarks/wake_bench.py [--hours 5] [--workers 2] [--sensitivity 0.5]
+    .venv/bin/python benchmarks/wake_bench.py [--hours 10] [--workers 2] [--sensitivity 0.5] [--seed 7]
 
-Positives: "hey tandem" (alone, and in one breath with a command) in every
-flite/festival voice of ``voices.py`` x plain + random pitch/tempo/reverb
-variations, each after a sentence of other speech, clean and with pink +
-babble noise at 20 and 10 dB SNR.
+Every voice here is held out from the wake model's training (``tools/wake_model.py``
+uses espeak-ng and non-English festival voices only): Debian's flite voices and
+every English festival voice installed.
 
-Negatives: a pool of household sentences, near-misses ("tandem", "a tandem
-bicycle", "hey fandom", ...) and commands without the wake phrase, in every
-voice, synthesised once and then looped with fresh variation on each pass
-(random order, gain, gaps, SNR clean/20 dB, pink/babble noise) until
-``--hours`` of audio have been processed -- faster than real time, in
-``--workers`` processes. The table says how much distinct speech the pool held.
+* **Detection**: "hey tandem" (alone, or in one breath with a command) in every
+  held-out voice x random pitch/tempo/reverb variations, each after a sentence
+  of other speech, clean and with pink + babble noise at 20 and 10 dB SNR.
+* **False wakes per hour on ordinary chatter** (no near-misses): household
+  sentences in every voice, synthesised once, then looped with fresh variation
+  (order, gain, gaps, SNR clean/20/10 dB, pink/babble) until ``--hours`` of
+  audio have gone through -- faster than real time, in ``--workers`` processes.
+* **Near-miss rejection**: >= 500 utterances like "hey tender", "a tandem
+  bicycle", "hey fandom", and others the training never saw ("hey tinder",
+  "hey pandemonium", ...), each followed by silence; rejected = no wake.
+* **RTF** (detector CPU time / audio time, one core) and **RSS** added by
+  building a detector and running it on 30 s of audio (a fresh process each).
 
-Rates have 95% intervals: Wilson for detection, exact-Poisson (chi-square
-via Wilson-Hilferty) for false wakes per hour.
+Detectors: ``pocketsphinx`` (keyphrase spotting + near-miss grammar check),
+``openwakeword`` (pyopen-wakeword front end + our head), and the cascade
+``openwakeword+check`` (the head, then the PocketSphinx near-miss check on the
+last 1.9 s) -- the cascade is measured in the same pass as the head alone.
+Rates have 95% intervals: Wilson for proportions, exact-Poisson
+(Wilson-Hilferty) for false wakes per hour.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
+import pickle
 import random
 import sys
 import time
@@ -32,12 +42,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
 
 import voices  # noqa: E402
 from assistant.speech.frames import FRAME_BYTES  # noqa: E402
-from assistant.speech.wake import WakeSpotter  # noqa: E402
+from assistant.speech.oww import OwwWake, sensitivity_to_threshold  # noqa: E402
+from assistant.speech.wake import RecentCheck, WakeSpotter  # noqa: E402
 
-SENTENCES = [
+CHATTER = [
     "what time is the dentist appointment tomorrow", "i think we should paint the kitchen green",
     "did you remember to buy milk on the way home", "the kids were so tired after the football match",
     "let's call your mother on sunday afternoon", "the weather is supposed to be lovely this weekend",
@@ -49,24 +61,34 @@ SENTENCES = [
     "remember when we went camping by the lake", "i am so proud of how you handled that",
     "hey there how was your day", "hey can you help me with the dishes", "thank you for listening to me",
     "start our gratitude moment", "let's do the weekly check in", "what promises are still open",
-    "i promise to call the plumber by friday", "we rode a tandem bicycle along the coast",
-    "the tandem was a gift from your brother", "hey fandom is a strange word", "random thoughts before bed",
-    "hey tan them all in the sun", "ten dumb ideas for the weekend", "a tandem jump is on my list",
-    "handsome devil", "hey sandy are you there", "hey hand them the plates", "and then we went home",
+    "i promise to call the plumber by friday", "random thoughts before bed", "and then we went home",
+    "my sister is visiting at the end of the month", "the car makes a funny noise when it brakes",
+    "could you water the tomatoes tonight", "i booked the tickets for the concert",
+    "hey look at this photo from the beach", "the neighbours are having a party again",
+    "do we have any batteries left", "i love the way you laugh", "let's go to bed early tonight",
 ]
-NEAR_MISSES = ["tandem", "a tandem bicycle", "hey fandom", "hey random", "the tandem", "hey tan them",
-               "hey then", "tandem tandem", "hey handsome", "hey sandy"]
-POSITIVES = ["hey tandem", "hey tandem start our gratitude moment", "hey tandem what can you do"]
+NEAR_MISSES = [
+    # the kind the training saw
+    "hey tender", "hey ten men", "hey hand them", "say tandem", "hey tendon", "hey fandom", "a tandem bicycle",
+    "hey random", "they tandem", "tandem", "the tandem", "hey tan them", "hey handsome", "hey sandy",
+    # invented here, not in the training recipe
+    "hey tinder", "hey pandemonium", "hey tango", "hey panda", "hey canton", "pay random", "hey tammy",
+    "hey daddy", "hey tan man", "hey ten demands", "hey amsterdam", "hey tandoori chicken", "hey candle",
+    "hey tempo", "hey dandy", "hey stand them up", "hey tanya", "hey anton", "we rode in tandem", "stay tender",
+    "hey tenders", "hey attendant", "hey ten dimes", "hey can them", "hey tantalum", "hey lantern",
+]
+POSITIVES = ["hey tandem", "hey tandem", "hey tandem start our gratitude moment", "hey tandem what can you do"]
 SNRS: list[float | None] = [None, 20.0, 10.0]
+KINDS = ("pocketsphinx", "openwakeword", "openwakeword+check", "openwakeword eager", "openwakeword+check eager")
+EAGER = 1.0  # the eager columns: the same head at wake_sensitivity 1.0
+EXTRA_FESTIVAL = ("ked_diphone", "cmu_us_slt_arctic_hts")
 
 
-def _mix(pcm: bytes, snr: float | None, rng: np.random.Generator, bed: np.ndarray) -> bytes:
-    return voices.mix_at_snr(pcm, snr, rng, bed)
-
-
-def _frames(pcm: bytes):
-    for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
-        yield pcm[i:i + FRAME_BYTES]
+def held_out_voices() -> list[voices.Voice]:
+    vs = voices.available_voices()
+    base = Path("/usr/share/festival/voices")
+    vs += [voices.Voice("festival", v) for v in EXTRA_FESTIVAL if any(base.glob(f"*/{v}"))]
+    return vs
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -91,105 +113,285 @@ def poisson_ci(k: int) -> tuple[float, float]:
     return lo, hi
 
 
-def build_pool(seed: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, str, bytes]]]:
+def _synth(job: tuple[str, voices.Voice, voices.Variation]) -> bytes:
+    text, voice, var = job
+    try:
+        return voices.synthesise(text, voice, var, pad_s=0.1)
+    except Exception:  # a voice that cannot say something is left out (counted in the pool line)
+        return b""
+
+
+def build_pools(seed: int, workers: int, near_per_voice: int, pos_per_voice: int = 16) -> dict[str, list]:
     rng = random.Random(seed)
-    vs = voices.available_voices()
-    negatives = [(str(v), voices.synthesise(t, v, voices.random_variation(rng) if rng.random() < 0.5
-                                            else voices.Variation("plain"), pad_s=0.1))
-                 for v in vs for t in SENTENCES + NEAR_MISSES]
-    positives = []
+    vs = held_out_voices()
+    pos_jobs, chat_jobs, near_jobs = [], [], []
     for v in vs:
-        for k in range(4):
+        for k in range(pos_per_voice):
             var = voices.Variation("plain") if k == 0 else voices.random_variation(rng)
-            text = POSITIVES[k % len(POSITIVES)]
-            positives.append((f"{v} {var.label}", text, voices.synthesise(text, v, var, pad_s=0.3)))
-    return negatives, positives
+            pos_jobs.append((POSITIVES[k % len(POSITIVES)], v, var))
+        for t in CHATTER:
+            chat_jobs.append((t, v, voices.random_variation(rng) if rng.random() < 0.5 else voices.Variation("plain")))
+        texts = (NEAR_MISSES * math.ceil(near_per_voice / len(NEAR_MISSES)))[:near_per_voice]
+        for t in texts:
+            near_jobs.append((t, v, voices.random_variation(rng) if rng.random() < 0.5 else voices.Variation("plain")))
+    with mp.Pool(workers * 2) as pool:  # the synthesisers mostly wait on their own start-up
+        out = pool.map(_synth, pos_jobs + chat_jobs + near_jobs, chunksize=8)
+    a, b = len(pos_jobs), len(pos_jobs) + len(chat_jobs)
+    return {
+        "voices": [str(v) for v in vs],
+        "pos": [(f"{j[1]} {j[2].label}", j[0], p) for j, p in zip(pos_jobs, out[:a]) if p],
+        "chat": [(str(j[1]), p) for j, p in zip(chat_jobs, out[a:b]) if p],
+        "near": [(f"{j[1]}", j[0], p) for j, p in zip(near_jobs, out[b:]) if p],
+    }
 
 
-def detection(positives, negatives, sensitivity: float, seed: int) -> dict[str, tuple[int, int]]:
-    rng = np.random.default_rng(seed)
-    bed = np.frombuffer(b"".join(p for _, p in negatives[:60]), dtype="<i2").astype(np.float64)
-    out: dict[str, tuple[int, int]] = {}
-    for snr in SNRS:
-        spotter = WakeSpotter(sensitivity=sensitivity)
-        hits = 0
-        for i, (_, _, pcm) in enumerate(positives):
-            lead = negatives[(i * 7) % len(negatives)][1]
-            # context speech, a pause, the wake phrase, then 1.5 s for the (delayed) decision
-            _feed(spotter, _mix(lead + b"\0\0" * 8000, snr, rng, bed))
-            hits += _feed(spotter, _mix(pcm + b"\0\0" * 24000, snr, rng, bed)) > 0
-        out["clean" if snr is None else f"{snr:.0f} dB"] = (hits, len(positives))
-    return out
+POOLS: dict[str, list] = {}
+SENS = 0.5
 
 
-def _feed(spotter: WakeSpotter, pcm: bytes) -> int:
-    return sum(spotter.accept(f) for f in _frames(pcm))
+class Pair:
+    """The old spotter and the new head (with its cascade decision) on the same frames."""
+
+    def __init__(self) -> None:
+        self.old = WakeSpotter(sensitivity=SENS)
+        self.check = RecentCheck("hey tandem", SENS)
+        self.new = OwwWake(sensitivity=SENS, verifier=_Spy(self.check))
+        self.busy = {k: 0.0 for k in KINDS}
+        # the eager columns replay the head's scores at another threshold (same logic as OwwWake.accept)
+        self.eager_threshold = sensitivity_to_threshold(self.new._head.threshold, EAGER) if self.new._head else 1.0
+        self.eager_check = RecentCheck("hey tandem", EAGER)
+        self._deaf = 0
+        self._run = 0
+
+    def feed(self, pcm: bytes) -> dict[str, int]:
+        """Wakes per detector over ``pcm``."""
+        n = {k: 0 for k in KINDS}
+        frames = [pcm[i:i + FRAME_BYTES] for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)]
+        t = time.process_time()
+        for f in frames:
+            n["pocketsphinx"] += self.old.accept(f)
+        t2 = time.process_time()
+        spy = self.new.verifier
+        for f in frames:
+            n["openwakeword+check"] += self.new.accept(f)
+            self.eager_check.observe(f)
+            for sc in self.new.last_steps:
+                if self._deaf > 0:
+                    self._deaf -= 1
+                    continue
+                self._run = self._run + 1 if sc >= self.eager_threshold else 0
+                if self._run >= self.new.hold:
+                    self._run, self._deaf = 0, self.new._refractory
+                    n["openwakeword eager"] += 1
+                    n["openwakeword+check eager"] += self.eager_check.confirm()
+        t3 = time.process_time()
+        n["openwakeword"] += spy.candidates
+        self.busy["pocketsphinx"] += t2 - t
+        self.busy["openwakeword"] += t3 - t2 - spy.check_s
+        self.busy["openwakeword+check"] += t3 - t2
+        self.busy["openwakeword eager"] += t3 - t2 - spy.check_s
+        self.busy["openwakeword+check eager"] += t3 - t2
+        spy.candidates, spy.check_s = 0, 0.0
+        return n
 
 
-def _false_wakes(args: tuple[list[tuple[str, bytes]], float, float, int]) -> tuple[int, float, float, list[str]]:
-    negatives, seconds, sensitivity, seed = args
+class _Spy:
+    """Wraps the near-miss check: counts the head's candidates and times the check."""
+
+    def __init__(self, inner: RecentCheck) -> None:
+        self.inner = inner
+        self.candidates = 0
+        self.check_s = 0.0
+
+    def observe(self, frame: bytes) -> None:
+        self.inner.observe(frame)
+
+    def confirm(self) -> bool:
+        self.candidates += 1
+        t = time.process_time()
+        ok = self.inner.confirm()
+        self.check_s += time.process_time() - t
+        return ok
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+
+def _bed(seed: int) -> np.ndarray:
+    chat = POOLS["chat"]
+    rng = random.Random(seed)
+    pick = [chat[rng.randrange(len(chat))][1] for _ in range(60)]
+    return np.frombuffer(b"".join(pick), dtype="<i2").astype(np.float64)
+
+
+def silence(s: float) -> bytes:
+    return b"\0\0" * int(16000 * s)
+
+
+def task_detection(snr: float | None) -> tuple[str, dict[str, int], int, dict[str, float], float]:
+    rng = np.random.default_rng(11 if snr is None else int(snr))
+    bed = _bed(5)
+    pair = Pair()
+    hits = {k: 0 for k in KINDS}
+    chat = POOLS["chat"]
+    audio = 0.0
+    for i, (_, _, pcm) in enumerate(POOLS["pos"]):
+        lead = chat[(i * 7) % len(chat)][1]
+        pre = voices.mix_at_snr(lead + silence(0.5), snr, rng, bed)
+        pair.feed(pre)
+        got = pair.feed(voices.mix_at_snr(pcm + silence(1.5), snr, rng, bed))
+        for k in KINDS:
+            hits[k] += got[k] > 0
+        audio += (len(pre) + len(pcm)) / 32000 + 1.5
+    return ("clean" if snr is None else f"{snr:.0f} dB"), hits, len(POOLS["pos"]), pair.busy, audio
+
+
+def task_near(_: int) -> tuple[dict[str, int], int, dict[str, float], float, dict[str, list[str]]]:
+    rng = np.random.default_rng(3)
+    bed = _bed(6)
+    pair = Pair()
+    woke = {k: 0 for k in KINDS}
+    which: dict[str, list[str]] = {k: [] for k in KINDS}
+    audio = 0.0
+    for j, (voice, text, pcm) in enumerate(POOLS["near"]):
+        snr = [None, 20.0, 10.0][j % 3]
+        mixed = voices.mix_at_snr(pcm + silence(1.6), snr, rng, bed)
+        got = pair.feed(mixed)
+        audio += len(mixed) / 32000
+        for k in KINDS:
+            if got[k]:
+                woke[k] += 1
+                which[k].append(text)
+    return woke, len(POOLS["near"]), pair.busy, audio, which
+
+
+def task_chatter(args: tuple[float, int]) -> tuple[dict[str, int], float, dict[str, float], dict[str, list[str]]]:
+    seconds, seed = args
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
-    bed = np.frombuffer(b"".join(p for _, p in negatives[:60]), dtype="<i2").astype(np.float64)
-    spotter = WakeSpotter(sensitivity=sensitivity)
+    bed = _bed(seed)
+    chat = POOLS["chat"]
+    pair = Pair()
+    wakes = {k: 0 for k in KINDS}
+    which: dict[str, list[str]] = {k: [] for k in KINDS}
     done = 0.0
-    busy = 0.0
-    wakes = 0
-    what: list[str] = []
     while done < seconds:
-        order = list(range(len(negatives)))
+        order = list(range(len(chat)))
         rng.shuffle(order)
-        for start in range(0, len(order), 8):  # mix ~8 sentences at a time: noise varies along the stream
+        for start in range(0, len(order), 8):  # ~8 sentences at a time: the noise varies along the stream
             chunk = b""
             for j in order[start:start + 8]:
                 gain = 10 ** (rng.uniform(-6, 3) / 20)
-                pcm = (np.frombuffer(negatives[j][1], dtype="<i2") * gain).clip(-32768, 32767).astype("<i2")
-                chunk += pcm.tobytes() + b"\0\0" * int(16000 * rng.uniform(0.1, 1.5))
+                pcm = (np.frombuffer(chat[j][1], dtype="<i2") * gain).clip(-32768, 32767).astype("<i2")
+                chunk += pcm.tobytes() + silence(rng.uniform(0.1, 1.5))
             if rng.random() < 0.1:
-                chunk += b"\0\0" * int(16000 * rng.uniform(2, 10))  # a stretch of room noise only
-            snr = rng.choice([None, 20.0, 20.0, 10.0])
-            mixed = _mix(chunk, snr, nrng, bed)
-            t = time.perf_counter()
-            for f in _frames(mixed):
-                if spotter.accept(f):
-                    wakes += 1
-                    what.append(negatives[order[start]][0])
-            busy += time.perf_counter() - t
+                chunk += silence(rng.uniform(2, 10))  # a stretch of room noise only
+            mixed = voices.mix_at_snr(chunk, rng.choice([None, 20.0, 20.0, 10.0]), nrng, bed)
+            got = pair.feed(mixed)
+            for k in KINDS:
+                wakes[k] += got[k]
+                which[k] += [chat[order[start]][0]] * got[k]
             done += len(mixed) / 32000
             if done >= seconds:
                 break
-    return wakes, done, busy, what
+    return wakes, done, pair.busy, which
+
+
+def task_rss(kind: str) -> float:
+    """MB of resident memory a detector adds (built and run on 30 s of noise), in a fresh process."""
+
+    def rss() -> float:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    before = rss()
+    from assistant.speech.wake import make_wake_detector
+
+    d = make_wake_detector("hey tandem", 0.5, kind)
+    noise = (np.random.default_rng(0).standard_normal(16000 * 30) * 300).astype("<i2").tobytes()
+    for i in range(0, len(noise) - FRAME_BYTES + 1, FRAME_BYTES):
+        d.accept(noise[i:i + FRAME_BYTES])
+    return rss() - before
 
 
 def main(argv: list[str] | None = None) -> int:
+    global SENS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hours", type=float, default=5.0)
+    ap.add_argument("--hours", type=float, default=10.0, help="hours of chatter for false wakes")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sensitivity", type=float, default=0.5)
+    ap.add_argument("--near-per-voice", type=int, default=72)
+    ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pools-only", action="store_true", help="synthesise (and cache) the audio, measure nothing")
     a = ap.parse_args(argv)
+    SENS = a.sensitivity
     t0 = time.time()
-    negatives, positives = build_pool(a.seed)
-    pool_s = sum(len(p) for _, p in negatives) / 32000
-    print(f"pool: {len(negatives)} non-wake clips ({pool_s / 60:.1f} min distinct speech, "
-          f"{len(voices.available_voices())} voices); {len(positives)} wake clips; built in {time.time() - t0:.0f} s")
-    det = detection(positives, negatives, a.sensitivity, a.seed)
-    per = a.hours * 3600 / a.workers
-    with mp.Pool(a.workers) as pool:
-        parts = pool.map(_false_wakes, [(negatives, per, a.sensitivity, a.seed + 100 + i) for i in range(a.workers)])
-    wakes = sum(p[0] for p in parts)
-    audio = sum(p[1] for p in parts)
-    busy = sum(p[2] for p in parts)
-    hours = audio / 3600
-    lo, hi = poisson_ci(wakes)
-    print(f"\nwake_sensitivity {a.sensitivity}  (targets: detection >= 95% at 20 dB, < 0.5 false wakes/hour)\n")
-    print("| measure | value | 95% interval |")
-    print("|---|---|---|")
-    for label, (k, n) in det.items():
-        w = wilson(k, n)
-        print(f"| detection, {label} | {k}/{n} = {k / n:.0%} | {w[0]:.0%}-{w[1]:.0%} |")
-    print(f"| false wakes / hour | {wakes} in {hours:.2f} h = {wakes / hours:.2f} | {lo / hours:.2f}-{hi / hours:.2f} |")
-    print(f"| spotter RTF (one core) | {busy / audio:.3f} | |")
+    # the synthesised pools are cached (outside git): a re-run measures the same audio without waiting for festival
+    cache = ROOT / ".cache" / "wake-bench" / f"pools-{a.seed}-{a.near_per_voice}-{a.pos_per_voice}.pickle"
+    if cache.exists():
+        POOLS.update(pickle.loads(cache.read_bytes()))
+    else:
+        POOLS.update(build_pools(a.seed, a.workers, a.near_per_voice, a.pos_per_voice))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(dict(POOLS)))
+    if a.pools_only:
+        return 0
+    chat_s = sum(len(p) for _, p in POOLS["chat"]) / 32000
+    print(f"held-out voices: {', '.join(POOLS['voices'])}")
+    print(f"pool: {len(POOLS['pos'])} wake clips, {len(POOLS['chat'])} chatter clips ({chat_s / 60:.1f} min distinct "
+          f"speech), {len(POOLS['near'])} near-miss clips; built in {time.time() - t0:.0f} s", flush=True)
+    ctx = mp.get_context("fork")
+    per = a.hours * 3600 / max(1, a.workers)
+    with ctx.Pool(a.workers) as pool:
+        det_r = pool.map_async(task_detection, SNRS)
+        near_r = pool.map_async(task_near, [0])
+        chat_r = pool.map_async(task_chatter, [(per, a.seed + 100 + i) for i in range(a.workers)])
+        det, near, chat = det_r.get(), near_r.get()[0], chat_r.get()
+    with ctx.Pool(1, maxtasksperchild=1) as pool:
+        rss = {k: pool.apply(task_rss, (k.removesuffix(" eager"),)) for k in KINDS}
+    busy = {k: 0.0 for k in KINDS}
+    audio = 0.0
+    for _, _, _, b, s in det:
+        audio += s
+        for k in KINDS:
+            busy[k] += b[k]
+    audio += near[3]
+    for k in KINDS:
+        busy[k] += near[2][k]
+    hours = sum(c[1] for c in chat) / 3600
+    for c in chat:
+        audio += c[1]
+        for k in KINDS:
+            busy[k] += c[2][k]
+    print(f"\nwake_sensitivity {a.sensitivity} (eager columns: {EAGER}); held-out voices only; chatter {hours:.2f} h "
+          f"(targets: detection >= 95% at 20 dB, <= 0.5 false wakes/h, >= 90% near-miss rejection)\n")
+    print("| measure | " + " | ".join(KINDS) + " |")
+    print("|---|" + "---|" * len(KINDS))
+    for label, hits, n, _, _ in det:
+        cells = [f"{hits[k]}/{n} = {hits[k] / n:.0%} ({wilson(hits[k], n)[0]:.0%}-{wilson(hits[k], n)[1]:.0%})"
+                 for k in KINDS]
+        print(f"| detection, {label} | " + " | ".join(cells) + " |")
+    cells = []
+    for k in KINDS:
+        w = sum(c[0][k] for c in chat)
+        lo, hi = poisson_ci(w)
+        cells.append(f"{w} in {hours:.2f} h = {w / hours:.2f} ({lo / hours:.2f}-{hi / hours:.2f})")
+    print("| false wakes / hour, chatter (95% CI) | " + " | ".join(cells) + " |")
+    woke, n_near = near[0], near[1]
+    cells = [f"{n_near - woke[k]}/{n_near} = {(n_near - woke[k]) / n_near:.0%}" for k in KINDS]
+    print("| near-miss rejection | " + " | ".join(cells) + " |")
+    print("| RTF (one core) | " + " | ".join(f"{busy[k] / audio:.3f}" for k in KINDS) + " |")
+    print("| RSS added (MB) | " + " | ".join(f"{rss[k]:.0f}" for k in KINDS) + " |")
+    for k in KINDS:
+        common: dict[str, int] = {}
+        for t in near[4][k]:
+            common[t] = common.get(t, 0) + 1
+        top = sorted(common.items(), key=lambda x: -x[1])[:6]
+        chat_what = [w for c in chat for w in c[3][k]][:4]
+        print(f"\n{k}: near-misses that woke it: {top}; chatter that woke it (voices): {chat_what}")
     print(f"\ntotal {time.time() - t0:.0f} s wall")
     return 0
 

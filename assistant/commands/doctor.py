@@ -47,12 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # Checks that read config.toml: with a bad config they are not run (one "config" line says why),
 # so its problem is never reported as the audio's or the speech engine's.
-NEEDS_CONFIG = {"check_intents", "check_scripts", "check_speech", "check_audio", "check_tts"}
+NEEDS_CONFIG = {"check_intents", "check_scripts", "check_speech", "check_wake", "check_audio", "check_tts"}
 
 
 def cmd_doctor(args: argparse.Namespace, app: Any) -> int:
     checks: list[Callable[[Any], list[Finding]]] = [
         check_config, check_store, check_home, check_profile, check_clock, check_intents, check_scripts, check_speech,
+        check_wake,
     ]
     if not args.no_audio:
         checks += [check_audio]
@@ -260,6 +261,24 @@ def _available_mb() -> int | None:
     except OSError:
         return None
     return None
+
+
+def check_wake(app: Any) -> list[Finding]:
+    """Which wake detector ``tandem run`` would use, with which model, and that it loads."""
+    from ..profile import DEFAULT_WAKE_PHRASE
+    from ..speech.wake import make_wake_detector
+
+    profile = app.profile(required=False)
+    phrase = profile.wake_phrase if profile else DEFAULT_WAKE_PHRASE
+    speech = app.settings.speech
+    try:
+        detector = make_wake_detector(phrase, speech.wake_sensitivity, speech.wake_detector)
+    except TandemError as exc:
+        return [Finding(FAIL, "wake", str(exc))]
+    threshold = getattr(detector, "threshold", None)
+    at = f", threshold {threshold:.4f}" if isinstance(threshold, float) else ""
+    return [Finding(OK, "wake", f"\"{phrase}\" by {detector.kind} ({detector.model_name}{at}, "
+                    f"wake_sensitivity {speech.wake_sensitivity})")]
 
 
 def check_tts(app: Any) -> list[Finding]:

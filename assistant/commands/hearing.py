@@ -61,17 +61,13 @@ def cmd_transcribe(args: argparse.Namespace, app) -> int:  # type: ignore[no-unt
     pcm, info = read_wav(args.file)  # first: a bad file should fail before a model loads
     if not pcm:
         raise TandemError(f"{args.file}: the file holds no audio")
+    if args.mode == "wake":
+        return _transcribe_wake(app, pcm, info)
     profile = app.profile(required=False)
     prompt = dictation_prompt_source(profile) if profile else None
     recognizer = make_recognizer(app.settings.speech, app.home, args.engine, prompt=prompt)
     if args.mode == "command":
         recognizer.set_grammar(command_phrases(app, args.context))
-    elif args.mode == "wake":
-        wake = _wake_phrase(app)
-        if hasattr(recognizer, "set_keyphrase"):
-            recognizer.set_keyphrase(wake)
-        else:
-            recognizer.set_grammar([wake])
     started = time.perf_counter()
     for frame in iter_frames(pcm):
         recognizer.accept(frame)
@@ -83,6 +79,28 @@ def cmd_transcribe(args: argparse.Namespace, app) -> int:  # type: ignore[no-unt
               f"(RTF {elapsed / max(info.seconds, 1e-6):.2f})", file=sys.stderr)
     if not result.text:
         print("tandem: nothing recognised in that file", file=sys.stderr)
+    return 0
+
+
+def _transcribe_wake(app, pcm: bytes, info) -> int:  # type: ignore[no-untyped-def]
+    """The file as one stream through the detector ``tandem run`` uses: ``<seconds> <phrase> <score>`` per wake."""
+    from ..speech.frames import FRAME_MS
+    from ..speech.wake import make_wake_detector
+    from ..speech.wavfile import iter_frames
+
+    speech = app.settings.speech
+    detector = make_wake_detector(_wake_phrase(app), speech.wake_sensitivity, speech.wake_detector)
+    started = time.perf_counter()
+    n = 0
+    for i, frame in enumerate(iter_frames(pcm)):
+        if detector.accept(frame):
+            score = getattr(detector, "last_score", None)
+            print(f"{(i + 1) * FRAME_MS / 1000:.2f} {detector.phrase} {score if score is not None else 1.0:.3f}")
+            n += 1
+    if app.verbose:
+        elapsed = time.perf_counter() - started
+        print(f"tandem: {getattr(detector, 'kind', '?')} ({getattr(detector, 'model_name', '?')}), {n} wake(s) in "
+              f"{info.seconds:.2f} s of audio, {elapsed:.2f} s (RTF {elapsed / max(info.seconds, 1e-6):.3f})", file=sys.stderr)
     return 0
 
 

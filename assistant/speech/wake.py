@@ -95,47 +95,26 @@ def _decode(decoder: Any, pcm: bytes) -> str:
     return hyp.hypstr if hyp is not None else ""
 
 
-class WakeSpotter:
-    """Keyphrase spotting + a grammar re-check of the spotted audio. One thread owns it."""
+def required_lead(sensitivity: float) -> float:
+    """How far the wake phrase must out-score its best near-miss (per 10 ms frame): an eager
+    setting asks less (0.5 -> +0.25e-3)."""
+    s = min(1.0, max(0.0, sensitivity))
+    return WAKE_LEAD_STRICT + (WAKE_LEAD_EAGER - WAKE_LEAD_STRICT) * s
 
-    def __init__(self, phrase: str = "hey tandem", sensitivity: float = 0.5, *, verify: bool = True,
-                 ring_s: float = 4.0, settle_s: float = 0.3,
-                 min_preroll_s: float = 0.5, restart_s: float = 30.0) -> None:
+
+class NearMissCheck:
+    """Decodes a stretch of audio twice -- with a grammar of the wake phrase alone and with a flat
+    grammar of its near-misses -- and accepts the phrase when its path score per frame leads."""
+
+    def __init__(self, phrase: str, sensitivity: float = 0.5) -> None:
         self.phrase = " ".join(_words(phrase))
-        self.verify = verify
-        self._kws = _decoder(lm=None, keyphrase=self.phrase, kws_threshold=sensitivity_threshold(sensitivity)) \
-            if self._check_words(self.phrase) else None
         # silprob/fillprob let silence and noise fillers absorb the lead-in and tail around the phrase.
-        self._checker = _decoder(lm=None, silprob=0.3, fillprob=1e-2) if verify else None
-        if self._checker is not None:
-            self._setup_checker(self._checker)
-        # How far the wake phrase must out-score its best near-miss (per 10 ms frame): an eager
-        # setting asks less (0.5 -> +0.25e-3).
-        s = min(1.0, max(0.0, sensitivity))
-        self.required_lead = WAKE_LEAD_STRICT + (WAKE_LEAD_EAGER - WAKE_LEAD_STRICT) * s
-        self.last_check: float | None = None
-        self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
-        self._frame_no = 0  # frames seen since construction
-        self._utt_start = 0  # frame number where the current keyphrase utterance began
-        self._restart_frames = int(restart_s / FRAME_S)
-        self._wake_end = 0  # frame number just after the last accepted keyphrase
-        self.candidates = 0  # stage-1 hits (for the benchmark)
-        self.rejected = 0  # stage-1 hits the second check turned down
-        self._settle = int(settle_s / FRAME_S)
-        self._pending: tuple[int, int, int] | None = None  # (start, end, check-at) frame numbers
-        self._min_preroll = math.ceil(min_preroll_s / FRAME_S - 1e-9)
-        self._kws.start_utt()
-
-    @staticmethod
-    def _check_words(phrase: str) -> bool:
-        probe = _decoder()
-        missing = [w for w in phrase.split() if probe.lookup_word(w) is None]
-        if missing:
-            raise WakePhraseError(f"the wake phrase word(s) {', '.join(missing)} are not in the speech dictionary; "
-                                  "choose another wake phrase (tandem init --wake-phrase 'hey tandem')")
-        if len(phrase.split()) < 2:
-            raise WakePhraseError("the wake phrase needs at least two words (like 'hey tandem')")
-        return True
+        self._checker = _decoder(lm=None, silprob=0.3, fillprob=1e-2)
+        self.required_lead = required_lead(sensitivity)
+        self.last_lead: float | None = None
+        alts = self._alternatives(self._checker)
+        self._checker.add_jsgf_string("wake", f"#JSGF V1.0;\ngrammar wake;\npublic <wake> = {self.phrase};\n")
+        self._checker.add_jsgf_string("near", "#JSGF V1.0;\ngrammar near;\npublic <near> = " + " | ".join(alts) + ";\n")
 
     def _alternatives(self, decoder: Any) -> list[str]:
         words = self.phrase.split()
@@ -153,11 +132,92 @@ class WakeSpotter:
         alts += [f"{head} {near}" for near in NEAR_LAST if known(near) and near != words[-1]]
         return [a for a in dict.fromkeys(alts) if a != self.phrase]
 
-    def _setup_checker(self, decoder: Any) -> None:
-        """Two searches over the same audio: the wake phrase alone, and its near-misses alone."""
-        alts = self._alternatives(decoder)
-        decoder.add_jsgf_string("wake", f"#JSGF V1.0;\ngrammar wake;\npublic <wake> = {self.phrase};\n")
-        decoder.add_jsgf_string("near", "#JSGF V1.0;\ngrammar near;\npublic <near> = " + " | ".join(alts) + ";\n")
+    def phrase_end(self, pcm: bytes) -> int | None:
+        """Where (in 30 ms frames from the start of ``pcm``) the phrase ends if it out-scores its
+        near-misses by ``required_lead``; -1 if it does but its end is unknown; None if it does not."""
+        wake_score, segs = self._score("wake", pcm, want_segs=True)
+        near_score, _ = self._score("near", pcm)
+        if wake_score is None:
+            self.last_lead = None
+            return None
+        n = max(1, len(pcm) // 320)
+        self.last_lead = (wake_score - (near_score if near_score is not None else wake_score - 1)) / n
+        if near_score is not None and self.last_lead < self.required_lead:
+            return None
+        last = self.phrase.split()[-1]
+        for word, _s, e in segs:
+            if word.split("(")[0] == last:
+                return int(round((e + 1) * _SPHINX_FRAME_S / FRAME_S))
+        return -1
+
+    def _score(self, search: str, pcm: bytes, want_segs: bool = False) -> tuple[float | None, list[tuple[str, int, int]]]:
+        self._checker.activate_search(search)
+        self._checker.start_utt()
+        self._checker.process_raw(pcm, False, True)
+        self._checker.end_utt()
+        hyp = self._checker.hyp()
+        if hyp is None or not hyp.hypstr:
+            return None, []
+        segs = [(s.word, s.start_frame, s.end_frame) for s in self._checker.seg()] if want_segs else []
+        return float(hyp.score), segs
+
+
+class RecentCheck:
+    """The near-miss check as a second stage after another detector: it keeps the last
+    ``span_s`` of audio and checks it when asked."""
+
+    def __init__(self, phrase: str, sensitivity: float = 0.5, span_s: float = 1.9) -> None:
+        self.check = NearMissCheck(phrase, sensitivity)
+        self._ring: deque[bytes] = deque(maxlen=int(span_s / FRAME_S))
+
+    def observe(self, frame: bytes) -> None:
+        self._ring.append(frame)
+
+    def confirm(self) -> bool:
+        return self.check.phrase_end(b"".join(self._ring)) is not None
+
+    def reset(self) -> None:
+        self._ring.clear()
+
+
+class WakeSpotter:
+    """Keyphrase spotting + a grammar re-check of the spotted audio. One thread owns it."""
+
+    def __init__(self, phrase: str = "hey tandem", sensitivity: float = 0.5, *, verify: bool = True,
+                 ring_s: float = 4.0, settle_s: float = 0.3,
+                 min_preroll_s: float = 0.5, restart_s: float = 30.0) -> None:
+        self.phrase = " ".join(_words(phrase))
+        self.verify = verify
+        self._kws = _decoder(lm=None, keyphrase=self.phrase, kws_threshold=sensitivity_threshold(sensitivity)) \
+            if self._check_words(self.phrase) else None
+        self._check = NearMissCheck(self.phrase, sensitivity) if verify else None
+        self.required_lead = required_lead(sensitivity)
+        self.last_check: float | None = None
+        self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
+        self._frame_no = 0  # frames seen since construction
+        self._utt_start = 0  # frame number where the current keyphrase utterance began
+        self._restart_frames = int(restart_s / FRAME_S)
+        self._wake_end = 0  # frame number just after the last accepted keyphrase
+        self.candidates = 0  # stage-1 hits (for the benchmark)
+        self.rejected = 0  # stage-1 hits the second check turned down
+        self._settle = int(settle_s / FRAME_S)
+        self._pending: tuple[int, int, int] | None = None  # (start, end, check-at) frame numbers
+        self._min_preroll = math.ceil(min_preroll_s / FRAME_S - 1e-9)
+        self._kws.start_utt()
+
+    kind = "pocketsphinx"
+    model_name = "PocketSphinx keyphrase + near-miss grammar"
+
+    @staticmethod
+    def _check_words(phrase: str) -> bool:
+        probe = _decoder()
+        missing = [w for w in phrase.split() if probe.lookup_word(w) is None]
+        if missing:
+            raise WakePhraseError(f"the wake phrase word(s) {', '.join(missing)} are not in the speech dictionary; "
+                                  "choose another wake phrase (tandem init --wake-phrase 'hey tandem')")
+        if len(phrase.split()) < 2:
+            raise WakePhraseError("the wake phrase needs at least two words (like 'hey tandem')")
+        return True
 
     def reset(self) -> None:
         """Forget what was heard (after Tandem spoke, or after a wake)."""
@@ -231,32 +291,12 @@ class WakeSpotter:
         lead = int(0.35 / FRAME_S)  # a little lead-in: the decoder needs to see the phrase begin
         first = max(start - lead, self._frame_no - len(self._ring))
         pcm = b"".join(list(self._ring)[first - (self._frame_no - len(self._ring)):])
-        wake_score, segs = self._score("wake", pcm, want_segs=True)
-        near_score, _ = self._score("near", pcm)
-        if wake_score is None:
+        end_frame = self._check.phrase_end(pcm)
+        self.last_check = self._check.last_lead
+        if end_frame is None:
             return None
-        n = max(1, len(pcm) // 320)
-        self.last_check = (wake_score - (near_score if near_score is not None else wake_score - 1)) / n
-        if near_score is not None and self.last_check < self.required_lead:
-            return None
-        end = self._frame_no
-        last = self.phrase.split()[-1]
-        for word, _s, e in segs:
-            if word.split("(")[0] == last:
-                end = first + int(round((e + 1) * _SPHINX_FRAME_S / FRAME_S))
-                break
+        end = self._frame_no if end_frame < 0 else first + end_frame
         return min(end, self._frame_no)
-
-    def _score(self, search: str, pcm: bytes, want_segs: bool = False) -> tuple[float | None, list[tuple[str, int, int]]]:
-        self._checker.activate_search(search)
-        self._checker.start_utt()
-        self._checker.process_raw(pcm, False, True)
-        self._checker.end_utt()
-        hyp = self._checker.hyp()
-        if hyp is None or not hyp.hypstr:
-            return None, []
-        segs = [(s.word, s.start_frame, s.end_frame) for s in self._checker.seg()] if want_segs else []
-        return float(hyp.score), segs
 
     def preroll(self) -> bytes:
         """The audio heard after the last accepted wake phrase, oldest first.
@@ -315,3 +355,39 @@ class BargeInSpotter:
             self._burst = []
         return False
 
+
+
+DETECTORS = ("auto", "openwakeword", "openwakeword+check", "pocketsphinx")
+# What "auto" means for a phrase with our own trained head: the README's wake table decides. Measured
+# 2026-12-06 on held-out voices, the committed "hey tandem" head woke on 2% at 20 dB (the spotter 72%),
+# so the spotter stays the default until a head trained on the full recipe beats it. The heads
+# bundled with pyopen-wakeword are used for their own phrases.
+DEFAULT_DETECTOR = "pocketsphinx"
+
+
+def make_wake_detector(phrase: str, sensitivity: float = 0.5, kind: str = "auto") -> WakeDetector:
+    """The wake detector ``tandem run`` and ``tandem transcribe --mode wake`` use.
+
+    ``auto`` is openWakeWord for a phrase with a head bundled in pyopen-wakeword ("hey jarvis", ...),
+    ``DEFAULT_DETECTOR`` for one with our own head, else the PocketSphinx spotter (with a log line).
+    """
+    from .oww import BUILTIN_PHRASES, OwwWake, WakeModelError, model_path
+
+    words = " ".join(_words(phrase))
+    if kind == "auto":
+        if words in BUILTIN_PHRASES:
+            kind = "openwakeword"
+        elif model_path(words).exists():
+            kind = DEFAULT_DETECTOR
+        else:
+            log.warning("no trained wake model for \"%s\": using the keyword spotter (build one: make wake-model)", words)
+            kind = "pocketsphinx"
+    if kind == "pocketsphinx":
+        return WakeSpotter(words, sensitivity)
+    if kind not in DETECTORS:
+        raise WakeModelError(f"unknown wake detector {kind!r}; use one of {', '.join(DETECTORS)}")
+    verifier = RecentCheck(words, sensitivity) if kind == "openwakeword+check" else None
+    detector = OwwWake(words, sensitivity, verifier=verifier)
+    if verifier is not None:
+        detector.kind = kind
+    return detector

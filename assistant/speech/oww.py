@@ -1,0 +1,231 @@
+"""The wake phrase by openWakeWord's front end and a small head trained by the project.
+
+``pyopen-wakeword`` turns 16 kHz audio into one 96-number speech embedding
+every 80 ms (its melspectrogram and embedding models, run by the TFLite C
+runtime in its wheel). A *head* reads the last ``window`` (16) embeddings --
+about two seconds of sound -- and scores how much they sound like the end of
+the wake phrase. The head for "hey tandem" is ours (``models/hey_tandem.npz``,
+built by ``make wake-model``, described in ``models/hey_tandem.md``): a tiny
+numpy MLP, so nothing but numpy runs it. The bundled heads of pyopen-wakeword
+("hey jarvis", "alexa", ...) are run through the package itself.
+
+``wake_sensitivity`` (0 strict .. 1 eager) moves the threshold in log-odds
+around the one the training recipe picked on its development set (used as is
+at 0.5): ``logit(t) = logit(t_dev) + SENS_SPAN * (1 - 2 * s)``, so 0 demands
+e^4 times the odds of 0.5 and 1 accepts e^-4 times them.
+
+A wake fires when ``hold`` 80 ms steps in a row (from the model card) reach the threshold, then
+the detector stays deaf for ``refractory_s`` (the phrase scores high for a few
+steps in a row). ``reset()`` forgets what was heard: the window is filled with
+the embedding of a quiet room, so Tandem's own voice or audio handled by the
+recogniser cannot complete a phrase across the gap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import TandemError
+from .frames import FRAME_BYTES, FRAME_MS
+
+FRAME_S = FRAME_MS / 1000.0
+STEP_S = 0.08  # one embedding per 1,280 samples
+EMB_DIM = 96
+SENS_SPAN = 4.0
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+BUILTIN_PHRASES = {"hey jarvis": "hey_jarvis", "hey mycroft": "hey_mycroft", "alexa": "alexa",
+                   "okay nabu": "okay_nabu", "hey rhasspy": "hey_rhasspy"}
+
+
+class WakeModelError(TandemError):
+    """The wake model is missing or unreadable."""
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-7), 1 - 1e-7)
+    return math.log(p / (1 - p))
+
+
+def sensitivity_to_threshold(dev_threshold: float, sensitivity: float) -> float:
+    """The score a wake needs for a ``wake_sensitivity`` of 0 (strict) .. 1 (eager)."""
+    s = min(1.0, max(0.0, sensitivity))
+    z = _logit(dev_threshold) + SENS_SPAN * (1.0 - 2.0 * s)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass
+class Head:
+    """A 2-layer perceptron over a flattened window of embeddings (numpy at run time)."""
+
+    w1: np.ndarray  # (window*96, hidden)
+    b1: np.ndarray
+    w2: np.ndarray  # (hidden,)
+    b2: float
+    mean: np.ndarray  # per-feature normalisation, (96,)
+    std: np.ndarray
+    window: int
+    phrase: str
+    threshold: float  # chosen on the development set
+    hold: int = 1  # steps in a row at or above the threshold that make a wake (also chosen on the dev set)
+
+    @classmethod
+    def load(cls, path: Path) -> "Head":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                return cls(z["w1"].astype(np.float32), z["b1"].astype(np.float32), z["w2"].astype(np.float32),
+                           float(z["b2"]), z["mean"].astype(np.float32), z["std"].astype(np.float32),
+                           int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]), int(meta.get("hold", 1)))
+        except (OSError, KeyError, ValueError) as exc:
+            raise WakeModelError(f"cannot read the wake model {path}: {exc}; rebuild it with 'make wake-model'") from None
+
+    def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
+        meta = {"window": self.window, "phrase": self.phrase, "threshold": self.threshold, "hold": self.hold,
+                **(extra or {})}
+        with open(path, "wb") as fh:  # np.savez appends .npz to bare names; a handle keeps the name given
+            np.savez_compressed(fh, w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=np.float32(self.b2),
+                                mean=self.mean, std=self.std, meta=np.array(json.dumps(meta, sort_keys=True)))
+
+    def scores(self, windows: np.ndarray) -> np.ndarray:
+        """Probabilities for a batch of windows, shape (n, window, 96)."""
+        x = ((windows - self.mean) / self.std).reshape(len(windows), -1)
+        h = np.maximum(x @ self.w1 + self.b1, 0.0)
+        z = h @ self.w2 + self.b2
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def features() -> Any:
+    """pyopen-wakeword's streaming front end (melspectrogram + embedding models)."""
+    try:
+        from pyopen_wakeword import OpenWakeWordFeatures
+    except ImportError:
+        raise WakeModelError("the wake detector needs pyopen-wakeword: pip install pyopen-wakeword "
+                             "(or set the wake detector to 'sphinx')") from None
+    return OpenWakeWordFeatures.from_builtin()
+
+
+def embed(pcm: bytes, front: Any = None) -> np.ndarray:
+    """All embeddings of ``pcm`` (int16 bytes), shape (n, 96); the front end keeps its state between calls."""
+    front = front if front is not None else features()
+    chunk = 1280 * 2 * 50  # the front end holds at most 10 s at a time
+    out = [e.reshape(-1, EMB_DIM) for i in range(0, len(pcm), chunk) for e in front.process_streaming(pcm[i:i + chunk])]
+    return np.concatenate(out) if out else np.zeros((0, EMB_DIM), np.float32)
+
+
+def model_path(phrase: str) -> Path:
+    return REPO_MODELS / (phrase.strip().lower().replace(" ", "_") + ".npz")
+
+
+class OwwWake:
+    """The wake detector ``tandem run`` uses by default. One thread owns it."""
+
+    kind = "openwakeword"
+
+    def __init__(self, phrase: str = "hey tandem", sensitivity: float = 0.5, *, model: Path | None = None,
+                 refractory_s: float = 1.5, ring_s: float = 4.0, min_preroll_s: float = 0.5,
+                 verifier: Any = None) -> None:
+        self.phrase = " ".join(phrase.lower().replace(",", " ").split())
+        self._front = features()
+        self._builtin = None
+        self._head: Head | None = None
+        builtin = BUILTIN_PHRASES.get(self.phrase)
+        path = model or model_path(self.phrase)
+        if model is None and builtin is not None:
+            from pyopen_wakeword import Model, OpenWakeWord
+
+            self._builtin = OpenWakeWord.from_builtin(Model(builtin))
+            self.model_name = f"pyopen-wakeword built-in {builtin}"
+            self.window = int(self._builtin.input_windows)
+            dev = 0.5
+            self.hold = 1
+        else:
+            if not path.exists():
+                raise WakeModelError(f"no wake model for \"{self.phrase}\" at {path}; "
+                                     "rebuild it with 'make wake-model' or use the keyword spotter (wake detector 'sphinx')")
+            self._head = Head.load(path)
+            self.model_name = path.name
+            self.window = self._head.window
+            dev = self._head.threshold
+            self.hold = self._head.hold
+        self.threshold = sensitivity_to_threshold(dev, sensitivity)
+        self.verifier = verifier
+        self._dither = np.random.default_rng(0)
+        self._quiet = self._quiet_embedding()
+        self._embs: deque[np.ndarray] = deque([self._quiet] * self.window, maxlen=self.window)
+        self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
+        self._refractory = int(round(refractory_s / STEP_S))
+        self._deaf = 0
+        self._run = 0  # steps in a row at or above the threshold
+        self._min_preroll = math.ceil(min_preroll_s / FRAME_S - 1e-9)
+        self.last_score = 0.0
+        self.last_steps: list[float] = []
+        self.candidates = 0
+        self.rejected = 0
+
+    def _quiet_embedding(self) -> np.ndarray:
+        rng = np.random.default_rng(0)
+        hush = (rng.standard_normal(16000 * 2) * 3).astype("<i2").tobytes()
+        e = embed(hush, self._front)
+        return e[-1].copy()
+
+    def reset(self) -> None:
+        self._embs.extend([self._quiet] * self.window)
+        self._ring.clear()
+        self._deaf = 0
+        self._run = 0
+        if self._builtin is not None:
+            self._builtin.reset()
+        if self.verifier is not None:
+            self.verifier.reset()
+
+    def score_steps(self, frame: bytes) -> list[float]:
+        """Feed one frame; the scores of the 80 ms steps it completed (usually none or one)."""
+        out: list[float] = []
+        # A faint dither: digital silence (a padded WAV file, a muted line) never reached training,
+        # where every stream had a noise floor; 2 LSB is far below any microphone's own noise.
+        pcm = np.frombuffer(frame, "<i2").astype(np.int32) + self._dither.integers(-2, 3, len(frame) // 2)
+        for e in self._front.process_streaming(pcm.clip(-32768, 32767).astype("<i2").tobytes()):
+            self._embs.append(e.reshape(EMB_DIM).astype(np.float32))
+            if self._head is not None:
+                out.append(float(self._head.scores(np.stack(self._embs)[None])[0]))
+            else:  # the bundled head keeps its own window of embeddings
+                probs = list(self._builtin.process_streaming(e.reshape(1, 1, -1, EMB_DIM)))
+                out.append(float(probs[-1]) if probs else 0.0)
+        return out
+
+    def accept(self, frame: bytes) -> bool:
+        if len(frame) != FRAME_BYTES:
+            return False
+        self._ring.append(frame)
+        if self.verifier is not None:
+            self.verifier.observe(frame)
+        woke = False
+        self.last_steps = self.score_steps(frame)
+        for s in self.last_steps:
+            self.last_score = s
+            if self._deaf > 0:
+                self._deaf -= 1
+                continue
+            self._run = self._run + 1 if s >= self.threshold else 0
+            if self._run >= self.hold:
+                self._run = 0
+                self.candidates += 1
+                self._deaf = self._refractory
+                if self.verifier is not None and not self.verifier.confirm():
+                    self.rejected += 1
+                    continue
+                woke = True
+        return woke
+
+    def preroll(self) -> bytes:
+        """The last ``min_preroll_s`` of audio: the detector fires within a step or two of the phrase's end,
+        so what followed it (a command said in one breath) is in there; a little of the phrase costs nothing."""
+        ring = list(self._ring)
+        return b"".join(ring[-self._min_preroll:]) if ring else b""

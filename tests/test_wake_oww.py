@@ -1,0 +1,128 @@
+"""The openWakeWord detector, its committed head, the factory, and the training recipe's voices."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.speech.oww import Head, OwwWake, model_path, sensitivity_to_threshold
+from assistant.speech.wake import WakeSpotter, make_wake_detector
+
+from .speech_helpers import frames, needs_tts, noisy, pink, silence, speech
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPE = ROOT / "tools" / "wake_model.py"
+HELD_OUT = ("flite", "text2wave", "kal", "ked", "cmu", "rab", "awb", "slt", "rms", "kdl", "arctic")
+has_model = pytest.mark.skipif(not model_path("hey tandem").exists(), reason="models/hey_tandem.npz not built")
+
+
+def heard(detector, pcm: bytes) -> list[int]:
+    return [i for i, f in enumerate(frames(pcm)) if detector.accept(f)]
+
+
+def test_recipe_names_no_held_out_voice() -> None:
+    text = RECIPE.read_text().lower()
+    for name in HELD_OUT:
+        assert not re.search(rf"(?<![a-z]){name}(?![a-z])", text), f"the recipe names held-out voice {name!r}"
+    assert "voice_" not in text.replace("'voice'}_", "")
+
+
+def test_recipe_voices_are_espeak_and_foreign_festival_only() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    split = wake_model.split_voices(1)
+    every = split["train"] + split["dev"]
+    assert every and {v.engine for v in every} <= {"espeak", "festival"}
+    festival = {v.name for v in every if v.engine == "festival"}
+    english = {p.name for folder in ("english", "us", "british") for p in Path("/usr/share/festival/voices", folder).glob("*")}
+    assert not festival & english
+    assert not {v.label() for v in split["train"]} & {v.label() for v in split["dev"]}
+
+
+def test_head_round_trip_and_sensitivity(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    head = Head(rng.standard_normal((16 * 96, 8)).astype(np.float32), np.zeros(8, np.float32),
+                rng.standard_normal(8).astype(np.float32), 0.1, np.zeros(96, np.float32), np.ones(96, np.float32),
+                16, "hey tandem", 0.9)
+    path = tmp_path / "h.npz"
+    head.save(path)
+    back = Head.load(path)
+    x = rng.standard_normal((3, 16, 96)).astype(np.float32)
+    assert np.allclose(back.scores(x), head.scores(x), atol=1e-2)
+    assert back.threshold == 0.9 and back.window == 16
+    assert sensitivity_to_threshold(0.9, 0.5) == pytest.approx(0.9)
+    assert sensitivity_to_threshold(0.9, 0.0) > 0.9 > sensitivity_to_threshold(0.9, 1.0)
+
+
+def test_unknown_phrase_falls_back_to_the_spotter(caplog: pytest.LogCaptureFixture) -> None:
+    detector = make_wake_detector("hey computer", 0.5)
+    assert isinstance(detector, WakeSpotter)
+    assert "keyword spotter" in caplog.text
+
+
+@has_model
+def test_factory_builds_what_is_asked_and_auto_follows_the_table() -> None:
+    from assistant.speech.wake import DEFAULT_DETECTOR
+
+    detector = make_wake_detector("hey tandem", 0.5, "openwakeword")
+    assert isinstance(detector, OwwWake) and detector.model_name == "hey_tandem.npz"
+    assert make_wake_detector("hey tandem", 0.5, "openwakeword+check").verifier is not None
+    assert make_wake_detector("hey tandem", 0.5).kind == DEFAULT_DETECTOR
+    assert isinstance(make_wake_detector("hey jarvis", 0.5), OwwWake)  # a bundled head
+
+
+def max_score(detector: OwwWake, pcm: bytes) -> float:
+    detector.reset()
+    best = 0.0
+    for f in frames(pcm):
+        detector.accept(f)
+        best = max([best, *detector.last_steps])
+    return best
+
+
+@has_model
+@needs_tts
+def test_wakes_once_through_the_stream() -> None:
+    # a training-family voice: this checks the streaming path, not generalisation (the benchmark measures that)
+    detector = OwwWake()
+    pcm = noisy(silence(1.5) + speech("hey tandem", "espeak:en-us") + silence(1.5), snr_db=20, seed=1)
+    assert len(heard(detector, pcm)) == 1
+
+
+@has_model
+@needs_tts
+@pytest.mark.parametrize("voice", ["flite:slt", "flite:rms", "flite:awb", "flite:kal16"])
+def test_held_out_voices_score_the_phrase_above_their_chatter(voice: str) -> None:
+    detector = OwwWake()
+    phrase = max_score(detector, noisy(silence(1.5) + speech("hey tandem", voice) + silence(1.5), snr_db=20, seed=1))
+    chatter = max(max_score(detector, noisy(silence(0.5) + speech(t, voice) + silence(1.0), snr_db=20, seed=2))
+                  for t in ("what a lovely evening", "did you call your mother", "the tandem was a gift"))
+    assert phrase > chatter
+
+
+@has_model
+@needs_tts
+def test_silence_noise_and_chatter_do_not_wake() -> None:
+    detector = OwwWake()
+    assert heard(detector, noisy(silence(10.0), seed=4)) == []
+    assert heard(detector, pink(10.0, level=800, seed=5)) == []
+    chat = b"".join(speech(t, "flite:slt") for t in ("what a lovely evening", "did you call your mother",
+                                                       "the kids are asleep at last"))
+    assert heard(detector, noisy(chat, seed=6)) == []
+
+
+@has_model
+@needs_tts
+def test_reset_forgets_and_preroll_holds_the_command() -> None:
+    detector = OwwWake()
+    pcm = noisy(silence(1.0) + speech("hey tandem start our gratitude moment", "espeak:en-us") + silence(1.0), seed=6)
+    hits = heard(detector, pcm)
+    assert hits and hits[0] * 0.03 < 1.0 + 2.2
+    assert 0.5 * 32000 <= len(detector.preroll()) <= 0.6 * 32000
+    detector.reset()
+    assert detector.preroll() == b""

@@ -25,6 +25,9 @@ class Profile:
     wake_phrase: str = DEFAULT_WAKE_PHRASE
     timezone: str = "UTC"
     created: str = ""
+    # When ``tandem run`` first started, on its clock: reminders are never caught up from before it
+    # (a couple who set Tandem up at 20:50 first hears about a future check-in, not the 19:00 one).
+    first_run: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -45,6 +48,7 @@ class Profile:
             "wake_phrase": self.wake_phrase,
             "timezone": self.timezone,
             "created": self.created,
+            "first_run": self.first_run or None,
         }
 
 
@@ -94,7 +98,8 @@ def create_profile(
             f"a profile for {existing.partners[0]} and {existing.partners[1]} exists already; add --force to replace it (history is kept)"
         )
     created = existing.created if existing else isoformat((now or datetime.now(ZoneInfo(tz_name))).astimezone(ZoneInfo(tz_name)))
-    profile = Profile(partners=names, wake_phrase=wake, timezone=tz_name, created=created)
+    first_run = existing.first_run if existing else ""  # a new profile on an old home: Tandem has run already
+    profile = Profile(partners=names, wake_phrase=wake, timezone=tz_name, created=created, first_run=first_run)
     store.upsert("profile", profile.as_record())
     return profile
 
@@ -105,4 +110,11 @@ def load_profile(store: Store) -> Profile | None:
         return None
     a, b = doc["partners"]
     return Profile(partners=(a, b), wake_phrase=doc.get("wake_phrase", DEFAULT_WAKE_PHRASE),
-                   timezone=doc.get("timezone", "UTC"), created=doc.get("created", ""))
+                   timezone=doc.get("timezone", "UTC"), created=doc.get("created", ""),
+                   first_run=doc.get("first_run") or "")
+
+
+def note_first_run(store: Store, when: datetime) -> Profile | None:
+    """Stamp the moment ``tandem run`` first started (once; later runs keep the first); the profile as stored."""
+    store.modify("profile", PROFILE_ID, lambda doc: None if doc.get("first_run") else doc.update(first_run=isoformat(when)))
+    return load_profile(store)

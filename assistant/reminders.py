@@ -136,7 +136,7 @@ def install_defaults(store: Store, profile: Profile, now: datetime | None = None
     existing = {r["kind"] for r in store.all(TABLE)}
     for kind, (rule, at, enabled, exercise, gives_way) in DEFAULTS.items():
         if kind not in existing:
-            # since=None: a default applies from the start (the grace window keeps the past quiet)
+            # since=None: a default applies from the start; plan() never catches up from before Tandem first ran
             store.upsert(TABLE, _new_record(kind, rule, at, enabled, exercise, gives_way, created, None))
     store.set_meta(DEFAULTS_DONE, True)
 
@@ -282,8 +282,13 @@ def _speak_time(occ: datetime, now: datetime, s: ReminderSettings) -> datetime |
     return occ if when == start else when
 
 
-def plan(recs: list[dict[str, Any]], s: ReminderSettings, tz: tzinfo, now: datetime) -> list[Due]:
-    """Everything speak_due will do from ``now`` on, one entry per reminder (plus heads-ups), unsorted."""
+def plan(recs: list[dict[str, Any]], s: ReminderSettings, tz: tzinfo, now: datetime,
+         first_run: datetime | None = None) -> list[Due]:
+    """Everything speak_due will do from ``now`` on, one entry per reminder (plus heads-ups), unsorted.
+
+    Catch-up (an occurrence said up to ``grace_hours`` late) never reaches back before ``first_run``,
+    the moment Tandem first ran: a new couple's first reminder is a future one.
+    """
     grace = timedelta(hours=s.grace_hours)
     out: list[Due] = []
     for rec in (r for r in recs if r["enabled"]):
@@ -297,7 +302,7 @@ def plan(recs: list[dict[str, Any]], s: ReminderSettings, tz: tzinfo, now: datet
             out.append(Due(rec["kind"], "expire" if expired else "reoffer", occ, again if expired else when))
             continue
         settled = set(rec.get("spoken", [])) | set(rec.get("skipped", []))
-        since = parse_iso(rec["since"], tz) if rec.get("since") else None
+        since = _latest(_since(rec, tz), first_run)
         candidates = [_last_occurrence(rec, tz, now, grace), next_occurrence(rec, tz, now)]
         for occ in candidates:
             if occ is None or isoformat(occ) in settled or (since is not None and occ < since):
@@ -307,13 +312,19 @@ def plan(recs: list[dict[str, Any]], s: ReminderSettings, tz: tzinfo, now: datet
                 out.append(Due(rec["kind"], "offer", occ, when))
                 break
         if s.heads_up_days > 0 and rec["kind"] == "trusttalk":
-            heads = _heads_up_due(rec, s, tz, now)
+            heads = _heads_up_due(rec, s, tz, now, first_run)
             if heads:
                 out.append(heads)
     return out
 
 
-def _heads_up_due(rec: dict[str, Any], s: ReminderSettings, tz: tzinfo, now: datetime) -> Due | None:
+def _latest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _heads_up_due(rec: dict[str, Any], s: ReminderSettings, tz: tzinfo, now: datetime,
+                  first_run: datetime | None) -> Due | None:
     ahead = timedelta(days=s.heads_up_days)
     done = set(rec.get("heads_up", []))
     talk = next_occurrence(rec, tz, now)
@@ -321,7 +332,8 @@ def _heads_up_due(rec: dict[str, Any], s: ReminderSettings, tz: tzinfo, now: dat
         if talk is None:
             return None
         at = sw.aware(sw.naive(talk, tz) - ahead, tz)  # same wall time, N calendar days before
-        when = None if isoformat(talk) in done else _speak_time(at, now, s)
+        late_from_before = first_run is not None and at < first_run  # a heads-up is not caught up either
+        when = None if isoformat(talk) in done or late_from_before else _speak_time(at, now, s)
         if when is not None and when < talk:
             return Due(rec["kind"], "heads_up", talk, when)
         talk = next_occurrence(rec, tz, talk)
@@ -384,13 +396,22 @@ def _held(ctx: Context, now: datetime) -> bool:
 # --- speaking ---------------------------------------------------------------------------------
 
 
+def _first_run(ctx: Context) -> datetime | None:
+    """When Tandem first ran (``profile.note_first_run``); None for a profile that never recorded it."""
+    stamp = getattr(ctx.profile, "first_run", "")
+    try:
+        return parse_iso(stamp, ctx.profile.tz) if stamp else None
+    except ValueError:
+        return None
+
+
 def next_wakeup(ctx: Context) -> datetime | None:
     """The next moment speak_due has something to do (a past time when something is due already)."""
     tz = ctx.profile.tz
     now = ctx.clock.now().astimezone(tz)
     if _clock_problem_at(ctx.store, now):
         return _last_event(ctx.store, tz)  # the time is plausible again from then on
-    dues = plan(_records(ctx), ctx.settings.reminders, tz, now)
+    dues = plan(_records(ctx), ctx.settings.reminders, tz, now, _first_run(ctx))
     return min(d.when for d in dues) if dues else None
 
 
@@ -404,7 +425,7 @@ def speak_due(ctx: Context) -> None:
         return
     recs = _records(ctx)
     s = ctx.settings.reminders
-    due = sorted((d for d in plan(recs, s, tz, now) if d.when <= now),
+    due = sorted((d for d in plan(recs, s, tz, now, _first_run(ctx)) if d.when <= now),
                  key=lambda d: (_RANK[d.action], _priority(d.kind), d.when))
     for item in due:
         rec = ctx.store.get(TABLE, item.kind)

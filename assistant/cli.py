@@ -17,6 +17,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 from .clock import RealClock
@@ -60,6 +61,7 @@ class App:
 
     home: HomePaths
     verbose: bool = False
+    home_named: bool = False  # by --home or TANDEM_HOME (else the default folder: the couple's real one)
     _settings: Settings | None = None
     _store: Store | None = None
 
@@ -101,6 +103,11 @@ class App:
         except OSError as exc:
             raise TandemError(f"cannot use the home folder {self.home.root}: {exc.strerror}; set TANDEM_HOME to a writable folder") from None
 
+    def use_home(self, home: HomePaths) -> None:
+        """Work in another home folder from now on (a simulated run's copy)."""
+        self.close()
+        self.home, self._settings, self._store = home, None, None
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -114,6 +121,8 @@ def build_parser() -> Parser:
     parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.",
                     epilog="'tandem help' also says what you can say to Tandem, and what it is not (not therapy, not a crisis service).")
     parser.add_argument(*VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--home", metavar="DIR", default=None,
+                        help="the folder Tandem keeps everything in (default: $TANDEM_HOME, else ~/.local/share/tandem)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"assistant.commands.{name}")
@@ -150,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 0
-        app = App(home=HomePaths(home_root()), verbose=args.verbose)
+        named = args.home or os.environ.get("TANDEM_HOME")
+        root = Path(args.home).expanduser().resolve() if args.home else home_root()
+        app = App(home=HomePaths(root), verbose=args.verbose, home_named=bool(named))
         return int(args.func(args, app) or 0)
     except TandemError as exc:
         _fail(str(exc), verbose=False)  # a known problem is its one line, even with --verbose

@@ -9,7 +9,9 @@ need them, so text mode works on a machine without PortAudio or a TTS engine.
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -45,9 +47,36 @@ def build_clock(tz: tzinfo, start: datetime | None, speed: float, *, simulated: 
     """The real clock unless the run is simulated (``--clock-start`` / ``--clock-speed`` / ``--clock-skip-idle``)."""
     if speed <= 0:
         raise TandemError(f"--clock-speed must be a positive number, not {speed:g}")
-    if start is None and speed == 1.0 and not simulated:
+    if not simulated and not is_simulated(start, speed, None):
         return RealClock(tz)
     return SimulatedClock(tz, start, speed)
+
+
+def is_simulated(start: datetime | None, speed: float, skip_idle_s: float | None) -> bool:
+    """Whether ``tandem run`` runs on a clock of its own rather than the wall clock."""
+    return start is not None or speed != 1.0 or skip_idle_s is not None
+
+
+# What a copy of the home for a simulated run leaves out: the lock and half-written files are this
+# process's own, the logs are not records, and the models are large and only read (linked instead).
+_NOT_COPIED = ("tandem.json.lock", ".*.tmp", "logs", "tmp", "models")
+
+
+def copy_home(home: HomePaths) -> HomePaths:
+    """A private temporary copy of ``home`` (records, config, backups; models linked, not copied).
+
+    A simulated clock writes that clock's dates everywhere (the day's backup, the latest time seen,
+    reminders spoken); on the couple's real records that would hold their reminders for weeks once
+    the wall clock is back. So a demo on the default home works on this copy instead.
+    """
+    root = Path(tempfile.mkdtemp(prefix="tandem-demo-"))  # 0700
+    if home.root.is_dir():
+        shutil.copytree(home.root, root, dirs_exist_ok=True, symlinks=True,
+                        ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    copy = HomePaths(root)
+    if home.models.is_dir():
+        copy.models.symlink_to(home.models, target_is_directory=True)
+    return copy
 
 
 def skip_idle(listener: Listener, clock: Clock, events: EventSink, quiet_s: float | None,

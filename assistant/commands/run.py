@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import signal
 import sys
 from datetime import date
@@ -14,7 +15,8 @@ from .. import memory, wiring
 from ..dialogue import MAX_SLEEP_S, Dialogue, deadline, load_handlers, real_hooks
 from ..errors import TandemError
 from ..handlers import Context
-from ..profile import Profile, create_profile
+from ..clock import parse_iso
+from ..profile import Profile, create_profile, note_first_run
 
 log = logging.getLogger("tandem.run")
 
@@ -44,6 +46,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace, app: Any) -> int:
     if args.text and args.input_wav:
         raise TandemError("choose one input: --text or --input-wav")
+    copy = _demo_copy(args, app)
+    try:
+        return _run(args, app)
+    finally:
+        if copy is not None:
+            app.close()
+            shutil.rmtree(copy, ignore_errors=True)
+
+
+def _demo_copy(args: argparse.Namespace, app: Any) -> Path | None:
+    """A simulated clock on the default home works on a temporary copy of it (its folder, else None)."""
+    if app.home_named or not wiring.is_simulated(args.clock_start, args.clock_speed, args.clock_skip_idle):
+        return None
+    copy = wiring.copy_home(app.home)
+    app.use_home(copy)
+    print(f"tandem: the clock is simulated, so this run uses a copy of your records in {copy.root} "
+          "(deleted when it ends); name a home with --home or TANDEM_HOME to keep what it does", file=sys.stderr)
+    return copy.root
+
+
+def _run(args: argparse.Namespace, app: Any) -> int:
     stdout = sys.stdout
     service = args.service or not sys.stdin.isatty()
     profile = _profile(app, args)
@@ -90,6 +113,7 @@ def cmd_run(args: argparse.Namespace, app: Any) -> int:
             opened.append(worker)  # closed before the listener: owed audio stays on disk
             worker.resume()  # transcripts a stopped Tandem still owed
         heard = wiring.skip_idle(listener, clock, events, args.clock_skip_idle, stops)
+        profile = _note_first_run(store, clock) or profile
         ctx = Context(listener=deadline(heard, clock, until), speaker=speaker, clock=clock, store=store,
                       profile=profile, events=events, settings=settings)
         chime = getattr(speaker, "chime", None) if not args.text else None  # typed input needs no "I'm listening"
@@ -131,6 +155,18 @@ def _profile(app: Any, args: argparse.Namespace) -> Profile:
     a, b = profile.partners
     print(f"Hello {a} and {b}. Say \"{profile.wake_phrase}\" to wake me. Your data stays in {app.home.root}.", file=sys.stderr)
     return profile
+
+
+def _note_first_run(store: Any, clock: Any) -> Profile | None:
+    """The first run is stamped on this run's clock; a home that ran before it was recorded keeps its last seen time."""
+    from .. import reminders
+
+    seen = store.meta(reminders.LAST_EVENT)  # Tandem ran here already, before first runs were recorded
+    try:
+        when = parse_iso(str(seen), clock.tz) if seen else clock.now()
+    except ValueError:
+        when = clock.now()
+    return note_first_run(store, when)
 
 
 def _housekeeping(store: Any, clock: Any, listener: Any) -> Any:

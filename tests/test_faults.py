@@ -87,10 +87,10 @@ def test_sigkill_mid_exercise_then_restart(tmp_path: Path) -> None:
     home = tmp_path / "home"
     init(home)
     # Something already stored before the crash, which must survive it.
-    before = tandem_text(home, "Sam promises to call the plumber by friday\n")
+    before = tandem_text(home, "Sam promises to call the plumber by friday\n", "--clock-start", "2026-12-02T10:00")
     assert before.returncode == 0, before.stderr
 
-    a = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", name="killed")
+    a = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:05", name="killed")
     seen: list[dict[str, Any]] = []
     try:
         a.write("let's do our weekly check in")
@@ -106,7 +106,7 @@ def test_sigkill_mid_exercise_then_restart(tmp_path: Path) -> None:
 
     # Restarted: listening again within seconds, as the state events show.
     t0 = time.monotonic()
-    b = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", name="restarted")
+    b = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:10", name="restarted")
     seen2: list[dict[str, Any]] = []
     try:
         wait_for(b, seen2, lambda e: e["type"] == "state" and e["state"] == "asleep" and e["reason"] == "started",
@@ -186,14 +186,14 @@ def test_broken_yaml_refuses_to_start_with_file_and_line(tmp_path: Path, folder:
     for name, dest in copies.items():
         shutil.copytree(REPO / name, dest)
     (home / "config.toml").write_text(f'[paths]\nintents = "{copies["intents"]}"\nscripts = "{copies["scripts"]}"\n')
-    r = tandem_text(home, "Sam promises to wash the car by friday\n")  # the good state: one promise
+    r = tandem_text(home, "Sam promises to wash the car by friday\n", "--clock-start", "2026-12-02T10:00")  # the good state
     assert r.returncode == 0, r.stderr
     db = home / "tandem.json"
     before = (digest(db), db.stat().st_mtime_ns, sorted(p.name for p in home.rglob("*")))
     originals = {p: digest(p) for p in copies[folder].rglob("*.yaml")}
 
     (copies[folder] / "zz-broken.yaml").write_text(broken)
-    r = tandem_text(home, "what can you do\n")
+    r = tandem_text(home, "what can you do\n", "--clock-start", "2026-12-02T10:05")
     assert r.returncode != 0
     err = r.stderr.strip()
     assert "zz-broken.yaml:" in err and err.count("\n") == 0 and "Traceback" not in err, err
@@ -287,7 +287,8 @@ def test_speaker_disappears_replies_are_logged_and_the_loop_continues(tmp_path: 
     home = tmp_path / "home"
     init(home)
     with private_home() as env:
-        a = start(home, tmp_path, "--text", "--events", "jsonl", env=env, name="speaker")  # not muted: the real voice
+        a = start(home, tmp_path, "--text", "--events", "jsonl", "--clock-start", "2026-12-02T10:00", env=env,
+                  name="speaker")  # not muted: the real voice
         seen: list[dict[str, Any]] = []
         try:
             # Short replies ("Okay.") where they are played: the voice speaks in real time.
@@ -333,7 +334,8 @@ def test_microphone_disappears_and_returns_without_a_restart(tmp_path: Path) -> 
     init(home)
     wav = synth_wav("hey tandem. what can you do", tmp_path / "help.wav", voice="kal")
     with private_home() as env:
-        a = start(home, tmp_path, "--service", "--mute", "--events", "jsonl", env=env, name="mic")
+        a = start(home, tmp_path, "--service", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:00", env=env,
+                  name="mic")
         seen: list[dict[str, Any]] = []
         try:
             wait_for(a, seen, lambda e: e["type"] == "state" and e["reason"] == "started", timeout=90, what="started")

@@ -36,7 +36,7 @@ def test_a_whole_session_opens_no_network_socket_and_keeps_files_private(tandem_
     assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon").returncode == 0
     trace = tmp_path / "trace.txt"
     # strace sees sockets opened from C libraries too (a Python-level hook would not).
-    r = tandem("run", "--text", "--mute", "--clock-speed", "50", stdin=SESSION,
+    r = tandem("run", "--text", "--mute", "--clock-start", "2026-12-02T19:30", "--clock-speed", "50", stdin=SESSION,
                prefix=["strace", "-f", "-qq", "-e", "trace=socket,connect", "-o", str(trace)])
     assert r.returncode == 0, r.stderr[-2000:]
     calls = trace.read_text()

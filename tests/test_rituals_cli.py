@@ -28,7 +28,8 @@ def tandem(home: Path, *args: str, stdin: str | None = None) -> subprocess.Compl
 def test_gratitude_moment_through_tandem_run_and_export(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert tandem(home, "init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon").returncode == 0
-    run = tandem(home, "run", "--text", "--clock-speed", "50", "--mute", "--events", "jsonl", stdin="\n".join(EVENING) + "\n")
+    run = tandem(home, "run", "--text", "--clock-start", "2026-12-02T20:00", "--clock-speed", "50", "--mute", "--events", "jsonl",
+                 stdin="\n".join(EVENING) + "\n")
     assert run.returncode == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     exercise = [(e["phase"], e["reason"]) for e in events if e["type"] == "exercise"]
@@ -53,7 +54,8 @@ def test_gratitude_moment_through_tandem_run_and_export(tmp_path: Path) -> None:
     assert data["asked"]["gratitude"] and len(data["asked"]["gratitude"]) == 2
 
     # the next moment starts with Sam: the first speaker alternates
-    run = tandem(home, "run", "--text", "--clock-speed", "50", "--mute", stdin="\n".join(EVENING) + "\n")
+    run = tandem(home, "run", "--text", "--clock-start", "2026-12-03T20:00", "--clock-speed", "50", "--mute",
+                 stdin="\n".join(EVENING) + "\n")
     assert run.returncode == 0, run.stderr
     data = json.loads(tandem(home, "export").stdout)
     (latest,) = [s for s in data["sessions"] if s["id"] != session["id"]]

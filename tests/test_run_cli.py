@@ -90,7 +90,7 @@ def test_text_mode_prints_replies(monkeypatch, capsys, stubbed):
     init()
     capsys.readouterr()
     code, out, err = run_inproc(monkeypatch, capsys, "help\nwhat's the weather\n\n", "--text", "--mute",
-                                "--clock-speed", "100")  # the empty line is a whole listening window
+                                "--clock-start", "2026-12-02T10:00", "--clock-speed", "100")  # the empty line is a whole listening window
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("tandem: I can lead") and "not therapy" in lines[0]
@@ -216,7 +216,9 @@ def tandem(*args: str, stdin: str = "", timeout: float = 40) -> subprocess.Compl
 @integrated
 def test_blackbox_help_and_out_of_domain():
     assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon").returncode == 0
-    r = tandem("run", "--text", "--mute", "--events", "jsonl", stdin="what can you do\nwhat's the weather\n")
+    # 20:50 on the first Sunday, after the 19:00 trust talk: a fresh install hears help, not a late reminder
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-06T20:50",
+               stdin="what can you do\nwhat's the weather\n")
     assert r.returncode == 0, r.stderr
     evs = events(r.stdout)
     said = [e["text"] for e in evs if e["type"] == "said"]
@@ -345,21 +347,13 @@ def test_no_microphone_as_a_service_retries_and_keeps_running():
     if os.environ.get("PULSE_SERVER"):
         pytest.skip("the virtual home provides a microphone")
     assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
-    r = tandem("run", "--service", "--mute", "--events", "jsonl", "--clock-speed", "60", "--until",
-               _in_minutes(2), timeout=60)
+    r = tandem("run", "--service", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
+               "--clock-speed", "60", "--until", "2026-12-02T10:02", timeout=60)
     assert r.returncode == 0, r.stderr
     evs = events(r.stdout)
     errors = [e for e in evs if e["type"] == "error" and e["kind"] == "microphone"]
     assert errors and "trying again" in errors[0]["message"]
     assert evs[-1]["reason"] == "input closed"
-
-
-def _in_minutes(n: int) -> str:
-    from datetime import timedelta
-
-    from assistant.clock import local_zone
-
-    return (datetime.now(local_zone()) + timedelta(minutes=n)).isoformat(timespec="seconds")
 
 
 @integrated
@@ -369,7 +363,8 @@ def test_no_profile_in_a_terminal_asks_the_two_names():
     import time as _time
 
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "run", "--text", "--mute"], stdin=follower,
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "run", "--text", "--mute", "--clock-start", "2026-12-02T10:00"],
+                            stdin=follower,
                             stdout=follower, stderr=follower, cwd=REPO, env=dict(os.environ))
     os.close(follower)
     seen = b""
@@ -429,7 +424,7 @@ def test_input_wav_replaces_the_microphone(tmp_path):
         w.setframerate(16000)
         w.writeframes(pcm)
     assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
-    r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", timeout=90)
+    r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00", timeout=90)
     assert r.returncode == 0, r.stderr
     evs = events(r.stdout)
     assert [e["type"] for e in evs if e["type"] in ("wake", "intent")] == ["wake", "intent"]

@@ -15,6 +15,14 @@ from assistant.commands.views import table
 from .feature_ctx import generate_year
 
 
+@pytest.fixture(autouse=True)
+def pinned(monkeypatch, clock):
+    """The views read the time through ``App.clock``: pinned to the fixtures' instant, not the wall clock."""
+    from assistant.cli import App
+
+    monkeypatch.setattr(App, "clock", lambda self: clock)
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()

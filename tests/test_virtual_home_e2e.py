@@ -51,6 +51,10 @@ if _missing:
 Event = dict[str, Any]
 
 
+# Every run starts at a pinned instant (a Wednesday evening: no reminder due), whatever the wall clock says.
+CLOCK_START = "2026-12-02T19:30"
+
+
 class Assistant:
     """`python -m assistant run --events jsonl` with its events collected by a reader thread."""
 
@@ -66,7 +70,7 @@ class Assistant:
                         "--timezone", "Europe/Lisbon"], env=self.env, cwd=REPO, check=True, capture_output=True, timeout=60)
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "run", "--events", "jsonl", *extra],
+            [sys.executable, "-m", "assistant", "run", "--events", "jsonl", "--clock-start", CLOCK_START, *extra],
             env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 # What Tandem needs from Debian to hear and speak.
 APT_RUN := libportaudio2 espeak-ng libespeak-ng1 alsa-utils
 # What the tests add: the virtual home (PulseAudio), the couple's test voices
-# (flite, festival), sox for audio checks, and chromium to render the report.
-APT_TEST := $(APT_RUN) strace pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium
+# (flite, festival), sox for audio checks, chromium to render the report, and faketime to run the
+# suite with the wall clock at awkward instants (make test-anytime).
+APT_TEST := $(APT_RUN) strace pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium faketime
 
 # What the wake model's training adds: festival voices of other languages (reading English)
 # and the English festival voices the wake benchmark holds out.
@@ -18,7 +19,7 @@ APT_WAKE := espeak-ng sox festival festvox-italp16k festvox-itapc16k festvox-cze
 # make wake-model WAKE_ARGS="--hours 2" trains on less (the defaults are the full recipe)
 WAKE_ARGS ?=
 
-.PHONY: run test deps-run deps-test venv install bench soak clean wake-model
+.PHONY: run test test-anytime deps-run deps-test venv install bench soak clean wake-model
 
 run: deps-run install
 	$(BIN)/tandem run
@@ -26,6 +27,11 @@ run: deps-run install
 test: deps-test install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	tools/run-tests $(PYTEST_ARGS)
+
+# The non-audio suite again with the wall clock at instants that have broken it (tools/test-anytime).
+test-anytime: deps-test install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	tools/test-anytime $(ANYTIME_ARGS)
 
 deps-run:
 	@tools/apt-ensure $(APT_RUN)

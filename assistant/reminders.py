@@ -14,7 +14,10 @@ with its re-offer count and snooze end) and ``streak`` (occurrences in a row
 that were declined or went unanswered). The module keeps no state of its own,
 so a new process over the same store carries on exactly where the last one
 stopped. Meta ``last_event`` (maintained here) lets a clock that went back
-after a power cut be noticed: reminders are then held, not replayed.
+after a power cut be noticed: reminders are then held, not replayed. The
+profile's ``first_run`` (stamped by ``tandem run``) bounds catch-up: nothing
+due before Tandem first ran is ever said late, so a new couple's first
+reminder is a future one.
 
 Entry points for the dialogue loop: ``speak_due(ctx)``, ``next_wakeup(ctx)``,
 ``HANDLERS`` (reminder.list, reminder.set); for summary:

@@ -70,12 +70,17 @@ def copy_home(home: HomePaths) -> HomePaths:
     the wall clock is back. So a demo on the default home works on this copy instead.
     """
     root = Path(tempfile.mkdtemp(prefix="tandem-demo-"))  # 0700
-    if home.root.is_dir():
-        shutil.copytree(home.root, root, dirs_exist_ok=True, symlinks=True,
-                        ignore=shutil.ignore_patterns(*_NOT_COPIED))
     copy = HomePaths(root)
-    if home.models.is_dir():
-        copy.models.symlink_to(home.models, target_is_directory=True)
+    try:
+        if home.root.is_dir():
+            shutil.copytree(home.root, root, dirs_exist_ok=True, symlinks=True,
+                            ignore=shutil.ignore_patterns(*_NOT_COPIED))
+        if home.models.is_dir():
+            copy.models.symlink_to(home.models, target_is_directory=True)
+    except OSError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise TandemError(f"cannot copy {home.root} for a run on a simulated clock ({exc.strerror or exc}); "
+                          "name a home to use with --home DIR") from None
     return copy
 
 

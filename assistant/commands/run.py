@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import memory, wiring
+from ..clock import parse_iso
 from ..dialogue import MAX_SLEEP_S, Dialogue, deadline, load_handlers, real_hooks
 from ..errors import TandemError
 from ..handlers import Context
-from ..clock import parse_iso
 from ..profile import Profile, create_profile, note_first_run
 
 log = logging.getLogger("tandem.run")

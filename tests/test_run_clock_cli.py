@@ -180,3 +180,22 @@ def test_a_named_home_keeps_what_a_demo_clock_does(tmp_path: Path) -> None:
     assert list((named / "backups").glob("tandem-2027-01-03.json"))
     assert not (tmp_path / "user" / "data" / "tandem").exists()  # the default home was never touched
     assert export(env, "--home", str(named))["profile"]["first_run"] == "2027-01-03T18:59:00+00:00"
+
+
+def test_the_copy_holds_the_records_and_links_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.config import HomePaths
+    from assistant.wiring import copy_home
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    home = HomePaths(tmp_path / "real")
+    home.ensure()
+    for name, text in {"tandem.json": "{}", "config.toml": "[voice]\n", "backups/tandem-2026-12-01.json": "{}",
+                       "tandem.json.lock": "", "logs/tandem.log": "private", "models/vosk-en/am.bin": "x"}.items():
+        (home.root / name).write_text(text)
+    copy = copy_home(home)
+    assert copy.root.parent == tmp_path and copy.root != home.root
+    assert (copy.root / "tandem.json").read_text() == "{}" and (copy.backups / "tandem-2026-12-01.json").exists()
+    assert (copy.root / "config.toml").exists() and not (copy.root / "tandem.json.lock").exists()
+    assert not (copy.logs / "tandem.log").exists()
+    assert copy.models.is_symlink() and (copy.models / "vosk-en" / "am.bin").read_text() == "x"
+    assert oct(copy.root.stat().st_mode & 0o777) == "0o700"

@@ -191,6 +191,7 @@ def test_the_copy_holds_the_records_and_links_the_models(tmp_path: Path, monkeyp
     home.ensure()
     for name, text in {"tandem.json": "{}", "config.toml": "[voice]\n", "backups/tandem-2026-12-01.json": "{}",
                        "tandem.json.lock": "", "logs/tandem.log": "private", "models/vosk-en/am.bin": "x"}.items():
+        (home.root / name).parent.mkdir(parents=True, exist_ok=True)
         (home.root / name).write_text(text)
     copy = copy_home(home)
     assert copy.root.parent == tmp_path and copy.root != home.root

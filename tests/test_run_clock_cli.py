@@ -186,7 +186,7 @@ def test_the_copy_holds_the_records_and_links_the_models(tmp_path: Path, monkeyp
     from assistant.config import HomePaths
     from assistant.wiring import copy_home
 
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     home = HomePaths(tmp_path / "real")
     home.ensure()
     for name, text in {"tandem.json": "{}", "config.toml": "[voice]\n", "backups/tandem-2026-12-01.json": "{}",

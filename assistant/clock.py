@@ -149,6 +149,12 @@ class FakeClock:
 
 def local_zone() -> tzinfo:
     """The system's time zone as a ZoneInfo when it can be named, else a fixed offset."""
+    named = os.environ.get("TZ", "").lstrip(":")  # a process's own zone (systemd, a shell) comes first, as for libc
+    if named and not named.startswith("/"):
+        try:
+            return ZoneInfo(named)
+        except (KeyError, ValueError):
+            pass
     try:
         link = os.readlink("/etc/localtime")
         name = link.split("zoneinfo/", 1)[1]

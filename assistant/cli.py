@@ -115,14 +115,14 @@ class App:
 
 VERBOSE_FLAGS = ("-v", "--verbose")
 VERBOSE_HELP = "show details (and the couple's words) in logs and errors"
+HOME_HELP = "the folder Tandem keeps everything in (default: $TANDEM_HOME, else ~/.local/share/tandem)"
 
 
 def build_parser() -> Parser:
     parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.",
                     epilog="'tandem help' also says what you can say to Tandem, and what it is not (not therapy, not a crisis service).")
     parser.add_argument(*VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP)
-    parser.add_argument("--home", metavar="DIR", default=None,
-                        help="the folder Tandem keeps everything in (default: $TANDEM_HOME, else ~/.local/share/tandem)")
+    parser.add_argument("--home", metavar="DIR", default=None, help=HOME_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"assistant.commands.{name}")
@@ -130,6 +130,7 @@ def build_parser() -> Parser:
     for command in subcommand_parsers(parser):
         # SUPPRESS: a subcommand without the flag leaves the top level's answer alone
         command.add_argument(*VERBOSE_FLAGS, action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+        command.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help=HOME_HELP)
     return parser
 
 

@@ -214,3 +214,16 @@ def test_the_system_zone_is_the_processes_tz_first(monkeypatch: pytest.MonkeyPat
     assert zone_name(local_zone()) == "America/New_York"
     monkeypatch.setenv("TZ", "Nowhere/At_All")
     assert local_zone() is not None  # an unknown name falls back to the system's file
+
+
+def test_home_before_or_after_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant import cli
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert cli.main(["--home", str(first), "init", "--partner", "Alex", "--partner", "Sam", "--timezone", "UTC"]) == 0
+    assert cli.main(["init", "--home", str(second), "--partner", "Kim", "--partner", "Lee", "--timezone", "UTC"]) == 0
+    capsys.readouterr()
+    assert cli.main(["export", "--home", str(first)]) == 0
+    assert json.loads(capsys.readouterr().out)["profile"]["partners"] == ["Alex", "Sam"]
+    assert cli.main(["--home", str(second), "export"]) == 0
+    assert json.loads(capsys.readouterr().out)["profile"]["partners"] == ["Kim", "Lee"]

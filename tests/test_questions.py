@@ -325,3 +325,25 @@ def test_text_mode_commands_after_add_a_goal_are_not_its_steps():
     exported = json.loads(tandem("export").stdout)
     assert [g["steps"] for g in exported["goals"]] == [[]]
     assert [e["exercise"] for e in evs if e["type"] == "exercise" and e["phase"] == "started"] == ["experiences"]
+
+
+# The README's "What you can say" lines are the commands a couple learns first: said in answer to any
+# question they must count as commands, so each is one the matcher is sure of ("add a goal: learn to
+# dance" was a loose guess at 0.66 and was taken for a muddled yes/no).
+@pytest.mark.parametrize("command, intent", [
+    ("start our gratitude moment", "gratitude.start"),
+    ("let's do our weekly check-in", "checkin.start"),
+    ("add a goal: learn to dance", "goal.add"),
+    ("add a goal to run a marathon together", "goal.add"),
+    ("how are our goals going", "goal.review"),
+    ("suggest something new to try", "experience.suggest"),
+    ("we tried salsa dancing", "experience.log"),
+    ("Sam promises to call the plumber by Friday", "promise.log"),
+    ("what promises are still open", "promise.list"),
+    ("what did we appreciate last week", "gratitude.recall"),
+    ("how are we doing", "summary"),
+    ("when is our next trust talk", "reminder.list"),
+])
+def test_the_readme_commands_are_sure_commands(matcher, command, intent):
+    p = matcher.parse(command, IDLE)
+    assert (p.intent, p.score >= 0.75) == (intent, True)

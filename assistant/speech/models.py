@@ -90,16 +90,21 @@ def search_dirs(models_dir: Path, repo_models: Path | None = None) -> list[Path]
     return [models_dir] if extra == models_dir else [models_dir, extra]
 
 
-def installed_models(dirs: Iterable[Path]) -> list[Path]:
-    """Valid model folders, newest version name last (so ``[-1]`` is the one auto picks)."""
+def model_folders(dirs: Iterable[Path], check: Callable[[Path], str | None]) -> list[Path]:
+    """The folders in ``dirs`` that ``check`` finds whole (it returns None), in name order."""
     found: list[Path] = []
     for base in dirs:
         if not base.is_dir():
             continue
         for child in sorted(base.iterdir()):
-            if child.is_dir() and not child.name.startswith(".") and check_model_dir(child) is None:
+            if child.is_dir() and not child.name.startswith(".") and check(child) is None:
                 found.append(child)
-    return sorted(found, key=lambda p: (_version_key(p.name), str(p)))
+    return found
+
+
+def installed_models(dirs: Iterable[Path]) -> list[Path]:
+    """Valid model folders, newest version name last (so ``[-1]`` is the one auto picks)."""
+    return sorted(model_folders(dirs, check_model_dir), key=lambda p: (_version_key(p.name), str(p)))
 
 
 def find_model(configured: str, dirs: Iterable[Path]) -> Path | None:

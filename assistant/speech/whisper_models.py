@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import ModelError, Progress, _fetch
+from .models import ModelError, Progress, _fetch, model_folders
 
 PREFIX = "whisper-"
 REQUIRED = ("model.bin", "config.json", "tokenizer.json")
@@ -80,13 +80,7 @@ def check_whisper_dir(folder: Path) -> str | None:
 
 def installed_whisper(dirs: Iterable[Path]) -> list[Path]:
     """Valid Whisper model folders, the preferred one first."""
-    found: list[Path] = []
-    for base in dirs:
-        if not base.is_dir():
-            continue
-        for child in sorted(base.iterdir()):
-            if child.is_dir() and not child.name.startswith(".") and check_whisper_dir(child) is None:
-                found.append(child)
+    found = model_folders(dirs, check_whisper_dir)
 
     def rank(p: Path) -> tuple[int, str]:
         return (PREFERENCE.index(p.name) if p.name in PREFERENCE else len(PREFERENCE), str(p))

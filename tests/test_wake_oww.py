@@ -126,3 +126,19 @@ def test_reset_forgets_and_preroll_holds_the_command() -> None:
     assert 0.5 * 32000 <= len(detector.preroll()) <= 0.6 * 32000
     detector.reset()
     assert detector.preroll() == b""
+
+
+def test_threshold_rule_asks_only_what_the_dev_set_can_measure() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    thresholds = np.array([0.9, 0.99, 0.999])
+    devs = {1: {"detection": np.array([0.9, 0.7, 0.3]), "fa_per_h": np.array([20.0, 6.0, 0.0]),
+                "near_fa_per_h": np.array([50.0, 20.0, 5.0])},
+            2: {"detection": np.array([0.85, 0.75, 0.2]), "fa_per_h": np.array([15.0, 3.0, 0.0]),
+                "near_fa_per_h": np.array([40.0, 10.0, 2.0])}}
+    # 0.3 h of dev chatter: zero false wakes only says "below 10/h", so 0.5/h would mean "none": 75% beats 30%
+    assert wake_model.pick_operating_point(devs, thresholds, 0.3) == (2, 1, pytest.approx(10.0))
+    # 1 h resolves 3/h: the same point; 10 h resolves the target itself: only zero-wake points qualify
+    assert wake_model.pick_operating_point(devs, thresholds, 1.0)[:2] == (2, 1)
+    assert wake_model.pick_operating_point(devs, thresholds, 10.0) == (1, 2, pytest.approx(0.5))

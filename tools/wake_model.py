@@ -58,6 +58,11 @@ WINDOW = 16
 RECIPE_VERSION = 4  # bump when the audio a shard holds changes
 POS_AFTER_S = (-0.08, 0.40)  # windows ending this close after the phrase's end are positives
 IGNORE_S = (-0.60, 1.2)  # other windows this close to a phrase are neither (a partial phrase is ambiguous)
+TARGET_FA_PER_H = 0.5
+# Zero events in T hours only bounds a rate below 3/T (95%, Poisson): a shorter dev set cannot tell 0.5/h from 0.
+ZERO_EVENTS_95 = 3.0
+THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.985, 0.99, 0.995, 0.997, 0.998, 0.999,
+              0.9995, 0.9999)
 
 # Festival's voice folders by language: only these are used (English folders are the benchmark's).
 FESTIVAL_LANGS = ("czech", "finnish", "italian", "russian", "spanish", "welsh", "catalan", "hindi", "marathi",
@@ -694,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"training data: {len(data.ends_pos)} positive windows, {len(data.ends_neg)} negative windows, "
         f"{data.seconds / 3600:.2f} h of audio")
     head = train(data, a.seed, a.hidden, a.rounds, a.epochs, log, a.noise, a.l2)
-    thresholds = np.array([0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999])
+    thresholds = np.array(THRESHOLDS)
     devs = {h: evaluate(head, {"pos": by("pos", "dev"), "neg": by("neg", "dev"), "near": by("near", "dev")},
                         thresholds, h) for h in (1, 2, 3)}
     log("dev set (voices never trained on): steps in a row, threshold, detection, false wakes/h on chatter, "
@@ -702,15 +707,11 @@ def main(argv: list[str] | None = None) -> int:
     for h, dev in devs.items():
         for i, t in enumerate(thresholds):
             log(f"  {h} {t:<7} {dev['detection'][i]:6.1%} {dev['fa_per_h'][i]:7.2f} {dev['near_fa_per_h'][i]:8.1f}")
-    # The best detection whose chatter false wakes meet the target (fewer near-miss wakes break ties);
-    # if none does, the fewest false wakes that keep 80% detection.
-    cands = [(h, i) for h in devs for i in range(len(thresholds))]
-    ok = [c for c in cands if devs[c[0]]["fa_per_h"][c[1]] <= 0.5]
-    if ok:
-        hold, pick = max(ok, key=lambda c: (devs[c[0]]["detection"][c[1]], -devs[c[0]]["near_fa_per_h"][c[1]]))
-    else:
-        keep = [c for c in cands if devs[c[0]]["detection"][c[1]] >= 0.8] or cands
-        hold, pick = min(keep, key=lambda c: (devs[c[0]]["fa_per_h"][c[1]], -devs[c[0]]["detection"][c[1]]))
+    dev_hours = sum(float(np.load(p)["seconds"]) for p in by("neg", "dev")) / 3600
+    hold, pick, cap = pick_operating_point(devs, thresholds, dev_hours)
+    rule = (f"the best dev detection with at most {cap:.2f} false wakes/h on {dev_hours:.2f} h of dev chatter (the "
+            f"target {TARGET_FA_PER_H}/h, or {ZERO_EVENTS_95:g} / dev hours when the dev set is too short to resolve it)")
+    log(f"threshold rule: {rule}")
     dev = devs[hold]
     head.threshold = float(thresholds[pick])
     head.hold = hold
@@ -719,16 +720,34 @@ def main(argv: list[str] | None = None) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     head.save(a.out, {"seed": a.seed, "recipe": key})
     sha = hashlib.sha256(a.out.read_bytes()).hexdigest()
-    write_card(a, voices, data, head, dev, thresholds, pick, sha, time.time() - t_start, log_lines)
+    write_card(a, voices, data, head, dev, thresholds, pick, sha, time.time() - t_start, log_lines, rule)
     log(f"wrote {a.out} ({a.out.stat().st_size // 1024} KB, sha256 {sha}) in {(time.time() - t_start) / 60:.1f} min")
     return 0
+
+
+def pick_operating_point(devs: dict[int, dict[str, np.ndarray]], thresholds: np.ndarray,
+                         dev_hours: float) -> tuple[int, int, float]:
+    """(steps in a row, threshold index, false-wake cap): the best dev detection whose chatter false wakes are
+    at most the target or, when the dev chatter is too short to measure the target, the smallest rate it can
+    resolve; fewer near-miss wakes, then fewer steps, break ties. If no point meets the cap, the fewest false
+    wakes that keep 80% detection."""
+    cap = max(TARGET_FA_PER_H, ZERO_EVENTS_95 / max(dev_hours, 1e-9))
+    cands = [(h, i) for h in sorted(devs) for i in range(len(thresholds))]
+    ok = [c for c in cands if devs[c[0]]["fa_per_h"][c[1]] <= cap + 1e-9]
+    if ok:
+        hold, pick = max(ok, key=lambda c: (devs[c[0]]["detection"][c[1]],
+                                            -devs[c[0]].get("near_fa_per_h", np.zeros(len(thresholds)))[c[1]], -c[0]))
+    else:
+        keep = [c for c in cands if devs[c[0]]["detection"][c[1]] >= 0.8] or cands
+        hold, pick = min(keep, key=lambda c: (devs[c[0]]["fa_per_h"][c[1]], -devs[c[0]]["detection"][c[1]]))
+    return hold, pick, cap
 
 
 def hash_seed(seed: int, *parts: object) -> int:
     return int.from_bytes(hashlib.sha256(repr((seed, *parts)).encode()).digest()[:4], "little")
 
 
-def write_card(a, voices, data, head, dev, thresholds, pick, sha, seconds, log_lines) -> None:  # type: ignore[no-untyped-def]
+def write_card(a, voices, data, head, dev, thresholds, pick, sha, seconds, log_lines, rule) -> None:  # type: ignore[no-untyped-def]
     langs = sorted({v.name for v in voices["train"] if v.engine == "espeak"})
     fest = sorted({v.name for v in voices["train"] if v.engine == "festival"})
     dev_names = sorted({v.label() for v in voices["dev"] if not v.variant})
@@ -741,8 +760,8 @@ Built by `make wake-model` (`tools/wake_model.py --hours {a.hours} --near-hours 
 **Model**: pyopen-wakeword's front end (melspectrogram + speech embedding, one 96-number
 embedding per 80 ms), then this head: a {WINDOW * EMB_DIM}-{a.hidden}-1 perceptron over the last {WINDOW}
 embeddings (weights float16, numpy at run time). Threshold **{head.threshold}**, reached {head.hold} step(s) in a row, at
-`wake_sensitivity` 0.5, picked on the development set (below); sensitivity moves it in log-odds
-(`assistant/speech/oww.py`).
+`wake_sensitivity` 0.5, picked on the development set (below) by the rule: {rule}; sensitivity
+moves it in log-odds (`assistant/speech/oww.py`).
 
 **Training voices** (positives and negatives): espeak-ng, {len(langs)} Latin-script language voices
 ({", ".join(langs)}), each with its variants and random pitch (20-80) and speed (120-210 wpm);

@@ -107,15 +107,21 @@ def installed_models(dirs: Iterable[Path]) -> list[Path]:
     return sorted(model_folders(dirs, check_model_dir), key=lambda p: (_version_key(p.name), str(p)))
 
 
+def configured_folder(configured: str, dirs: Iterable[Path]) -> Path:
+    """A model named in the config: as given, or by name under one of ``dirs`` when it is there."""
+    path = Path(configured).expanduser()
+    if not path.is_absolute():
+        for base in dirs:
+            if (base / configured).exists():
+                return base / configured
+    return path
+
+
 def find_model(configured: str, dirs: Iterable[Path]) -> Path | None:
     """The configured folder (as given, or by name under ``dirs``), else the newest installed one."""
+    dirs = list(dirs)
     if configured:
-        path = Path(configured).expanduser()
-        if not path.is_absolute():
-            for base in dirs:
-                if (base / configured).exists():
-                    return base / configured
-        return path
+        return configured_folder(configured, dirs)
     models = installed_models(dirs)
     return models[-1] if models else None
 

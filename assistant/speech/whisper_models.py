@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import ModelError, Progress, _fetch, model_folders
+from .models import ModelError, Progress, _fetch, configured_folder, model_folders
 
 PREFIX = "whisper-"
 REQUIRED = ("model.bin", "config.json", "tokenizer.json")
@@ -92,12 +92,7 @@ def find_whisper(configured: str, dirs: Iterable[Path]) -> Path | None:
     """The configured folder (as given, or by name under ``dirs``), else the preferred installed one."""
     dirs = list(dirs)
     if configured:
-        path = Path(configured).expanduser()
-        if not path.is_absolute():
-            for base in dirs:
-                if (base / configured).exists():
-                    return base / configured
-        return path
+        return configured_folder(configured, dirs)
     models = installed_whisper(dirs)
     return models[0] if models else None
 

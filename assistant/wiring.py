@@ -320,6 +320,7 @@ def audio_listener(
     as a service it is retried with back-off until it appears.
     """
     from .nlu import CONTEXTS
+    from .nlu.hints import text_hints
     from .speech.audio import MicSource, WavSource
     from .speech.ears import AudioListener
     from .speech.engines import make_recognizer
@@ -355,6 +356,7 @@ def audio_listener(
         events=events,
         barge=BargeInSpotter(profile.wake_phrase),  # "stop" while Tandem speaks cuts the reply short
         warm_contexts=CONTEXTS,  # grammars built in idle rounds (run.py's housekeeping), not on first use
+        text_hints=text_hints(matcher.intents),  # a reminder's schedule heard with its own grammar
     )
     return ears
 

@@ -30,14 +30,14 @@ def recognizer():
     return SphinxRecognizer()
 
 
-def make(pcm: bytes, matcher, recognizer, gate: EchoGate | None = None, on_frame=None, barge=None):
+def make(pcm: bytes, matcher, recognizer, gate: EchoGate | None = None, on_frame=None, barge=None, text_hints=None):
     events = ListSink()
     gate = gate or EchoGate(tail_s=0.0)
     ears = AudioListener(
         BytesSource(pcm, on_frame), recognizer, WakeSpotter(),
         parse=lambda text, ctx, ex, res: matcher.parse(text, ctx, in_exercise=ex, can_resume=res),
         phrases=lambda ctx, ex, res: matcher.phrases(ctx, in_exercise=ex, can_resume=res),
-        clock=RealClock(), gate=gate, events=events, barge=barge,
+        clock=RealClock(), gate=gate, events=events, barge=barge, text_hints=text_hints,
     )
     return ears, events, gate
 

@@ -20,7 +20,7 @@ from .normalise import NormaliseRules, Normaliser, words
 CONTEXTS = ("idle", "ritual", "confirm", "name")
 BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
 TOP_KEYS = ("lists", "slots", "intents", "normalise", "not_for_me")
-INTENT_KEYS = ("context", "templates", "examples", "description", "not", "negation")
+INTENT_KEYS = ("context", "templates", "examples", "description", "not", "negation", "hear_text")
 NEGATION = ("reject", "keep")  # may an intent's {text} start with "not"? (a promise *not* to be late: keep)
 NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical", "contextual", "aside")
 # Built-in word lists: <partners> (either name, filling no slot: "over to you Sam")
@@ -55,6 +55,10 @@ class Intent:
     # whether its {text} may start with "not" (a promise not to be late); other intents read "we didn't try
     # the new place" as nothing done
     keeps_negation: bool = False
+    # the slot grammar its {text} is usually said in (a reminder's schedule): speech recognition hears
+    # the free words with that grammar first, since a general dictation model garbles such short,
+    # closed phrases ("every evening at eight" -> "granted today believe in a date"); matching ignores it
+    hear_text: str | None = None
 
     @property
     def slots(self) -> frozenset[str]:
@@ -208,9 +212,24 @@ class _Builder:
             if value not in NEGATION:
                 raise IntentFileError(f"{_where(file, nnode)}: negation of {name!r} must be one of {', '.join(NEGATION)}, not {value!r}")
             keeps_negation = value == "keep"
+        hear_text = self._hear_text(name, fields, file, grammars, out)
         desc = fields.get("description", (None, None))[1]
         return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples),
-                      tuple(exceptions), keeps_negation)
+                      tuple(exceptions), keeps_negation, hear_text)
+
+    @staticmethod
+    def _hear_text(name: str, fields: dict[str, tuple[yaml.Node, yaml.Node]], file: str,
+                   grammars: dict[str, tpl.Seq], templates: list[Template]) -> str | None:
+        if "hear_text" not in fields:
+            return None
+        hnode = fields["hear_text"][1]
+        value = str(hnode.value) if isinstance(hnode, yaml.ScalarNode) else ""
+        if value not in grammars:
+            raise IntentFileError(f"{_where(file, hnode)}: hear_text of {name!r} must name a slot grammar "
+                                  f"(one of {', '.join(sorted(grammars))}), not {value!r}")
+        if not any(tpl.FREE_SLOTS & set(tpl.slots_of(t.node)) for t in templates):
+            raise IntentFileError(f"{_where(file, hnode)}: hear_text of {name!r} needs a template with {{text}}")
+        return value
 
     def _templates(self, node: yaml.Node, file: str, what: str, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq],
                    repeat_text: bool = False) -> list[Template]:

@@ -32,10 +32,10 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
@@ -44,7 +44,7 @@ from ..conversation import COMMAND, CONFIRM, DICTATION, IDLE, NAME, NO, YES, Utt
 from ..events import EventSink, Heard, IntentEvent, Wake
 from .endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
 from .frames import AudioSource, EchoGate
-from .freewords import splice
+from .freewords import splice, trigger
 from .recognizers import Recognizer
 from .wake import WakeDetector
 
@@ -71,6 +71,14 @@ LOOSE_ANSWER_SCORE = 0.6  # silence after a short utterance so the wake spotter'
 
 ParseFn = Callable[[str, str, bool, bool], Any]  # (text, context, in_exercise, can_resume) -> .intent/.slots/.score
 PhrasesFn = Callable[[str, bool, bool], Sequence[str]]  # (context, in_exercise, can_resume) -> phrases
+
+
+class TextHint(Protocol):
+    """What an intent's free words usually sound like (``nlu.hints``): phrases to hear them with first."""
+
+    phrases: tuple[str, ...]
+
+    def fits(self, words: str) -> bool: ...
 
 
 def unstutter(text: str) -> str:
@@ -114,8 +122,10 @@ class AudioListener:
         stall_s: float = 2.0,
         read_timeout_s: float = 0.25,
         warm_contexts: Sequence[str] = (),
+        text_hints: Mapping[str, TextHint] | None = None,
     ) -> None:
         self.source = source
+        self.text_hints = dict(text_hints or {})
         self.recognizer = recognizer
         self.wake = wake
         self.parse = parse
@@ -539,6 +549,9 @@ class AudioListener:
         The joined sentence (or the dictation alone) replaces the command decode
         only when the matcher reads it as the same request with the same partner.
         """
+        hinted = self._hinted_words(audio, text, parsed, context, in_exercise, can_resume)
+        if hinted is not None:
+            return hinted
         self.recognizer.set_grammar(None)
         cue = getattr(self.recognizer, "cue_if_slow", None)  # Whisper: "one moment" if the read-back waits
         try:
@@ -559,6 +572,32 @@ class AudioListener:
                     and cslots.get("partner") == slots.get("partner"):
                 return candidate_text, candidate
         return text, parsed
+
+    def _hinted_words(self, audio: Sequence[bytes], text: str, parsed: Any, context: str, in_exercise: bool,
+                      can_resume: bool) -> tuple[str, Any] | None:
+        """Free words of a closed kind (a reminder's schedule) heard with their own grammar, or None.
+
+        Dictation garbles short closed phrases ("every evening at eight" -> "granted
+        today believe in a date"); the trigger words followed by the intent's hint
+        phrases decode them well. A grammar forces any speech onto its words, so the
+        reading counts only when its free words are a whole sentence of the grammar
+        and the matcher reads the same request; otherwise dictation decides as before.
+        """
+        intent = getattr(parsed, "intent", None)
+        hint = self.text_hints.get(intent) if isinstance(intent, str) else None
+        slots = getattr(parsed, "slots", None) or {}
+        lead = " ".join(trigger(text, str(slots.get(FREE_SLOT, ""))))
+        if hint is None or not hint.phrases or not lead:
+            return None
+        heard = self._decode(audio, [f"{lead} {p}" for p in hint.phrases])
+        if not heard:
+            return None
+        candidate = self.parse(heard, context, in_exercise, can_resume)
+        cslots = getattr(candidate, "slots", None) or {}
+        if getattr(candidate, "intent", None) == intent and cslots.get("partner") == slots.get("partner") \
+                and hint.fits(str(cslots.get(FREE_SLOT, ""))):
+            return heard, candidate
+        return None
 
     def _starts_with_wake(self, audio: Sequence[bytes]) -> bool:
         """Whether the wake spotter hears the wake phrase in ``audio`` (a short utterance).

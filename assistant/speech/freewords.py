@@ -22,21 +22,27 @@ def _find(words: list[str], part: list[str]) -> int | None:
     return None
 
 
+def trigger(command: str, slot_text: str) -> list[str]:
+    """The command's words before its free slot ("sam promises to" of "sam promises to call ...")."""
+    cmd, slot = command.split(), slot_text.split()
+    start = _find(cmd, slot) if slot else None
+    return cmd[:start] if start is not None else cmd[:max(0, len(cmd) - len(slot))]
+
+
 def splice(command: str, slot_text: str, dictated: str) -> str:
     """The command's trigger words followed by the dictated free words (see the module text)."""
-    cmd, said, slot = command.split(), dictated.split(), slot_text.split()
+    cmd, said = command.split(), dictated.split()
     if not cmd or not said:
         return dictated or command
-    start = _find(cmd, slot) if slot else None
-    trigger = cmd[:start] if start is not None else cmd[:max(0, len(cmd) - len(slot))]
-    if not trigger:
+    trigger_words = trigger(command, slot_text)
+    if not trigger_words:
         return dictated
     # Where the trigger ends in the dictation: after the last dictated word that lines up with one of it.
-    blocks = SequenceMatcher(a=trigger, b=said, autojunk=False).get_matching_blocks()
-    ends = [b.b + b.size for b in blocks if b.size and b.a + b.size <= len(trigger)]
+    blocks = SequenceMatcher(a=trigger_words, b=said, autojunk=False).get_matching_blocks()
+    ends = [b.b + b.size for b in blocks if b.size and b.a + b.size <= len(trigger_words)]
     if ends:
         cut = max(ends)
     else:  # nothing lines up: assume the trigger took the same share of the dictation
-        cut = round(len(trigger) * len(said) / len(cmd))
+        cut = round(len(trigger_words) * len(said) / len(cmd))
     tail = said[cut:]
-    return " ".join(trigger + tail) if tail else command
+    return " ".join(trigger_words + tail) if tail else command

@@ -17,7 +17,7 @@ from assistant.config import VoiceSettings
 from assistant.speech.chime import chime_samples
 from assistant.speech.frames import EchoGate
 from assistant.speech.synth_worker import SynthesisFailed, SynthWorker, TtsUnavailable
-from assistant.speech.voice import PIECE_CHARS, MuteSpeaker, PrintSpeaker, Voice, pieces
+from assistant.speech.voice import PIECE_CHARS, Voice, pieces
 from tests.vhome import REPO, SpeakerRecorder, needs_vhome, wav_activity
 
 HANG_WORKER = [sys.executable, "-c",
@@ -121,12 +121,6 @@ def test_chime_is_short_and_soft() -> None:
     assert 0.15 < samples.size / 22050 < 0.3
     assert np.abs(samples).max() <= 0.26
     assert abs(samples[0]) < 1e-3 and abs(samples[-1]) < 1e-2  # no click
-
-
-def test_mute_and_print_speakers(capsys: pytest.CaptureFixture[str]) -> None:
-    assert MuteSpeaker().say("anything") is True
-    assert PrintSpeaker().say("Alex, your turn.") is True
-    assert capsys.readouterr().out == "Tandem: Alex, your turn.\n"
 
 
 # --- speaking through the virtual speaker ---------------------------------------------------

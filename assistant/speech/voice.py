@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..config import RULES, VoiceSettings, out_of_range
 from .audio import PlaybackResult, SpeakerCannotOpen, SpeakerUnavailable, play_samples, rescan_devices, resolve_device
@@ -33,8 +32,6 @@ from .frames import EchoGate
 from .synth_worker import SynthesisFailed, SynthWorker, TtsUnavailable
 
 __all__ = [
-    "MuteSpeaker",
-    "PrintSpeaker",
     "SayStats",
     "SpeakerUnavailable",
     "SynthesisFailed",
@@ -248,43 +245,3 @@ class Voice:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class MuteSpeaker:
-    """``--mute``: says nothing, instantly (the events still record what would be said)."""
-
-    def say(self, text: str) -> bool:
-        return True
-
-    def chime(self, *, wait: bool = False) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-
-class PrintSpeaker:
-    """Prints each reply as a line ("Tandem: ..."), e.g. for ``--text --mute`` in a terminal."""
-
-    def __init__(self, stream: TextIO | None = None, prefix: str = "Tandem: ") -> None:
-        self._stream = stream
-        self._prefix = prefix
-        self._lock = threading.Lock()
-
-    def say(self, text: str) -> bool:
-        with self._lock:
-            out = self._stream or sys.stdout
-            print(f"{self._prefix}{text}", file=out, flush=True)
-        return True
-
-    def chime(self, *, wait: bool = False) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None

@@ -3,7 +3,8 @@
 * ``MicSource`` -- the microphone as an ``AudioSource``: 30 ms frames of
   16 kHz mono int16. The PortAudio callback only enqueues (bounded queue,
   overflows counted and logged by the reader); a device that is missing or
-  goes away raises ``AudioDeviceError`` and ``reopen()`` tries again.
+  goes away raises ``AudioDeviceError`` (``wiring.RetryingSource`` opens a
+  new one with back-off).
 * ``WavSource`` -- WAV files replayed as if they were the microphone.
 * ``list_devices()`` / ``resolve_device()`` -- what PortAudio can see.
 * ``play_samples()`` -- blocking playback that another thread can cut short.
@@ -30,11 +31,10 @@ import numpy as np
 
 from ..conversation import InputClosed
 from ..errors import TandemError
-from .frames import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, AudioDeviceError
+from .frames import FRAME_BYTES, FRAME_S, FRAME_SAMPLES, SAMPLE_RATE, AudioDeviceError
 
 log = logging.getLogger("tandem.audio")
 
-FRAME_S = FRAME_MS / 1000.0
 
 
 class SpeakerUnavailable(TandemError):
@@ -251,7 +251,7 @@ class MicSource:
     def _finished(self, gone: threading.Event) -> None:
         # Called by PortAudio when the stream stops, including when the device
         # errors out. Each stream has its own event, so an old stream's late
-        # callback never marks a reopened one as gone.
+        # callback never marks a newer one as gone.
         gone.set()
         try:
             self._queue.put_nowait(None)  # wake a waiting reader at once
@@ -305,12 +305,6 @@ class MicSource:
         self._pending.clear()
         self._last_frame = time.monotonic()
         log.info("microphone open (device %s)", "default" if index is None else index)
-
-    def reopen(self) -> None:
-        """Close whatever is left of the old stream and open a new one (the loop's retry)."""
-        self._shut_stream()
-        self.drain()
-        self.open()
 
     def read(self, timeout: float) -> bytes | None:
         if self._closed:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from .errors import TandemError
-
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import isoformat, local_zone, zone_name
+from .errors import TandemError
 from .store import Store
 
 PROFILE_ID = "profile"

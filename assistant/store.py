@@ -19,8 +19,6 @@ has a string ``id``.
 
 from __future__ import annotations
 
-from .errors import TandemError
-
 import errno
 import json
 import logging
@@ -38,6 +36,7 @@ from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
+from .errors import TandemError
 from .files import atomic_write_bytes, fsync_dir
 
 log = logging.getLogger(__name__)

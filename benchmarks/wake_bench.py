@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 ROOT = Path(__file__).resolve().parent.parent
 
 import voices  # noqa: E402
+
 from assistant.speech.frames import FRAME_BYTES  # noqa: E402
 from assistant.speech.oww import OwwWake, sensitivity_to_threshold  # noqa: E402
 from assistant.speech.wake import RecentCheck, WakeSpotter  # noqa: E402

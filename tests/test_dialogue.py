@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from assistant import controls
 from assistant.config import load_settings
 from assistant.conversation import InputClosed
-from assistant.dialogue import (NOT_CAUGHT, Dialogue, DeadlineListener, Hooks, State, spoken_store_error)
+from assistant.dialogue import NOT_CAUGHT, DeadlineListener, Dialogue, Hooks, State, spoken_store_error
 from assistant.events import ErrorEvent, ListSink, StateChange
 from assistant.handlers import Context
 from assistant.store import StoreError

@@ -18,20 +18,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant import promises, reminders
-from assistant.config import ReminderSettings
-from assistant.conversation import CONFIRM, IDLE, NAME, RITUAL, Utterance, ask_yes_no, settle
+from assistant.config import PathSettings, ReminderSettings
+from assistant.conversation import CONFIRM, IDLE, NAME, Utterance, ask_yes_no, settle
 from assistant.dialogue import Dialogue, Hooks, load_handlers
-from assistant.events import ExerciseEvent, ListSink, ReminderEvent
+from assistant.events import ListSink, ReminderEvent
 from assistant.handlers import Context
 from assistant.nlu import Matcher, load_intents
 from assistant.nlu.matcher import Parse
-from assistant.config import PathSettings
 from assistant.rituals import start_exercise
 
 from .fakes import RecordingSpeaker, ScriptedListener, intent_by_name
 from .feature_ctx import FirstWording
 from .test_rituals_engine import KINDS  # noqa: F401  (the "evening" script's text)
-from .test_rituals_support import make_ctx as ritual_ctx, phases, rng, write_script
+from .test_rituals_support import make_ctx as ritual_ctx
+from .test_rituals_support import phases, rng, write_script
 from .test_run_cli import events, integrated, tandem
 
 LISBON = ZoneInfo("Europe/Lisbon")

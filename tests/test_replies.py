@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant import controls, experiences, forget, goals, handlers, journal, promises, reminders, replies, summary, wiring
+from assistant import (
+    controls,
+    experiences,
+    forget,
+    goals,
+    handlers,
+    journal,
+    promises,
+    reminders,
+    replies,
+    summary,
+    wiring,
+)
 from assistant.config import PathSettings
 from assistant.errors import TandemError
 from assistant.replies import FIELDS, SHIPPED_DIR, ReplyError, load_file, load_replies

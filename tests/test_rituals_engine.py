@@ -301,8 +301,8 @@ def test_resuming_skips_the_turns_already_taken_in_that_step(store, clock, profi
 
 
 def test_conditions_on_numbers_and_words(store, clock, profile, settings, evening):
-    from assistant.rituals.engine import Run
     from assistant.rituals import load_scripts
+    from assistant.rituals.engine import Run
     ctx = make_ctx(store, clock, profile, settings, [], scripts=evening)
     scripts = load_scripts(evening)
     r = Run(ctx=ctx, script=scripts.get("evening"), phrases=scripts.phrases, session_id="x", order=("Alex", "Sam"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest

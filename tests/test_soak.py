@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.vhome import private_home
 from tests.soak_helpers import (
     PARTNERS,
     TZ,
@@ -44,6 +43,7 @@ from tests.soak_helpers import (
     tandem,
     word_overlap,
 )
+from tests.vhome import private_home
 
 DAYS = int(os.environ.get("TANDEM_SOAK_DAYS", "3"))
 MODE = os.environ.get("TANDEM_SOAK_MODE", "voice")

@@ -133,7 +133,7 @@ def make_recognizer(settings: SpeechSettings, home: HomePaths, engine: str | Non
 def _command_recognizer(settings: SpeechSettings, home: HomePaths, engine: str | None) -> Recognizer:
     choice = choose_engine(settings, home, engine)
     if choice.engine == "vosk" and choice.model is not None:
-        from .vosk_engine import VoskRecognizer, VoskModelError
+        from .vosk_engine import VoskModelError, VoskRecognizer
 
         try:
             return VoskRecognizer(choice.model)

@@ -129,7 +129,8 @@ def is_sure_answer(answer: Utterance) -> bool:
 
 
 def ask_yes_no(
-    listener: Listener, speaker: Speaker, question: str, *, in_exercise: bool = False, timeout: float = 10.0, tries: int = 2,
+    listener: Listener, speaker: Speaker, question: str, *, in_exercise: bool = False, timeout: float = 10.0,
+    tries: int = 2,
     reask: str = DEFAULT_REASK,
 ) -> Utterance:
     """Ask a yes/no question; returns a sure answer (intent confirm.yes / confirm.no), a layered control
@@ -152,7 +153,8 @@ def ask_yes_no(
 
 
 def ask_partner(
-    listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False, timeout: float = 10.0,
+    listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False,
+    timeout: float = 10.0,
     reask: str | None = None,
 ) -> str | None:
     """Ask which partner ("Alex or Sam?"); returns a configured name or None (also when an idle

@@ -32,7 +32,8 @@ def add_goal(store: Store, clock: Clock, text: str, steps: list[dict], names: tu
         "text": capitalise(" ".join(text.split()), names=names),
         "created": isoformat(clock.now()),
         "status": "open",
-        "steps": [{"partner": s["partner"], "text": capitalise(s["text"], names=(*names, s["partner"]))} for s in steps],
+        "steps": [{"partner": s["partner"], "text": capitalise(s["text"], names=(*names, s["partner"]))}
+                  for s in steps],
         "checkins": [],
         "reached": None,
     }

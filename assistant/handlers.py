@@ -67,7 +67,8 @@ class Context:
         from .replies import reply
 
         a, b = self.profile.partners
-        return ask_partner(_Deferring(self), _Announcing(self), question, self.profile.partners, in_exercise=self.in_exercise,
+        return ask_partner(_Deferring(self), _Announcing(self), question, self.profile.partners,
+                           in_exercise=self.in_exercise,
                            timeout=timeout, reask=reply(self, "questions.reask_partner", a=a, b=b))
 
     def listen_answer(self, timeout: float) -> Utterance:

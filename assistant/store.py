@@ -266,7 +266,8 @@ class Store:
             os.replace(self.path, aside)
             os.chmod(aside, 0o600)
             return aside
-        raise StoreError(f"{self.path.parent} holds 999 damaged copies from {stamp}; delete the old tandem.json.corrupt-* files")
+        raise StoreError(f"{self.path.parent} holds 999 damaged copies from {stamp}; delete the old "
+                         "tandem.json.corrupt-* files")
 
     def _check_schema(self) -> None:
         assert self._db is not None
@@ -275,7 +276,8 @@ class Store:
         version = doc["version"] if isinstance(doc, dict) else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was written by a newer Tandem (schema {version}, this one knows {SCHEMA_VERSION}); upgrade Tandem"
+                f"{self.path} was written by a newer Tandem (schema {version}, this one knows {SCHEMA_VERSION}); "
+                "upgrade Tandem"
             )
         if version < SCHEMA_VERSION:
             data = self._db.storage.read() or {}
@@ -440,7 +442,8 @@ def _store_error(path: Path, exc: OSError) -> StoreError:
     if exc.errno == errno.ENOSPC:
         return StoreError(f"cannot save to {path.parent}: the disk is full; free some space (nothing stored was lost)")
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StoreError(f"cannot save to {path.parent}: it is read-only; check the SD card or folder permissions (nothing stored was lost)")
+        return StoreError(f"cannot save to {path.parent}: it is read-only; check the SD card or folder permissions "
+                          "(nothing stored was lost)")
     return StoreError(f"cannot save to {path.parent}: {exc.strerror or exc} (nothing stored was lost)")
 
 

@@ -55,7 +55,8 @@ def parse_line(raw: str, number: int, tz: Any) -> Line:
         try:
             return Line(match.group(2).strip(), parse_iso(match.group(1), tz), number)
         except ValueError:
-            raise ValueError(f"line {number}: {match.group(1)!r} is not an ISO-8601 time like 2026-12-06T19:01") from None
+            raise ValueError(f"line {number}: {match.group(1)!r} is not an ISO-8601 time "
+                             "like 2026-12-06T19:01") from None
     return Line(text.strip(), None, number)
 
 
@@ -186,7 +187,8 @@ class TextListener:
         if seconds > 0:
             self.clock.wait(None, seconds)
 
-    def _understood(self, text: str, context: str, in_exercise: bool, can_resume: bool, commands: bool = False) -> Utterance:
+    def _understood(self, text: str, context: str, in_exercise: bool, can_resume: bool,
+                    commands: bool = False) -> Utterance:
         self.events.emit(Heard(text=text, mode="text"))
         heard = self._reading(text, context, in_exercise, can_resume)
         if commands and context != IDLE:
@@ -196,7 +198,8 @@ class TextListener:
 
     def _reading(self, text: str, context: str, in_exercise: bool, can_resume: bool) -> Utterance:
         parsed = self.parse(text, context, in_exercise, can_resume)
-        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots or {}), score=float(parsed.score or 0.0),
+        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots or {}),
+                         score=float(parsed.score or 0.0),
                          context=context, ended_by="speech")
 
     def close(self) -> None:

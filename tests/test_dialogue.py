@@ -292,5 +292,6 @@ def test_privacy_flag_round_trip(store, profile, settings, clock):
 
 
 def test_spoken_store_error_forms():
-    assert spoken_store_error(StoreError("x: it is read-only; check")) == "I couldn't save that: the storage is read-only."
+    said = spoken_store_error(StoreError("x: it is read-only; check"))
+    assert said == "I couldn't save that: the storage is read-only."
     assert "storage" in spoken_store_error(StoreError("odd"))

@@ -187,9 +187,11 @@ def evening(tmp_path: Path) -> Path:
     return write_script(tmp_path / "scripts", "evening", KINDS)
 
 
-def test_carry_on_now_answered_with_a_command_leaves_it_paused_and_runs_it(store, clock, profile, settings, evening, matcher):
+def test_carry_on_now_answered_with_a_command_leaves_it_paused_and_runs_it(store, clock, profile, settings, evening,
+                                                                           matcher):
     ctx = ritual_ctx(store, clock, profile, settings, [], scripts=evening)
-    ctx.listener = ScriptedListener(["!ritual.pause", "", "suggest something new to try"], clock, parse=reading(matcher))
+    ctx.listener = ScriptedListener(["!ritual.pause", "", "suggest something new to try"], clock,
+                                    parse=reading(matcher))
     reason = start_exercise(ctx, "evening", rng())
     assert reason == "paused"
     assert ctx.pending is not None and ctx.pending.intent == "experience.suggest"
@@ -273,7 +275,8 @@ def test_commands_after_add_a_goal_are_commands_not_steps(store, clock, profile,
 
 @pytest.mark.parametrize("answer", ["pass", "skip", "not yet", "nothing yet", "I don't know yet"])
 def test_pass_skip_not_yet_leave_the_step_empty(store, clock, profile, settings, matcher, answer):
-    h = home(store, clock, profile, settings, matcher, ["add a goal: save for a trip to Japan", answer, "book the flights"])
+    h = home(store, clock, profile, settings, matcher,
+             ["add a goal: save for a trip to Japan", answer, "book the flights"])
     clock.set(datetime(2027, 1, 5, 12, 0, tzinfo=LISBON))
     h.run()
     (goal,) = store.all("goals")
@@ -299,7 +302,8 @@ def _said(evs: list[dict[str, Any]]) -> list[str]:
 @integrated
 def test_text_mode_a_command_after_the_trust_talk_question_runs_and_starts_nothing():
     assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/London").returncode == 0
-    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2027-01-03T18:59:50", "--clock-speed", "10",
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2027-01-03T18:59:50", "--clock-speed",
+               "10",
                stdin="@2027-01-03T19:00:02 hey tandem, what promises are still open\n"
                      "@2027-01-03T19:00:30 Sam promises to call the plumber\n")
     assert r.returncode == 0, r.stderr

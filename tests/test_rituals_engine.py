@@ -280,7 +280,8 @@ steps:
 """)
     reason, ctx = run(store, clock, profile, settings, folder, [(20, "we'll walk"), "!turn.done"], exercise="together")
     assert only_session(store)["turns"][0] | {"actual_s": 0} == {
-        "partner": "both", "step": "plan", "planned_s": 60, "actual_s": 0, "ended_by": "done", "transcript": "we'll walk"}
+        "partner": "both", "step": "plan", "planned_s": 60, "actual_s": 0, "ended_by": "done",
+        "transcript": "we'll walk"}
     assert "Alex and Sam, plan your weekend together." in said(ctx)
 
 

@@ -142,7 +142,8 @@ def _say_phrase(ctx: Context, scripts: ScriptSet, script: Script | None, key: st
     wordings = (script.phrases.get(key) if script else None) or scripts.phrases[key]
     first, second = ctx.profile.partners
     ctx.say(random.choice(wordings).format_map(
-        {"title": script.title if script else title, "first": first, "second": second, "partner": first, "other": second}
+        {"title": script.title if script else title, "first": first, "second": second, "partner": first,
+         "other": second}
         | _Blank()))
 
 

@@ -196,7 +196,8 @@ def resolve_device(setting: str | int | None, kind: Literal["input", "output"]) 
     matches = [d for d in devices if wanted in d.name.lower()]
     if matches:
         return matches[0].index
-    raise error(f"no {kind} device matches {setting!r}; see 'tandem devices' and fix {'speech.input_device' if kind == 'input' else 'voice.output_device'}")
+    raise error(f"no {kind} device matches {setting!r}; see 'tandem devices' and fix "
+                f"{'speech.input_device' if kind == 'input' else 'voice.output_device'}")
 
 
 # --- the microphone ---------------------------------------------------------------
@@ -289,7 +290,8 @@ class MicSource:
                 )
             except Exception as exc:  # noqa: BLE001 - PortAudioError and ValueError (bad device) alike
                 raise AudioDeviceError(
-                    f"cannot open the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use 'tandem run --text'"
+                    f"cannot open the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use "
+                    "'tandem run --text'"
                 ) from None
             _count_stream(+1)
         try:
@@ -298,7 +300,8 @@ class MicSource:
             stream.close()
             _count_stream(-1)
             raise AudioDeviceError(
-                f"cannot start the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use 'tandem run --text'"
+                f"cannot start the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use "
+                "'tandem run --text'"
             ) from None
         self._stream = stream
         self._closed = False
@@ -342,7 +345,8 @@ class MicSource:
         if self._gone.is_set():
             raise AudioDeviceError("the microphone went away (its stream stopped); check the cable or USB port")
         if time.monotonic() - self._last_frame >= self.stall_s:
-            raise AudioDeviceError(f"the microphone delivered no sound for {self.stall_s:.0f} s; check the cable or USB port")
+            raise AudioDeviceError(f"the microphone delivered no sound for {self.stall_s:.0f} s; check the cable or "
+                                   "USB port")
 
     def _maybe_log_overflow(self) -> None:
         now = time.monotonic()
@@ -351,7 +355,8 @@ class MicSource:
         self._next_log = now + 10.0  # at most one line every 10 s
         dropped, xruns = self.overflows()
         if dropped > self._logged_dropped:
-            log.warning("microphone: %d frames dropped so far (the listener fell behind); %d device overruns", dropped, xruns)
+            log.warning("microphone: %d frames dropped so far (the listener fell behind); %d device overruns", dropped,
+                        xruns)
             self._logged_dropped = dropped
 
     def overflows(self) -> tuple[int, int]:
@@ -599,4 +604,5 @@ def _new_output(sd: ModuleType, device: int | None, rate: int, callback: Any, fi
     except Exception as exc:  # noqa: BLE001
         if not last_try and "sample rate" in str(exc).lower():
             return None
-        raise SpeakerCannotOpen(f"cannot open the speaker ({_one_line(exc)}); check it is plugged in ('tandem devices')") from None
+        raise SpeakerCannotOpen(f"cannot open the speaker ({_one_line(exc)}); "
+                                "check it is plugged in ('tandem devices')") from None

@@ -115,7 +115,8 @@ class Endpointer:
             vad = self._vad.is_speech(frame, SAMPLE_RATE)
         except Exception:  # webrtcvad raises a bare Error on odd input: treat as silence
             vad = False
-        voiced = vad and level >= self._noise_db + self.settings.energy_margin_db and level >= self.settings.min_level_dbfs
+        voiced = (vad and level >= self._noise_db + self.settings.energy_margin_db
+                  and level >= self.settings.min_level_dbfs)
         # The floor follows quiet frames quickly down and loud ones slowly up, so speech
         # does not raise it much but a new fan is learnt within a few seconds.
         rate = 0.2 if level < self._noise_db else (0.002 if voiced else 0.02)

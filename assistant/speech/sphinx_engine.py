@@ -50,7 +50,8 @@ COMMAND_LM_DISCOUNT = 0.3
 COMMAND_SEARCH_OPTIONS: dict[str, Any] = {"beam": 1e-60, "wbeam": 1e-50}
 NBEST = 40
 JSGF_MAX_PHRASES = 300  # above this a phrase list becomes a bigram LM (see set_grammar)
-DEFAULT_OPTIONS: dict[str, Any] = {"silprob": 0.3, "fillprob": 1e-2, "fwdflat": False, "maxhmmpf": 8000}  # the search PocketSphinx 5 builds from its default LM
+# the search PocketSphinx 5 builds from its default LM
+DEFAULT_OPTIONS: dict[str, Any] = {"silprob": 0.3, "fillprob": 1e-2, "fwdflat": False, "maxhmmpf": 8000}
 _TOKEN = re.compile(r"[^a-z0-9']+")
 _CLITIC = re.compile(r"\s+'(?=[a-z])")  # the matcher spells "we'd" as "we 'd": glue it back
 
@@ -83,7 +84,8 @@ def build_jsgf(phrases: Sequence[str], known: Any = None, name: str = "commands"
     if missing:
         log.info("grammar: words not in the PocketSphinx dictionary were dropped: %s", sorted(missing)[:10])
     if not alternatives:
-        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the intents")
+        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the "
+                                 "intents")
     body = " | ".join(alternatives)
     return f"#JSGF V1.0;\ngrammar {name};\npublic <{name}> = {body};\n"
 
@@ -152,7 +154,8 @@ def _known_sentences(phrases: Sequence[str], known: Any) -> list[list[str]]:
         if kept and kept not in out:
             out.append(kept)
     if not out:
-        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the intents")
+        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the "
+                                 "intents")
     return out
 
 
@@ -303,7 +306,9 @@ class SphinxRecognizer:
         words = [w for w in _TOKEN.sub(" ", _CLITIC.sub("'", phrase.lower())).split() if w]
         unknown = [w for w in words if not self.knows(w)]
         if not words or unknown:
-            raise SphinxGrammarError(f"the wake phrase {phrase!r} has words PocketSphinx does not know ({', '.join(unknown) or 'none given'}); choose another with 'tandem init --force --wake-phrase ...'")
+            raise SphinxGrammarError(f"the wake phrase {phrase!r} has words PocketSphinx does not know "
+                                     f"({', '.join(unknown) or 'none given'}); choose another with 'tandem init "
+                                     "--force --wake-phrase ...'")
         line = f"{' '.join(words)} /{threshold:g}/\n"
         search = "k_" + hashlib.sha1(line.encode()).hexdigest()[:12]
         if search not in self._searches:

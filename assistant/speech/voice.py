@@ -54,7 +54,8 @@ class SayStats:
     completed: bool
 
 
-PIECE_CHARS = 90  # sentences are joined up to this length (~6 s of speech): fewer pauses, a buffer no bigger than an everyday reply's
+# sentences are joined up to this length (~6 s of speech): fewer pauses, a buffer no bigger than an everyday reply's
+PIECE_CHARS = 90
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
 
@@ -229,7 +230,8 @@ class Voice:
             return
         try:
             device = resolve_device(self._device_setting, "output")
-            play_samples(chime_samples(), CHIME_RATE, device=device, gain=self.volume, slack_s=2.0)  # no rescan: it is only a chime
+            # no rescan: it is only a chime
+            play_samples(chime_samples(), CHIME_RATE, device=device, gain=self.volume, slack_s=2.0)
         except SpeakerUnavailable as exc:
             log.warning("chime not played: %s", type(exc).__name__)
         finally:

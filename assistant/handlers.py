@@ -34,7 +34,7 @@ class Context:
     events: EventSink
     settings: Settings
     # Set by the dialogue loop: start an exercise by id ("gratitude", ...) and run it to its end.
-    start_exercise: Callable[[str], None] = field(default=lambda exercise: None)
+    start_exercise: Callable[[str], str | None] = field(default=lambda exercise: None)
     in_exercise: bool = False
     # Picks among reply wordings; tests pin it so replies are predictable.
     rng: random.Random | None = None

@@ -25,12 +25,12 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
@@ -155,7 +155,7 @@ def shape_problem(data: Any) -> str | None:
 def _fits(value: Any, kind: type | tuple[type, type]) -> bool:
     if isinstance(kind, tuple):
         outer, inner = kind
-        return isinstance(value, outer) and all(isinstance(v, inner) for v in value)
+        return isinstance(value, outer) and all(isinstance(v, inner) for v in cast(Iterable[Any], value))
     return isinstance(value, kind)
 
 

@@ -15,6 +15,7 @@ import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -307,8 +308,11 @@ class Run:
             # once and the better one replaces it from the background (promises and goals are read back).
             later = _background(self.ctx.listener) if step.then in DEFERRABLE and partner != BOTH else None
             with later.deferred() if later is not None else nullcontext():
-                result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s,
-                                  reprompt=lambda p=partner, o=other, w=wordings: self.render(w, partner=p, other=o),
+                # PENDING (issue 17): TurnHost.more_time_max should be a read-only property like Run's; rituals/turns.py
+                # is rewritten on another branch, so the protocol is fixed there and this ignore dropped after the merge
+                result = run_turn(self, partner, step.id, planned, prompt,  # type: ignore[arg-type]
+                                  silence_s=step.silence_s, more_s=step.more_s,
+                                  reprompt=partial(self.render, wordings, partner=partner, other=other),
                                   done_after_s=step.done_after_s)
             audio = later.take_audio(result.parts) if later is not None else b""
             text = result.text

@@ -448,7 +448,7 @@ def load_banks(path: Path, raw: Any, line_of: dict[str, int], exercise: str) -> 
             if not bank_path.is_file():
                 raise ScriptError(f"{path}:{at}: no bank file at {bank_path}")
             data = load_yaml(bank_path)
-            if not isinstance(data, dict) or "items" not in data:
+            if not isinstance(data, LDict) or "items" not in data:
                 raise ScriptError(f"{bank_path}:1: a bank file needs 'bank: <id>' and 'items: [...]'")
             bank_id = data.get("bank")
             if not isinstance(bank_id, str) or not bank_id:
@@ -567,7 +567,7 @@ def _check_facts(checker: _Checker, known: set[str]) -> None:
 def load_script(path: Path, length_settings: set[str] | None = None, data: Any = None) -> Script:
     """Load and check one exercise file."""
     data = load_yaml(path) if data is None else data
-    if not isinstance(data, dict):
+    if not isinstance(data, LDict):
         raise ScriptError(f"{path}:1: an exercise file is a mapping with exercise, title, starts_on, why and steps")
     kl = data.key_lines
     for key in data:

@@ -20,8 +20,8 @@ LAST_FIRST = "ritual.last_first"  # meta key: who went first last time
 
 
 def begin(store: Store, clock: Clock, exercise: str, first: str) -> dict[str, Any]:
-    record = {"exercise": exercise, "started": isoformat(clock.now()), "ended": None, "end_reason": "unfinished",
-              "turns": [], "first": first}
+    record: dict[str, Any] = {"exercise": exercise, "started": isoformat(clock.now()), "ended": None,
+                              "end_reason": "unfinished", "turns": [], "first": first}
     record["id"] = store.insert(TABLE, record)
     store.set_meta(LAST_FIRST, first)
     return record

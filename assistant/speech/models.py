@@ -18,6 +18,7 @@ import shutil
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable
@@ -227,7 +228,7 @@ def _verify_archive(part: Path, known: KnownModel) -> None:
 
 
 def _host(url: str) -> str:
-    return urllib.request.urlparse(url).netloc or url
+    return urllib.parse.urlparse(url).netloc or url
 
 
 # -- install from a zip --------------------------------------------------------------

@@ -23,19 +23,16 @@ import queue
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
 from .clock import Clock, parse_iso
-from .conversation import COMMAND, IDLE, InputClosed, Speaker, Utterance, settle
+from .conversation import COMMAND, IDLE, InputClosed, ParseFn, Speaker, Utterance, settle
 from .events import ErrorEvent, EventSink, Heard, IntentEvent
 
 log = logging.getLogger(__name__)
-
-# (text, context, in_exercise, can_resume) -> anything with .intent, .slots, .score
-Parse = Callable[[str, str, bool, bool], Any]
 
 _HELD = re.compile(r"^@(\S+)\s?(.*)$")
 
@@ -66,7 +63,7 @@ class TextListener:
     def __init__(
         self,
         lines: Iterable[str] | IO[str],
-        parse: Parse,
+        parse: ParseFn,
         clock: Clock,
         events: EventSink,
         *,

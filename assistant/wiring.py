@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from .clock import Clock, RealClock, ScaledClock, parse_iso
 from .config import HomePaths, Settings
-from .conversation import Listener, Speaker
+from .conversation import Listener, ParseFn, Speaker
 from .errors import TandemError
 from .events import ErrorEvent, EventSink, FanOut, JsonLinesSink, LogSink
 from .profile import Profile
@@ -169,7 +169,7 @@ def check_scripts(settings: Settings) -> None:
     load_scripts(settings.paths.scripts_dir)
 
 
-def parse_function(matcher: Any) -> Callable[[str, str, bool, bool], Any]:
+def parse_function(matcher: Any) -> ParseFn:
     def parse(text: str, context: str, in_exercise: bool, can_resume: bool) -> Any:
         return matcher.parse(text, context, in_exercise=in_exercise, can_resume=can_resume)
 

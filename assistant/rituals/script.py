@@ -7,7 +7,7 @@ value is the step's main content, plus option keys. Everything is checked at
 load time so a mistake is reported as ``file:line: what is wrong`` before the
 couple ever hears it, never as a traceback half-way through an exercise.
 
-YAML is read with a line-tracking composer (``_Lines``): every mapping and
+YAML is read with the line-tracking reader (``yamlfile.py``): every mapping and
 list remembers the line of each key and item so errors can point at them.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import yamlfile
 from ..errors import TandemError
+from ..yamlfile import LDict
 from .dayparts import PARTS, DayParts, parse_time
 
 KINDS = ("say", "turn", "ask", "choose", "reflect", "pause", "close", "do", "for_each")
@@ -61,63 +61,9 @@ class ScriptError(TandemError):
     """A script that cannot be run, as ``file:line: what is wrong``."""
 
 
-# --- a YAML loader that remembers lines -------------------------------------------
-
-
-class LDict(dict):  # type: ignore[type-arg]
-    """A mapping that knows its own line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class LList(list):  # type: ignore[type-arg]
-    line: int = 0
-    item_lines: list[int]
-
-
 def load_yaml(path: Path) -> Any:
-    """Parse ``path`` keeping line numbers; ScriptError (``file:line``) on bad YAML."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScriptError(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ScriptError(f"{path}:{line}: not valid YAML: {exc.problem or exc.context}") from None
-    if node is None:
-        return None
-    constructor = yaml.SafeLoader("")
-    return _build(node, constructor, path)
-
-
-def _build(node: yaml.Node, constructor: yaml.SafeLoader, path: Path) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = LDict()
-        out.line, out.key_lines = line, {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if isinstance(key, bool):  # YAML 1.1 reads a "yes:" branch key as True
-                key = "yes" if key else "no"
-            if not isinstance(key, str):
-                raise ScriptError(f"{path}:{key_node.start_mark.line + 1}: keys must be words, not {key!r}")
-            if key in out:
-                raise ScriptError(f"{path}:{key_node.start_mark.line + 1}: '{key}' is given twice")
-            out[key] = _build(value_node, constructor, path)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = LList()
-        items.line, items.item_lines = line, []
-        for child in node.value:
-            items.append(_build(child, constructor, path))
-            items.item_lines.append(child.start_mark.line + 1)
-        return items
-    return constructor.construct_object(node, deep=True)
+    """Parse ``path`` keeping line numbers (``yamlfile``); ScriptError (``file:line``) on bad YAML."""
+    return yamlfile.load_yaml(path, ScriptError)
 
 
 # --- the model ------------------------------------------------------------------

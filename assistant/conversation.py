@@ -25,7 +25,7 @@ from typing import Any, Protocol
 COMMAND = "command"
 DICTATION = "dictation"
 
-# Contexts, as in shared/docs/intent-catalogue.md
+# Contexts, as in docs/intent-catalogue.md
 IDLE = "idle"
 RITUAL = "ritual"
 CONFIRM = "confirm"

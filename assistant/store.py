@@ -13,7 +13,7 @@ Layers, as in TinyDB itself:
   It also keeps the schema version, daily rolling backups, and recovers a
   corrupt file from the newest good backup instead of crashing.
 
-Records are plain dicts shaped as in ``shared/docs/export-format.md``; each
+Records are plain dicts shaped as in ``docs/export-format.md``; each
 has a string ``id``.
 """
 

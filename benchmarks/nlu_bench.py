@@ -245,7 +245,7 @@ def calibration(outcomes: list[tuple[float, bool]]) -> tuple[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=REPO / "tests" / "data" / "corpus")
     ap.add_argument("--intents", type=Path, default=REPO / "intents")
     ap.add_argument("--errors", action="store_true",
                     help="list the held-out, noisy, authored and generalisation mistakes")

@@ -1,4 +1,4 @@
-"""Session records (``sessions`` table, shape in shared/docs/export-format.md).
+"""Session records (``sessions`` table, shape in docs/export-format.md).
 
 A session is inserted the moment an exercise starts, as ``unfinished`` with
 ``ended`` null, so a run killed half-way is found as unfinished rather than

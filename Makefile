@@ -19,14 +19,20 @@ APT_WAKE := espeak-ng sox festival festvox-italp16k festvox-itapc16k festvox-cze
 # make wake-model WAKE_ARGS="--hours 2" trains on less (the defaults are the full recipe)
 WAKE_ARGS ?=
 
-.PHONY: run test test-anytime deps-run deps-test venv install bench soak clean wake-model
+.PHONY: run test lint test-anytime deps-run deps-test venv install bench soak clean wake-model
 
 run: deps-run install
 	$(BIN)/tandem run
 
 test: deps-test install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	tools/lint
 	tools/run-tests $(PYTEST_ARGS)
+
+# ruff over everything and mypy over the pure core (also the first step of make test).
+lint: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	tools/lint
 
 # The non-audio suite again with the wall clock at instants that have broken it (tools/test-anytime).
 test-anytime: deps-test install
@@ -60,4 +66,4 @@ wake-model: install
 	nice -n 5 $(BIN)/python tools/wake_model.py $(WAKE_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -125,7 +125,8 @@ def load(path: Path = SHIPPED) -> Capitals:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CapitalsError(f"{path}: cannot read the capitals list ({exc.strerror}); restore it from the repository") from None
+        raise CapitalsError(f"{path}: cannot read the capitals list ({exc.strerror}); "
+                            "restore it from the repository") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

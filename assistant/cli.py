@@ -79,8 +79,10 @@ class App:
             health = store.open()
             if health.recovered_from or health.corrupt_copy:  # the one line; the store logs it only with --verbose
                 print(
-                    f"tandem: the database was damaged; it was set aside as {health.corrupt_copy.name if health.corrupt_copy else '?'}"
-                    + (f" and restored from {health.recovered_from.name}" if health.recovered_from else " (no backup to restore)")
+                    "tandem: the database was damaged; it was set aside as "
+                    f"{health.corrupt_copy.name if health.corrupt_copy else '?'}"
+                    + (f" and restored from {health.recovered_from.name}" if health.recovered_from
+                       else " (no backup to restore)")
                     + "; 'tandem doctor' says more",
                     file=sys.stderr,
                 )
@@ -101,7 +103,8 @@ class App:
         try:
             self.home.ensure()
         except OSError as exc:
-            raise TandemError(f"cannot use the home folder {self.home.root}: {exc.strerror}; set TANDEM_HOME to a writable folder") from None
+            raise TandemError(f"cannot use the home folder {self.home.root}: {exc.strerror}; set TANDEM_HOME to a "
+                              "writable folder") from None
 
     def use_home(self, home: HomePaths) -> None:
         """Work in another home folder from now on (a simulated run's copy)."""
@@ -119,8 +122,10 @@ HOME_HELP = "the folder Tandem keeps everything in (default: $TANDEM_HOME, else 
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="tandem", description="Tandem: an offline voice companion for a couple's trust-building rituals.",
-                    epilog="'tandem help' also says what you can say to Tandem, and what it is not (not therapy, not a crisis service).")
+    parser = Parser(prog="tandem",
+                    description="Tandem: an offline voice companion for a couple's trust-building rituals.",
+                    epilog="'tandem help' also says what you can say to Tandem, and what it is not (not therapy, not a "
+                           "crisis service).")
     parser.add_argument(*VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP)
     parser.add_argument("--home", metavar="DIR", default=None, help=HOME_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

@@ -13,8 +13,6 @@ Nothing below ``cli.py`` reads the environment or this file: the CLI builds a
 
 from __future__ import annotations
 
-from .errors import TandemError
-
 import dataclasses
 import os
 import tomllib
@@ -23,6 +21,8 @@ from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 import platformdirs
+
+from .errors import TandemError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_NAME = "config.toml"

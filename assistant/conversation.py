@@ -16,15 +16,16 @@ or TTS libraries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 # Listening modes: command = constrained to the context's phrases (cheap, accurate);
 # dictation = free speech (a partner's turn, a promise's words), control phrases still heard.
 COMMAND = "command"
 DICTATION = "dictation"
 
-# Contexts, as in shared/docs/intent-catalogue.md
+# Contexts, as in docs/intent-catalogue.md
 IDLE = "idle"
 RITUAL = "ritual"
 CONFIRM = "confirm"
@@ -35,6 +36,10 @@ NAME = "name"
 SURE_SCORE = 0.75
 YES, NO = "confirm.yes", "confirm.no"
 DEFAULT_REASK = "Sorry, I didn't catch that. Yes or no?"
+
+# How the listeners understand what they heard: (text, context, in_exercise, can_resume) -> anything with
+# .intent, .slots and .score (the matcher's Parse; wiring.parse_function makes one from a Matcher).
+ParseFn = Callable[[str, str, bool, bool], Any]
 
 
 class InputClosed(Exception):
@@ -129,7 +134,8 @@ def is_sure_answer(answer: Utterance) -> bool:
 
 
 def ask_yes_no(
-    listener: Listener, speaker: Speaker, question: str, *, in_exercise: bool = False, timeout: float = 10.0, tries: int = 2,
+    listener: Listener, speaker: Speaker, question: str, *, in_exercise: bool = False, timeout: float = 10.0,
+    tries: int = 2,
     reask: str = DEFAULT_REASK,
 ) -> Utterance:
     """Ask a yes/no question; returns a sure answer (intent confirm.yes / confirm.no), a layered control
@@ -152,7 +158,8 @@ def ask_yes_no(
 
 
 def ask_partner(
-    listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False, timeout: float = 10.0,
+    listener: Listener, speaker: Speaker, question: str, partners: tuple[str, str], *, in_exercise: bool = False,
+    timeout: float = 10.0,
     reask: str | None = None,
 ) -> str | None:
     """Ask which partner ("Alex or Sam?"); returns a configured name or None (also when an idle

@@ -32,9 +32,11 @@ ENERGIES = ("low", "medium", "high")
 SEASONS = ("spring", "summer", "autumn", "winter", "any")
 RECENT_WINDOW = 6  # a suggestion is not repeated within this many suggestions
 # "we went to the market" is read back as it is; "we tried a pottery class" arrives as "a pottery class"
-PAST_VERBS = ("went", "saw", "made", "took", "had", "did", "ate", "ran", "rode", "swam", "built", "spent", "found", "watched")
+PAST_VERBS = ("went", "saw", "made", "took", "had", "did", "ate", "ran", "rode", "swam", "built", "spent", "found",
+              "watched")
 # Time zones south of the equator, where December is summer.
-SOUTHERN = ("Australia/", "Antarctica/", "Pacific/Auckland", "Pacific/Chatham", "America/Argentina", "America/Sao_Paulo",
+SOUTHERN = ("Australia/", "Antarctica/", "Pacific/Auckland", "Pacific/Chatham", "America/Argentina",
+            "America/Sao_Paulo",
             "America/Santiago", "America/Montevideo", "America/Asuncion", "Africa/Johannesburg", "Africa/Maputo",
             "Africa/Windhoek", "Indian/Mauritius", "Pacific/Fiji", "America/La_Paz", "America/Lima")
 
@@ -72,7 +74,8 @@ def load_catalogue(path: Path) -> list[Activity]:
         act = Activity(str(item["id"]), " ".join(str(item["text"]).split()), str(item.get("cost", "low")),
                        str(item.get("energy", "medium")), tuple(str(s) for s in seasons))
         if act.cost not in COSTS or act.energy not in ENERGIES or any(s not in SEASONS for s in act.seasons):
-            raise CatalogueError(f"{path}: activity {act.id}: cost must be {'|'.join(COSTS)}, energy {'|'.join(ENERGIES)}, "
+            raise CatalogueError(f"{path}: activity {act.id}: cost must be {'|'.join(COSTS)}, energy "
+                                 f"{'|'.join(ENERGIES)}, "
                                  f"seasons from {'|'.join(SEASONS)}")
         if act.id in seen:
             raise CatalogueError(f"{path}: activity id {act.id} appears twice")
@@ -82,7 +85,8 @@ def load_catalogue(path: Path) -> list[Activity]:
 
 
 def season_of(day: date, zone: str = "") -> str:
-    northern = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "autumn", "autumn", "autumn", "winter")
+    northern = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "autumn", "autumn",
+                "autumn", "winter")
     season = northern[day.month - 1]
     if zone.startswith(SOUTHERN):
         season = {"winter": "summer", "summer": "winter", "spring": "autumn", "autumn": "spring"}[season]
@@ -93,7 +97,8 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def pick(store: Store, clock: Clock, catalogue: list[Activity], rng: random.Random, include_done: bool = False) -> Activity:
+def pick(store: Store, clock: Clock, catalogue: list[Activity], rng: random.Random,
+         include_done: bool = False) -> Activity:
     """A varied pick: in season, not suggested lately, not done before (unless asked).
 
     Each rule is dropped, least important first, only when it would leave nothing.

@@ -1,4 +1,4 @@
-"""Everything stored, in the shape of shared/docs/export-format.md."""
+"""Everything stored, in the shape of docs/export-format.md."""
 
 from __future__ import annotations
 

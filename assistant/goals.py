@@ -28,11 +28,12 @@ DICTATION_TIMEOUT = 20.0
 
 def add_goal(store: Store, clock: Clock, text: str, steps: list[dict], names: tuple[str, ...] = ()) -> dict[str, Any]:
     """``names``: the partners, written as configured wherever the words name them (and places, days: capitals.py)."""
-    record = {
+    record: dict[str, Any] = {
         "text": capitalise(" ".join(text.split()), names=names),
         "created": isoformat(clock.now()),
         "status": "open",
-        "steps": [{"partner": s["partner"], "text": capitalise(s["text"], names=(*names, s["partner"]))} for s in steps],
+        "steps": [{"partner": s["partner"], "text": capitalise(s["text"], names=(*names, s["partner"]))}
+                  for s in steps],
         "checkins": [],
         "reached": None,
     }

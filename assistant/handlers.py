@@ -34,7 +34,7 @@ class Context:
     events: EventSink
     settings: Settings
     # Set by the dialogue loop: start an exercise by id ("gratitude", ...) and run it to its end.
-    start_exercise: Callable[[str], None] = field(default=lambda exercise: None)
+    start_exercise: Callable[[str], str | None] = field(default=lambda exercise: None)
     in_exercise: bool = False
     # Picks among reply wordings; tests pin it so replies are predictable.
     rng: random.Random | None = None
@@ -67,7 +67,8 @@ class Context:
         from .replies import reply
 
         a, b = self.profile.partners
-        return ask_partner(_Deferring(self), _Announcing(self), question, self.profile.partners, in_exercise=self.in_exercise,
+        return ask_partner(_Deferring(self), _Announcing(self), question, self.profile.partners,
+                           in_exercise=self.in_exercise,
                            timeout=timeout, reask=reply(self, "questions.reask_partner", a=a, b=b))
 
     def listen_answer(self, timeout: float) -> Utterance:

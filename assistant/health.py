@@ -32,13 +32,15 @@ def check_backups(store: Any, today: date, max_age_days: int = BACKUP_MAX_AGE_DA
     except OSError as exc:
         return False, f"backups: cannot read {getattr(store, 'backups', 'the backups folder')}: {exc.strerror or exc}"
     if len(backups) < BACKUPS_WANTED:
-        return False, "backups: none yet; 'tandem run' makes one each day it runs (leave it running, or run it once today)"
+        return False, ("backups: none yet; 'tandem run' makes one each day it runs "
+                       "(leave it running, or run it once today)")
     newest = backups[0]
     stamp = newest.stem.removeprefix("tandem-")
     try:
         day = date.fromisoformat(stamp)
     except ValueError:
-        return False, f"backups: the newest, {newest.name}, has no date in its name; remove stray files from {newest.parent}"
+        return False, (f"backups: the newest, {newest.name}, has no date in its name; "
+                       f"remove stray files from {newest.parent}")
     age = (today - day).days
     if age > max_age_days:
         return False, (f"backups: {len(backups)}, but the newest ({newest.name}) is {age} days old; "
@@ -84,7 +86,8 @@ def check_clock(store: Any, clock: Any) -> Check:
         when = when.replace(tzinfo=now.tzinfo or timezone.utc)
     if when > now:
         return False, (f"clock: it is {now.isoformat(timespec='minutes')} but Tandem last did something at "
-                       f"{when.isoformat(timespec='minutes')}: the clock went back; connect to a network or set the date")
+                       f"{when.isoformat(timespec='minutes')}: the clock went back; connect to a network or set the "
+                       "date")
     return True, f"clock: {now.isoformat(timespec='minutes')} (after the last stored event)"
 
 
@@ -102,9 +105,11 @@ def check_service(plan: Any) -> Check:
     state = line.rsplit(";", 1)[-1].strip()
     if state in ("active", "activating") or "systemctl is not available" in line:
         return True, f"service: {line}"
-    return False, f"service: {line}; start it with 'systemctl --user start tandem' and see 'journalctl --user -u tandem'"
+    return False, (f"service: {line}; start it with 'systemctl --user start tandem' "
+                   "and see 'journalctl --user -u tandem'")
 
 
 def all_checks(store: Any, clock: Any, timezone_name: str | None, service_plan: Any) -> list[Check]:
     today = clock.now().date()
-    return [check_backups(store, today), check_timezone(timezone_name), check_clock(store, clock), check_service(service_plan)]
+    return [check_backups(store, today), check_timezone(timezone_name), check_clock(store, clock),
+            check_service(service_plan)]

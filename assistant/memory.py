@@ -29,7 +29,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # mallopt parameter number, from glibc's malloc.h
-MMAP_THRESHOLD_BYTES = 256 * 1024  # glibc's default is 128 KiB before it starts to float; 256 KiB keeps small numpy arrays on the heap
+# glibc's default is 128 KiB before it starts to float; 256 KiB keeps small numpy arrays on the heap
+MMAP_THRESHOLD_BYTES = 256 * 1024
 
 
 @cache

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from .errors import TandemError
-
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import isoformat, local_zone, zone_name
+from .errors import TandemError
 from .store import Store
 
 PROFILE_ID = "profile"
@@ -87,7 +86,8 @@ def check_wake_phrase(phrase: str | None) -> str:
 
 
 def create_profile(
-    store: Store, partners: list[str], wake_phrase: str | None, timezone: str | None, force: bool, now: datetime | None = None
+    store: Store, partners: list[str], wake_phrase: str | None, timezone: str | None, force: bool,
+    now: datetime | None = None
 ) -> Profile:
     names = check_partners(partners)
     tz_name = check_timezone(timezone)
@@ -95,9 +95,11 @@ def create_profile(
     existing = load_profile(store)
     if existing is not None and not force:
         raise ProfileError(
-            f"a profile for {existing.partners[0]} and {existing.partners[1]} exists already; add --force to replace it (history is kept)"
+            f"a profile for {existing.partners[0]} and {existing.partners[1]} exists already; add --force to replace "
+            "it (history is kept)"
         )
-    created = existing.created if existing else isoformat((now or datetime.now(ZoneInfo(tz_name))).astimezone(ZoneInfo(tz_name)))
+    zone = ZoneInfo(tz_name)
+    created = existing.created if existing else isoformat((now or datetime.now(zone)).astimezone(zone))
     first_run = existing.first_run if existing else ""  # a new profile on an old home: Tandem has run already
     profile = Profile(partners=names, wake_phrase=wake, timezone=tz_name, created=created, first_run=first_run)
     store.upsert("profile", profile.as_record())
@@ -116,5 +118,6 @@ def load_profile(store: Store) -> Profile | None:
 
 def note_first_run(store: Store, when: datetime) -> Profile | None:
     """Stamp the moment ``tandem run`` first started (once; later runs keep the first); the profile as stored."""
-    store.modify("profile", PROFILE_ID, lambda doc: None if doc.get("first_run") else doc.update(first_run=isoformat(when)))
+    store.modify("profile", PROFILE_ID,
+                 lambda doc: None if doc.get("first_run") else doc.update(first_run=isoformat(when)))
     return load_profile(store)

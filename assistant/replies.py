@@ -272,7 +272,8 @@ def _forms(path: Path, key: str, value: Any, line: int, fields: frozenset[str]) 
         raise ReplyError(f"{path}:{line}: '{key}' has no {{count}}, so it cannot have one:/other: forms")
     for form in value:
         if form not in FORMS:
-            raise ReplyError(f"{path}:{key_lines.get(form, line)}: '{key}': the forms are one: and other:, not '{form}'")
+            raise ReplyError(f"{path}:{key_lines.get(form, line)}: '{key}': "
+                             f"the forms are one: and other:, not '{form}'")
     if "other" not in value:
         raise ReplyError(f"{path}:{line}: '{key}' needs other: (the wordings for any count but one)")
     return {form: _wordings(path, f"{key}.{form}", value[form], key_lines.get(form, line), fields) for form in value}
@@ -294,7 +295,8 @@ def _wordings(path: Path, key: str, value: Any, line: int, fields: frozenset[str
         for used in names:
             if used not in fields:
                 known = ", ".join(f"{{{f}}}" for f in sorted(fields)) or "none"
-                what = f"'{{{used}}}' is not a field name" if not _NAME.fullmatch(used) else f"unknown field '{{{used}}}'"
+                what = (f"'{{{used}}}' is not a field name" if not _NAME.fullmatch(used)
+                        else f"unknown field '{{{used}}}'")
                 raise ReplyError(f"{path}:{at}: '{key}': {what} (this reply gets: {known})")
         out.append(" ".join(text.split()))
     return tuple(out)

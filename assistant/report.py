@@ -131,7 +131,8 @@ def _short(d: date | datetime, today: date) -> str:
 
 def appreciations(data: ReportData) -> str:
     if not data.gratitude:
-        return '<p class="empty">No appreciations yet. Say "hey tandem, start our gratitude moment" to share the first.</p>'
+        return ('<p class="empty">No appreciations yet. '
+                'Say "hey tandem, start our gratitude moment" to share the first.</p>')
     pairs = [(a, b) for a in data.partners for b in data.partners if a != b] or [("", "")]
     columns = []
     for giver, about in pairs:
@@ -140,7 +141,8 @@ def appreciations(data: ReportData) -> str:
         heading = f"What {escape(giver)} appreciated in {escape(about)}" if giver else "Appreciations"
         note = f'<p class="meta">The latest {len(mine)} of {len(all_mine)}.</p>' if len(all_mine) > len(mine) else ""
 
-        items = "".join(f'<li><q>{escape(g.get("text", ""))}</q><span class="when">{_short(_day(g["at"], data.tz), data.today)}'
+        items = "".join(f'<li><q>{escape(g.get("text", ""))}</q><span '
+                        f'class="when">{_short(_day(g["at"], data.tz), data.today)}'
                         f'</span></li>' for g in mine)
         body = f'<ul class="quotes">{items}</ul>' if mine else f'<p class="empty">Nothing from {escape(giver)} yet.</p>'
         columns.append(f'<div class="col"><h3>{heading}</h3>{note}{body}</div>')
@@ -169,7 +171,8 @@ def promise_lists(data: ReportData) -> str:
         rows.append(f"<li>{_promise_line(p, now)} {when}</li>")
     open_html = (f'<ul class="list">{"".join(rows)}</ul>' if rows else
                  '<p class="empty">No open promises.</p>')
-    kept_rows = "".join(f'<li>{_promise_line(p, now)} <span class="tag ok">kept {_short(_day(p["closed"], data.tz), data.today)}'
+    kept_rows = "".join(f'<li>{_promise_line(p, now)} <span class="tag ok">kept '
+                        f'{_short(_day(p["closed"], data.tz), data.today)}'
                         f'</span></li>' for p in kept)
     kept_html = f'<ul class="list">{kept_rows}</ul>' if kept_rows else '<p class="empty">None marked kept yet.</p>'
     return (f'<div class="two"><div class="col"><h3>Open</h3>{open_html}</div>'
@@ -194,30 +197,35 @@ def goal_cards(data: ReportData) -> str:
         no_step = '<span class="quiet">no step yet</span>'
         step_rows = "".join(f"<li><b>{escape(str(who))}</b> {escape(steps[who]) if steps.get(who) else no_step}</li>"
                             for who in (data.partners or tuple(steps)))
-        notes = "".join(f'<li><span class="when">{_short(_day(c["at"], data.tz), data.today)}</span> {escape(c.get("note", ""))}</li>'
+        notes = "".join(f'<li><span class="when">{_short(_day(c["at"], data.tz), data.today)}</span> '
+                        f'{escape(c.get("note", ""))}</li>'
                         for c in checkins[-3:][::-1])
         cards.append(
             f'<article class="goal"><h3>{escape(g.get("text", ""))} <span class="pill {escape(status)}">'
             f'{escape(GOAL_STATUS.get(status, status))}</span></h3><p class="meta">{" · ".join(meta)}</p>'
             f'<ul class="steps">{step_rows}</ul>'
-            + (f'<p class="sub">Latest check-{noun(len(checkins[-3:]), "in")}</p><ul class="notes">{notes}</ul>' if notes else "")
+            + (f'<p class="sub">Latest check-{noun(len(checkins[-3:]), "in")}</p><ul class="notes">{notes}</ul>'
+               if notes else "")
             + "</article>")
     return f'<div class="goals">{"".join(cards)}</div>'
 
 
 def experience_list(data: ReportData) -> str:
     if not data.experiences:
-        return '<p class="empty">None logged yet. Say "hey tandem, we tried salsa dancing" after you try something new.</p>'
-    rows = "".join(f'<li>{escape(e.get("text", ""))} <span class="when">{_short(_day(e["done"], data.tz), data.today)}</span></li>'
+        return ('<p class="empty">None logged yet. '
+                'Say "hey tandem, we tried salsa dancing" after you try something new.</p>')
+    rows = "".join(f'<li>{escape(e.get("text", ""))} <span '
+                   f'class="when">{_short(_day(e["done"], data.tz), data.today)}</span></li>'
                    for e in data.experiences)
     return f'<ul class="list">{rows}</ul>'
 
 
 def kept_words(data: ReportData) -> str:
-    rows = "".join(f'<li><b>{escape(who)}</b> <q>{escape(words)}</q><span class="when">{_short(when, data.today)}</span></li>'
+    rows = "".join(f'<li><b>{escape(who)}</b> <q>{escape(words)}</q><span '
+                   f'class="when">{_short(when, data.today)}</span></li>'
                    for when, who, words in data.kept_words)
-    return (f'<section><h2>Words you both chose to keep</h2><p class="meta">From exercises where you both said yes to keeping '
-            f'what was shared.</p><ul class="quotes">{rows}</ul></section>') if rows else ""
+    return ('<section><h2>Words you both chose to keep</h2><p class="meta">From exercises where you both said yes to '
+            f'keeping what was shared.</p><ul class="quotes">{rows}</ul></section>') if rows else ""
 
 
 # --- the year at a glance ---------------------------------------------------------------------
@@ -231,7 +239,8 @@ def heatmap(data: ReportData, weeks_back: int = 52, css: str = "") -> str:
     weeks = (end - start).days // 7 + 1
     left, top = 28, 18
     width, height = left + weeks * (CELL + GAP), top + 7 * (CELL + GAP) + 4
-    label = "Days with gratitude, last 12 months" if weeks_back >= 52 else f"Days with gratitude, last {weeks_back} weeks"
+    label = ("Days with gratitude, last 12 months" if weeks_back >= 52
+             else f"Days with gratitude, last {weeks_back} weeks")
     parts = [f'<svg class="chart heatmap {css}" viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
              f'role="img" aria-label="{label}">']
     for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri")):
@@ -246,8 +255,10 @@ def heatmap(data: ReportData, weeks_back: int = 52, css: str = "") -> str:
             last_month = day.month
         count = data.gratitude_days.get(day, 0)
         level = min(count, len(HEAT_COLOURS) - 1)
-        parts.append(f'<rect class="day level-{level}" data-count="{count}" x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
-                     f'rx="2" fill="{HEAT_COLOURS[level]}"><title>{_date(day)}: {count_of(count, "appreciation")}</title></rect>')
+        parts.append(f'<rect class="day level-{level}" data-count="{count}" x="{x}" y="{y}" width="{CELL}" '
+                     f'height="{CELL}" '
+                     f'rx="2" fill="{HEAT_COLOURS[level]}"><title>{_date(day)}: '
+                     f'{count_of(count, "appreciation")}</title></rect>')
         day += timedelta(days=1)
     parts.append("</svg>")
     return "".join(parts)
@@ -261,7 +272,8 @@ def bars(data: ReportData, series: list[tuple[str, str, dict[tuple[int, int], in
         bars_ = []
         for name, colour, values in series:
             value = values.get((year, month), 0)
-            bars_.append(f'<div class="bar {escape(name)}" data-value="{value}" style="height:{100 * value / peak:.1f}%;'
+            bars_.append(f'<div class="bar {escape(name)}" data-value="{value}" '
+                         f'style="height:{100 * value / peak:.1f}%;'
                          f'background:{colour}" title="{calendar.month_name[month]} {year}: {value} {escape(name)}">'
                          f'<span>{value if value else ""}</span></div>')
         columns.append(f'<div class="month"><div class="stack">{"".join(bars_)}</div>'
@@ -278,23 +290,28 @@ h1{font-size:clamp(24px,5vw,34px);margin:0 0 4px;line-height:1.2}
 h2{font-size:20px;margin:0 0 12px}h3{font-size:16px;margin:0 0 8px}h3+.meta{margin:-6px 0 4px}
 .meta,.when,.sub,.axis-label{color:#77736c;font-size:14px}
 .intro{color:#5d5952;margin:0 0 16px}
-.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin:16px 0;padding:0;list-style:none}
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin:16px 0;padding:0;
+  list-style:none}
 .facts li{background:#fff;border-radius:12px;padding:10px 14px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .facts b{display:block;font-size:26px;line-height:1.2}
-section{background:#fff;border-radius:14px;padding:18px clamp(14px,3vw,24px);margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+section{background:#fff;border-radius:14px;padding:18px clamp(14px,3vw,24px);margin:16px 0;
+  box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .two{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));gap:8px 28px}
 ul.quotes,ul.list,ul.steps,ul.notes{list-style:none;margin:0;padding:0}
 .quotes li{padding:8px 0;border-top:1px solid #f0ece6}.quotes li:first-child{border-top:0}
 .quotes q{font-size:17px}.quotes q::before{content:"\\201C"}.quotes q::after{content:"\\201D"}
 .quotes .when{display:block}
 .list li{padding:7px 0;border-top:1px solid #f0ece6}.list li:first-child{border-top:0}
-.tag{display:inline-block;font-size:13px;border-radius:10px;padding:0 8px;background:#eef0fb;color:#3d4a8f;white-space:nowrap}
-.tag.ok{background:#e2f2e9;color:#22704f}.tag.late{background:#fbeed9;color:#8a5a12}.tag.quiet,.quiet{color:#8a857d;background:none}
+.tag{display:inline-block;font-size:13px;border-radius:10px;padding:0 8px;background:#eef0fb;color:#3d4a8f;
+  white-space:nowrap}
+.tag.ok{background:#e2f2e9;color:#22704f}.tag.late{background:#fbeed9;color:#8a5a12}.tag.quiet,.quiet{color:#8a857d;
+  background:none}
 .goals{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,300px),1fr));gap:12px}
 .goal{border:1px solid #eee6ee;border-radius:12px;padding:12px 14px}
 .goal .meta{margin:0 0 8px}.steps li{padding:2px 0}.steps b{display:inline-block;min-width:4.5em}
 .notes li{font-size:14px;padding:2px 0}.sub{margin:8px 0 2px}
-.pill{font-size:12px;font-weight:normal;border-radius:10px;padding:1px 8px;background:#efe7f0;color:#7a3d66;white-space:nowrap}
+.pill{font-size:12px;font-weight:normal;border-radius:10px;padding:1px 8px;background:#efe7f0;color:#7a3d66;
+  white-space:nowrap}
 .pill.reached{background:#e2f2e9;color:#22704f}.pill.dropped{background:#eee;color:#666}
 .empty{color:#77736c;margin:0}
 svg.heatmap{width:100%;height:auto;vertical-align:top}
@@ -334,7 +351,8 @@ document.addEventListener('DOMContentLoaded',function(){
 
 
 def _legend(items: list[tuple[str, str]]) -> str:
-    return '<div class="legend">' + "".join(f'<span><i style="background:{c}"></i>{escape(n)}</span>' for n, c in items) + "</div>"
+    spans = "".join(f'<span><i style="background:{c}"></i>{escape(n)}</span>' for n, c in items)
+    return f'<div class="legend">{spans}</div>'
 
 
 def facts(data: ReportData) -> str:
@@ -363,8 +381,11 @@ def _period(data: ReportData) -> str:
 
 def render(data: ReportData) -> str:
     names = escape(" & ".join(data.partners) or "Tandem")
-    heat_legend = _legend([("none", HEAT_COLOURS[0]), ("1", HEAT_COLOURS[1]), ("2", HEAT_COLOURS[2]), ("3", HEAT_COLOURS[3]),
-                           ("4+", HEAT_COLOURS[4])])
+    heat_legend = _legend([("none", HEAT_COLOURS[0]), ("1", HEAT_COLOURS[1]), ("2", HEAT_COLOURS[2]),
+                           ("3", HEAT_COLOURS[3]), ("4+", HEAT_COLOURS[4])])
+    promise_bars = bars(data, [("kept", KEPT, data.kept), ("missed", MISSED, data.missed)],
+                        "Promises kept and missed per month", "promises")
+    exercise_bars = bars(data, [("exercises", EXERCISE, data.exercises)], "Exercises per month", "exercises")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{names}: your year with Tandem</title><style>{STYLE}</style></head>
@@ -379,12 +400,13 @@ def render(data: ReportData) -> str:
 {kept_words(data)}
 <section><h2>Gratitude days</h2>
 <p class="meta only-wide">Each square is a day of the last twelve months; the darker, the more appreciations.</p>
-<p class="meta only-narrow">Each square is a day of the last {PHONE_WEEKS} weeks; the darker, the more appreciations.</p>
+<p class="meta only-narrow">Each square is a day of the last {PHONE_WEEKS} weeks;
+the darker, the more appreciations.</p>
 {heatmap(data, 52, "only-wide")}{heatmap(data, PHONE_WEEKS, "only-narrow")}{heat_legend}</section>
 <section><h2>Promises kept and missed, per month</h2>
-{bars(data, [("kept", KEPT, data.kept), ("missed", MISSED, data.missed)], "Promises kept and missed per month", "promises")}
+{promise_bars}
 {_legend([("kept", KEPT), ("missed", MISSED)])}</section>
-<section><h2>Exercises per month</h2>{bars(data, [("exercises", EXERCISE, data.exercises)], "Exercises per month", "exercises")}</section>
+<section><h2>Exercises per month</h2>{exercise_bars}</section>
 <footer>Made on your device on {_date(data.now)}; it never left it. Only what you chose to keep is here.</footer>
 </main><script>{SCRIPT}</script></body></html>
 """

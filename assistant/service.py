@@ -65,8 +65,9 @@ def install(p: ServicePlan, enable: bool = True) -> list[str]:
     for args in (["daemon-reload"], ["enable", "--now", UNIT_NAME]):
         r = subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True, timeout=30)
         if r.returncode != 0:
+            said = (r.stderr or r.stdout).strip()
             raise TandemError(f"wrote {p.unit_path}, but 'systemctl --user {' '.join(args)}' failed: "
-                              f"{(r.stderr or r.stdout).strip().splitlines()[-1] if (r.stderr or r.stdout).strip() else r.returncode}")
+                              f"{said.splitlines()[-1] if said else r.returncode}")
         done.append(f"systemctl --user {' '.join(args)}")
     done.append("to start at boot before anyone logs in, run once: sudo loginctl enable-linger $USER")
     return done

@@ -13,13 +13,11 @@ Layers, as in TinyDB itself:
   It also keeps the schema version, daily rolling backups, and recovers a
   corrupt file from the newest good backup instead of crashing.
 
-Records are plain dicts shaped as in ``shared/docs/export-format.md``; each
+Records are plain dicts shaped as in ``docs/export-format.md``; each
 has a string ``id``.
 """
 
 from __future__ import annotations
-
-from .errors import TandemError
 
 import errno
 import json
@@ -27,17 +25,18 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
+from .errors import TandemError
 from .files import atomic_write_bytes, fsync_dir
 
 log = logging.getLogger(__name__)
@@ -156,7 +155,7 @@ def shape_problem(data: Any) -> str | None:
 def _fits(value: Any, kind: type | tuple[type, type]) -> bool:
     if isinstance(kind, tuple):
         outer, inner = kind
-        return isinstance(value, outer) and all(isinstance(v, inner) for v in value)
+        return isinstance(value, outer) and all(isinstance(v, inner) for v in cast(Iterable[Any], value))
     return isinstance(value, kind)
 
 
@@ -267,7 +266,8 @@ class Store:
             os.replace(self.path, aside)
             os.chmod(aside, 0o600)
             return aside
-        raise StoreError(f"{self.path.parent} holds 999 damaged copies from {stamp}; delete the old tandem.json.corrupt-* files")
+        raise StoreError(f"{self.path.parent} holds 999 damaged copies from {stamp}; delete the old "
+                         "tandem.json.corrupt-* files")
 
     def _check_schema(self) -> None:
         assert self._db is not None
@@ -276,7 +276,8 @@ class Store:
         version = doc["version"] if isinstance(doc, dict) else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was written by a newer Tandem (schema {version}, this one knows {SCHEMA_VERSION}); upgrade Tandem"
+                f"{self.path} was written by a newer Tandem (schema {version}, this one knows {SCHEMA_VERSION}); "
+                "upgrade Tandem"
             )
         if version < SCHEMA_VERSION:
             data = self._db.storage.read() or {}
@@ -441,7 +442,8 @@ def _store_error(path: Path, exc: OSError) -> StoreError:
     if exc.errno == errno.ENOSPC:
         return StoreError(f"cannot save to {path.parent}: the disk is full; free some space (nothing stored was lost)")
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StoreError(f"cannot save to {path.parent}: it is read-only; check the SD card or folder permissions (nothing stored was lost)")
+        return StoreError(f"cannot save to {path.parent}: it is read-only; check the SD card or folder permissions "
+                          "(nothing stored was lost)")
     return StoreError(f"cannot save to {path.parent}: {exc.strerror or exc} (nothing stored was lost)")
 
 

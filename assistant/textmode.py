@@ -23,19 +23,16 @@ import queue
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
 from .clock import Clock, parse_iso
-from .conversation import COMMAND, IDLE, InputClosed, Speaker, Utterance, settle
+from .conversation import COMMAND, IDLE, InputClosed, ParseFn, Speaker, Utterance, settle
 from .events import ErrorEvent, EventSink, Heard, IntentEvent
 
 log = logging.getLogger(__name__)
-
-# (text, context, in_exercise, can_resume) -> anything with .intent, .slots, .score
-Parse = Callable[[str, str, bool, bool], Any]
 
 _HELD = re.compile(r"^@(\S+)\s?(.*)$")
 
@@ -55,7 +52,8 @@ def parse_line(raw: str, number: int, tz: Any) -> Line:
         try:
             return Line(match.group(2).strip(), parse_iso(match.group(1), tz), number)
         except ValueError:
-            raise ValueError(f"line {number}: {match.group(1)!r} is not an ISO-8601 time like 2026-12-06T19:01") from None
+            raise ValueError(f"line {number}: {match.group(1)!r} is not an ISO-8601 time "
+                             "like 2026-12-06T19:01") from None
     return Line(text.strip(), None, number)
 
 
@@ -65,7 +63,7 @@ class TextListener:
     def __init__(
         self,
         lines: Iterable[str] | IO[str],
-        parse: Parse,
+        parse: ParseFn,
         clock: Clock,
         events: EventSink,
         *,
@@ -186,7 +184,8 @@ class TextListener:
         if seconds > 0:
             self.clock.wait(None, seconds)
 
-    def _understood(self, text: str, context: str, in_exercise: bool, can_resume: bool, commands: bool = False) -> Utterance:
+    def _understood(self, text: str, context: str, in_exercise: bool, can_resume: bool,
+                    commands: bool = False) -> Utterance:
         self.events.emit(Heard(text=text, mode="text"))
         heard = self._reading(text, context, in_exercise, can_resume)
         if commands and context != IDLE:
@@ -196,7 +195,8 @@ class TextListener:
 
     def _reading(self, text: str, context: str, in_exercise: bool, can_resume: bool) -> Utterance:
         parsed = self.parse(text, context, in_exercise, can_resume)
-        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots or {}), score=float(parsed.score or 0.0),
+        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots or {}),
+                         score=float(parsed.score or 0.0),
                          context=context, ended_by="speech")
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from .clock import Clock, RealClock, ScaledClock, parse_iso
 from .config import HomePaths, Settings
-from .conversation import Listener, Speaker
+from .conversation import Listener, ParseFn, Speaker
 from .errors import TandemError
 from .events import ErrorEvent, EventSink, FanOut, JsonLinesSink, LogSink
 from .profile import Profile
@@ -40,7 +40,8 @@ def parse_when(text: str, tz: tzinfo, option: str) -> datetime:
     try:
         return parse_iso(text, tz)
     except ValueError:
-        raise TandemError(f"{option} {text!r} is not an ISO-8601 time like 2026-12-06T18:58 (or with an offset, 2026-12-06T18:58+00:00)") from None
+        raise TandemError(f"{option} {text!r} is not an ISO-8601 time like 2026-12-06T18:58 (or with an offset, "
+                          "2026-12-06T18:58+00:00)") from None
 
 
 def build_clock(tz: tzinfo, start: datetime | None, speed: float, *, simulated: bool = False) -> Clock:
@@ -168,7 +169,7 @@ def check_scripts(settings: Settings) -> None:
     load_scripts(settings.paths.scripts_dir)
 
 
-def parse_function(matcher: Any) -> Callable[[str, str, bool, bool], Any]:
+def parse_function(matcher: Any) -> ParseFn:
     def parse(text: str, context: str, in_exercise: bool, can_resume: bool) -> Any:
         return matcher.parse(text, context, in_exercise=in_exercise, can_resume=can_resume)
 
@@ -336,7 +337,8 @@ def audio_listener(
             source.start()
         except AudioDeviceError as exc:
             if not service:
-                hint = "" if "--text" in str(exc) else "; plug one in and check 'tandem devices', or type instead: tandem run --text"
+                hint = ("" if "--text" in str(exc)
+                        else "; plug one in and check 'tandem devices', or type instead: tandem run --text")
                 raise TandemError(f"no microphone to listen with: {exc}{hint}") from None
             source.record_failure(exc)  # as a service: keep trying in the background of the loop
     # With a store, Whisper runs in a worker process (loaded on first need, stopped after a quiet hour).

@@ -1,6 +1,7 @@
 """Dictation benchmark: word error rate per engine on what couples say, names right, speed, memory.
 
-    nice -n 5 .venv/bin/python benchmarks/dictation_bench.py [--n 120] [--engines whisper,pocketsphinx,pocketsphinx-defaults]
+    nice -n 5 .venv/bin/python benchmarks/dictation_bench.py [--n 120]
+        [--engines whisper,pocketsphinx,pocketsphinx-defaults]
         [--whisper-model DIR] [--tiny-model DIR] [--vosk-model DIR]
 
 The corpus is synthesised here: ``--n`` sentences of the kinds couples say
@@ -306,10 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if errors and snr is None and len(failures) < args.show_failures:
                     failures.append(f"  {label} {s.voice} {s.variation}: {s.text!r} -> {heard!r}")
         noise_out = [t for t in (engine(pcm, ("Sam", "Alex")) for pcm in quiet.values()) if t.strip()]
-        rows.append((label, wer, names, busy / (audio_s * len(SNRS)), busy_cpu / (audio_s * len(SNRS)), load_s, noise_out))
+        rows.append((label, wer, names, busy / (audio_s * len(SNRS)), busy_cpu / (audio_s * len(SNRS)), load_s,
+                     noise_out))
 
     print()
-    print("| engine | WER clean | WER 20 dB | WER 10 dB | names right (clean + 20 dB) | RTF wall / CPU | load (s) | text from silence/noise |")
+    print("| engine | WER clean | WER 20 dB | WER 10 dB | names right (clean + 20 dB) | RTF wall / CPU | load (s) | "
+          "text from silence/noise |")
     print("|---|---|---|---|---|---|---|---|")
     for label, wer, names, rtf, rtf_cpu, load_s, noise_out in rows:
         cells = " | ".join(f"{100 * e / max(1, n):.1f}%" for e, n in (wer[snr] for snr in SNRS))
@@ -342,7 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 times.append(time.perf_counter() - started)
                 cpus.append(time.process_time() - cpu)
             print(f"  {label} turn ({len(pcm) / 32000:.1f} s of audio): wall median {sorted(times)[1]:.2f} s "
-                  f"(worst {max(times):.2f} s), CPU median {sorted(cpus)[1]:.2f} s; load average {os.getloadavg()[0]:.1f}")
+                  f"(worst {max(times):.2f} s), CPU median {sorted(cpus)[1]:.2f} s; load average "
+                  f"{os.getloadavg()[0]:.1f}")
         before, loaded, after, peak = worker_memory(whisper_dir, turn30)
         print(f"\nworker process RSS: {before:.0f} MB at start, {loaded:.0f} MB after loading Whisper base, "
               f"{after:.0f} MB after a 30 s turn, peak {peak:.0f} MB")

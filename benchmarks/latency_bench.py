@@ -117,7 +117,8 @@ def pct(values: list[float], p: float) -> float:
 def row(name: str, values: list[float]) -> str:
     if not values:
         return f"| {name} | - | - | - | 0 |"
-    return f"| {name} | {pct(values, 50) * 1000:.0f} | {pct(values, 95) * 1000:.0f} | {max(values) * 1000:.0f} | {len(values)} |"
+    return (f"| {name} | {pct(values, 50) * 1000:.0f} | {pct(values, 95) * 1000:.0f} | "
+            f"{max(values) * 1000:.0f} | {len(values)} |")
 
 
 # --- voice only ----------------------------------------------------------------------------------
@@ -212,7 +213,8 @@ def bench_loop(runs: int) -> None:
             subprocess.run([sys.executable, "-m", "assistant", "init", "--partner", "Alex", "--partner", "Sam",
                             "--timezone", "Europe/Lisbon"], env=env_run, cwd=REPO, check=True, capture_output=True)
             proc = subprocess.Popen([sys.executable, "-m", "assistant", "run", "--events", "jsonl"], env=env_run,
-                                    cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                    cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL)
             events: queue.Queue[dict[str, Any]] = queue.Queue()
 
             def read(p: subprocess.Popen[bytes] = proc, q: queue.Queue[dict[str, Any]] = events) -> None:

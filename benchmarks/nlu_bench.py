@@ -131,7 +131,8 @@ class Scores:
     outcomes: list[tuple[float, bool]]
 
 
-def evaluate(parse: Parser, rows: list[Row], with_slots: bool = True, reset: Callable[[], None] = lambda: None) -> Scores:
+def evaluate(parse: Parser, rows: list[Row], with_slots: bool = True,
+             reset: Callable[[], None] = lambda: None) -> Scores:
     per: dict[str, list[int]] = {c: [0, 0] for c in CONTEXTS}
     ood = [0, 0]
     slots = [0, 0]
@@ -215,10 +216,12 @@ def pct(pair: tuple[int, int]) -> str:
 
 
 def table(results: list[tuple[str, str, Scores]]) -> str:
-    head = ["system", "set", "n", *[f"acc {c}" for c in CONTEXTS], "OOD reject", "slots exact", "overall", "p50 ms", "p99 ms"]
+    head = ["system", "set", "n", *[f"acc {c}" for c in CONTEXTS], "OOD reject", "slots exact", "overall", "p50 ms",
+            "p99 ms"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for system, name, s in results:
-        cells = [system, name, str(s.n), *[pct(s.per_context[c]) for c in CONTEXTS], pct(s.ood), pct(s.slots) if s.slots[1] else "-",
+        cells = [system, name, str(s.n), *[pct(s.per_context[c]) for c in CONTEXTS], pct(s.ood),
+                 pct(s.slots) if s.slots[1] else "-",
                  pct(s.overall), f"{s.p50:.3f}", f"{s.p99:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -242,10 +245,12 @@ def calibration(outcomes: list[tuple[float, bool]]) -> tuple[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=REPO / "tests" / "data" / "corpus")
     ap.add_argument("--intents", type=Path, default=REPO / "intents")
-    ap.add_argument("--errors", action="store_true", help="list the held-out, noisy, authored and generalisation mistakes")
-    ap.add_argument("--holdout-errors", action="store_true", help="also list the mistakes on generalisation-holdout.jsonl")
+    ap.add_argument("--errors", action="store_true",
+                    help="list the held-out, noisy, authored and generalisation mistakes")
+    ap.add_argument("--holdout-errors", action="store_true",
+                    help="also list the mistakes on generalisation-holdout.jsonl")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -280,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     base = baseline(tune, best_cut, best_scorer)
 
     results = []
-    for name, subset, with_slots in (("tune", tune, True), ("held-out", hold, True), ("whole", rows, True), ("noisy", noisy_rows, False)):
+    for name, subset, with_slots in (("tune", tune, True), ("held-out", hold, True), ("whole", rows, True),
+                                     ("noisy", noisy_rows, False)):
         results.append(("tandem", name, evaluate(tandem, subset, with_slots, matcher.forget_corrections)))
     noisy_hold = [n for n, r in zip(noisy_rows, rows) if held_out(r)]
     results.append(("baseline", "held-out", evaluate(base, hold, False)))
@@ -302,34 +308,41 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(__file__).with_name(file)
         blind_sets[name] = load_labelled(path) if path.is_file() else []
         if blind_sets[name]:
-            results.append(("tandem", name, evaluate(tandem_resumable, blind_sets[name], True, matcher.forget_corrections)))
+            results.append(("tandem", name,
+                            evaluate(tandem_resumable, blind_sets[name], True, matcher.forget_corrections)))
             results.append(("baseline", name, evaluate(base, blind_sets[name], False)))
     blind, blind_more = blind_sets["blind-2 (tuning)"], blind_sets["blind-2-more (tuning)"]
 
     print(f"corpus: {len(rows)} lines ({len(tune)} tune, {len(hold)} held out, {HELD_OUT_SHARE}% by hash); "
-          f"matcher start-up {startup:.2f} s; latency = median of 3 cold runs per utterance; baseline = rapidfuzz {best_scorer} over the tuning examples, cut-off {best_cut:.0f}")
+          f"matcher start-up {startup:.2f} s; latency = median of 3 cold runs per utterance; baseline = rapidfuzz "
+          f"{best_scorer} over the tuning examples, cut-off {best_cut:.0f}")
     print(table(results))
     whole = next(s for sys_, n, s in results if sys_ == "tandem" and n == "whole")
-    buckets, ece = calibration(whole.outcomes + next(s for sys_, n, s in results if sys_ == "tandem" and n == "noisy").outcomes)
+    buckets, ece = calibration(whole.outcomes
+                               + next(s for sys_, n, s in results if sys_ == "tandem" and n == "noisy").outcomes)
     print(f"calibration (whole + noisy, tandem score): ECE={ece:.3f}; {buckets}")
     if blind:
         outcomes = next(s for sys_, n, s in results if sys_ == "tandem" and n == "blind-2 (tuning)").outcomes
         general_answers = [(score, right) for (score, right), row in zip(outcomes, blind) if score < 0.75]
-        wrong_ood = sum(1 for (score, right), row in zip(outcomes, blind) if score < 0.75 and not right and row.intent is None)
+        wrong_ood = sum(1 for (score, right), row in zip(outcomes, blind)
+                        if score < 0.75 and not right and row.intent is None)
         print(f"general stage on blind-2 (tuning): {len(general_answers)} of {len(blind)} answers, "
               f"{sum(r for _, r in general_answers)} right, {wrong_ood} of them out of domain")
 
     if args.errors:
-        sets = [("held-out", hold), ("noisy", noisy_rows), ("authored", authored), ("generalisation", general), ("blind-2 (tuning)", blind),
+        sets = [("held-out", hold), ("noisy", noisy_rows), ("authored", authored), ("generalisation", general),
+                ("blind-2 (tuning)", blind),
                 ("blind-2-more (tuning)", blind_more)]
         if args.holdout_errors:
             sets.append(("gen-holdout", general_hold))
         for name, subset in sets:
             for r in subset:
                 p = matcher.parse(r.text, r.context, can_resume=name.startswith("blind") and r.context == "idle")
-                with_slots = name in ("held-out", "generalisation", "gen-holdout", "blind-2 (tuning)", "blind-2-more (tuning)")
+                with_slots = name in ("held-out", "generalisation", "gen-holdout", "blind-2 (tuning)",
+                                      "blind-2-more (tuning)")
                 if p.intent != r.intent or (with_slots and p.slots != r.slots and p.intent is not None):
-                    print(f"{name}: [{r.context}] {r.text!r}: want {r.intent} {r.slots}, got {p.intent} {p.slots} ({p.score})")
+                    print(f"{name}: [{r.context}] {r.text!r}: want {r.intent} {r.slots}, got {p.intent} {p.slots} "
+                          f"({p.score})")
     return 0
 
 

@@ -158,8 +158,10 @@ class Understanding:
         by_intent: dict[str, list[str]] = defaultdict(list)
         for phrase in self._matcher.phrases("idle"):
             parsed = self._matcher.parse(phrase, "idle")
-            if "'" in phrase.replace("'s", "").replace("'re", "").replace("'m", "").replace("'t", "").replace("'ll", "").replace("'d", "") \
-                    or " '" in phrase:
+            bare = phrase
+            for clitic in ("'s", "'re", "'m", "'t", "'ll", "'d"):
+                bare = bare.replace(clitic, "")
+            if "'" in bare or " '" in phrase:
                 continue  # tokens like "we 'd" are matcher spellings nobody says that way
             if parsed.intent and parsed.score >= 0.99 and not parsed.slots:  # whole commands, no dictated tail
                 by_intent[parsed.intent].append(phrase)
@@ -296,7 +298,8 @@ def _snr(snr: float | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a third of the commands (a smoke run)")
-    p.add_argument("--hard", action="store_true", help="add flite kal (8 kHz) and espeak-ng: voices unlike a microphone")
+    p.add_argument("--hard", action="store_true",
+                   help="add flite kal (8 kHz) and espeak-ng: voices unlike a microphone")
     p.add_argument("--dictation-share", type=int, default=3, help="decode every Nth utterance in dictation (slow)")
     p.add_argument("--command-only", action="store_true", help="skip dictation mode (the slow one)")
     p.add_argument("--per-intent", type=int, default=1, help="phrases per intent when assistant.nlu is used")

@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 ROOT = Path(__file__).resolve().parent.parent
 
 import voices  # noqa: E402
+
 from assistant.speech.frames import FRAME_BYTES  # noqa: E402
 from assistant.speech.oww import OwwWake, sensitivity_to_threshold  # noqa: E402
 from assistant.speech.wake import RecentCheck, WakeSpotter  # noqa: E402
@@ -253,7 +254,7 @@ def task_near(_: int) -> tuple[dict[str, int], int, dict[str, float], float, dic
     woke = {k: 0 for k in KINDS}
     which: dict[str, list[str]] = {k: [] for k in KINDS}
     audio = 0.0
-    for j, (voice, text, pcm) in enumerate(POOLS["near"]):
+    for j, (_voice, text, pcm) in enumerate(POOLS["near"]):
         snr = [None, 20.0, 10.0][j % 3]
         mixed = voices.mix_at_snr(pcm + silence(1.6), snr, rng, bed)
         got = pair.feed(mixed)

@@ -14,7 +14,6 @@ from assistant.profile import Profile, create_profile
 from assistant.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 LISBON = ZoneInfo("Europe/Lisbon")
 
 

@@ -24,10 +24,12 @@ class FirstWording(random.Random):
         return seq[0]
 
 
-def make_ctx(store: Store, clock: FakeClock, profile: Profile, settings: Settings, *answers: str) -> tuple[Context, RecordingSpeaker, ScriptedListener]:
+def make_ctx(store: Store, clock: FakeClock, profile: Profile, settings: Settings,
+             *answers: str) -> tuple[Context, RecordingSpeaker, ScriptedListener]:
     listener = ScriptedListener(list(answers), clock)
     speaker = RecordingSpeaker()
-    ctx = Context(listener=listener, speaker=speaker, clock=clock, store=store, profile=profile, events=ListSink(), settings=settings)
+    ctx = Context(listener=listener, speaker=speaker, clock=clock, store=store, profile=profile, events=ListSink(),
+                  settings=settings)
     ctx.rng = FirstWording()  # type: ignore[attr-defined]  # read by assistant.replies.reply
     return ctx, speaker, listener
 
@@ -62,19 +64,24 @@ def generate_year(store: Store, clock: FakeClock, seed: int = 7) -> dict[str, in
                                             "text": rng.choice(["thanks for dinner", "for listening", "for the walk"])})
         if rng.random() < 0.12:
             tables["sessions"].append({
-                "id": new_id(), "exercise": rng.choice(["gratitude", "checkin", "trusttalk", "listening"]), "started": stamp,
+                "id": new_id(), "exercise": rng.choice(["gratitude", "checkin", "trusttalk", "listening"]),
+                "started": stamp,
                 "ended": isoformat(evening + timedelta(minutes=rng.randrange(8, 40))),
-                "end_reason": rng.choice(["completed", "completed", "completed", "stopped", "unfinished"]), "turns": []})
+                "end_reason": rng.choice(["completed", "completed", "completed", "stopped", "unfinished"]),
+                "turns": []})
         if rng.random() < 0.1:
             tables["promises"].append({
-                "id": new_id(), "partner": rng.choice(["Alex", "Sam"]), "text": rng.choice(["call the plumber", "fix the bike"]),
+                "id": new_id(), "partner": rng.choice(["Alex", "Sam"]),
+                "text": rng.choice(["call the plumber", "fix the bike"]),
                 "made": stamp, "due": isoformat(evening + timedelta(days=2)), "due_words": "in two days",
                 "status": rng.choice(["kept", "kept", "kept", "missed"]),
                 "closed": isoformat(evening + timedelta(days=rng.randrange(1, 5))), "followups": []})
         if day.day == 15 and day.month % 4 == 0:
-            tables["goals"].append({"id": new_id(), "text": rng.choice(["run a 5k", "save for japan", "learn to dance"]),
+            tables["goals"].append({"id": new_id(),
+                                    "text": rng.choice(["run a 5k", "save for japan", "learn to dance"]),
                                     "created": stamp, "status": "open", "reached": None, "checkins": [],
-                                    "steps": [{"partner": "Alex", "text": "look it up"}, {"partner": "Sam", "text": "ask a friend"}]})
+                                    "steps": [{"partner": "Alex", "text": "look it up"},
+                                              {"partner": "Sam", "text": "ask a friend"}]})
         for goal in tables["goals"]:
             if goal["status"] == "open" and rng.random() < 0.03:
                 goal["checkins"].append({"at": stamp, "note": "a little closer"})

@@ -187,7 +187,8 @@ class VoiceMouth:
         self._lock = threading.Lock()
         self.finished_at = time.monotonic()
         self.lines_said = 0
-        self.said: list[tuple[float, str, str]] = []  # (real time it began, who, words): for a failing run's post-mortem
+        # (real time it began, who, words): for a failing run's post-mortem
+        self.said: list[tuple[float, str, str]] = []
         threading.Thread(target=self._play, daemon=True, name="soak-voice").start()
 
     def _play(self) -> None:
@@ -276,11 +277,13 @@ class Couple:
                                        label="promise kept", check=rf"\b{key}\b", promise=promise_no - 1))
             if day.weekday() == 6:
                 # At most one reminder a day: on Sundays the check-in or trust talk has it, so they start gratitude.
-                self.items.append(Item(at(20, 30), "start our gratitude moment", "gratitude.start", label="sunday gratitude",
+                self.items.append(Item(at(20, 30), "start our gratitude moment", "gratitude.start",
+                                       label="sunday gratitude",
                                        only_if=lambda day=day: day not in self._gratitude_days))
             else:
                 # The 20:00 reminder should have started it; if not, they start it themselves (counted).
-                self.items.append(Item(at(20, 50), "start our gratitude moment", "gratitude.start", label="fallback gratitude",
+                self.items.append(Item(at(20, 50), "start our gratitude moment", "gratitude.start",
+                                       label="fallback gratitude",
                                        only_if=lambda day=day: day not in self._gratitude_days))
 
     # --- time ----------------------------------------------------------------------------

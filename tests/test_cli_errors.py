@@ -54,7 +54,8 @@ def test_there_are_commands_to_check() -> None:
 
 
 @pytest.mark.parametrize("path,parser", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
-def test_every_command_takes_verbose_before_or_after_itself(path: tuple[str, ...], parser: argparse.ArgumentParser) -> None:
+def test_every_command_takes_verbose_before_or_after_itself(path: tuple[str, ...],
+                                                            parser: argparse.ArgumentParser) -> None:
     top = cli.build_parser()
     need = _required(parser)
     assert top.parse_args([*path, *need]).verbose is False
@@ -109,7 +110,8 @@ def _toml(value: Any) -> str:
 
 
 @pytest.mark.parametrize("key,value", OUT_OF_RANGE, ids=[f"{k}={v}" for k, v in OUT_OF_RANGE])
-def test_each_value_out_of_range_is_one_line_naming_file_key_value_and_range(tandem_home: Path, key: str, value: Any) -> None:
+def test_each_value_out_of_range_is_one_line_naming_file_key_value_and_range(tandem_home: Path, key: str,
+                                                                             value: Any) -> None:
     section, name = key.split(".")
     tandem_home.mkdir(parents=True, exist_ok=True)
     path = tandem_home / "config.toml"
@@ -164,7 +166,8 @@ def test_doctor_says_the_config_is_fine(capsys: pytest.CaptureFixture[str]) -> N
     assert lines[0].startswith("ok   config: ")
 
 
-def test_an_audio_probe_that_raises_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_audio_probe_that_raises_is_one_line(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.commands import doctor
 
     def broken(settings: Any) -> list[Any]:
@@ -174,7 +177,8 @@ def test_an_audio_probe_that_raises_is_one_line(capsys: pytest.CaptureFixture[st
     cli.main(["doctor"])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
-    assert [ln for ln in out.splitlines() if " audio:" in ln] == ["FAIL audio: the audio check failed: RuntimeError: portaudio exploded"]
+    assert [ln for ln in out.splitlines()
+            if " audio:" in ln] == ["FAIL audio: the audio check failed: RuntimeError: portaudio exploded"]
 
 
 def test_config_module_has_no_scattered_checks() -> None:

@@ -70,7 +70,8 @@ class HearingCouple(AutoListener):
         return heard
 
 
-def test_a_journal_turn_keeps_the_quick_text_and_defers_its_own_audio(store, clock, profile, settings, fakes) -> None:  # type: ignore[no-untyped-def]
+def test_a_journal_turn_keeps_the_quick_text_and_defers_its_own_audio(  # type: ignore[no-untyped-def]
+        store, clock, profile, settings, fakes) -> None:
     rec = WhisperDictation(QuickGrammar(), NeverCalled(), prompt=lambda: "Alex and Sam.")
     rec.worker = FakeWorker()
     ctx = make_ctx(store, clock, profile, settings, [])
@@ -87,14 +88,16 @@ def test_a_journal_turn_keeps_the_quick_text_and_defers_its_own_audio(store, clo
     assert store.get("gratitude", journal[0]["id"])["text"] == "what Alex really said"
 
 
-def test_without_a_worker_nothing_is_deferred(store, clock, profile, settings, fakes) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_worker_nothing_is_deferred(  # type: ignore[no-untyped-def]
+        store, clock, profile, settings, fakes) -> None:
     rec = WhisperDictation(QuickGrammar(), NeverCalled())
     assert background_dictation(HearingCouple(rec, clock, profile)) is None
     with rec.deferred() as deferred:
         assert deferred is False
 
 
-def test_only_the_turn_s_words_are_taken_and_a_broken_worker_falls_back(store, clock) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_turn_s_words_are_taken_and_a_broken_worker_falls_back(  # type: ignore[no-untyped-def]
+        store, clock) -> None:
     grammar = QuickGrammar()
     rec = WhisperDictation(grammar, NeverCalled())
     rec.worker = FakeWorker()
@@ -113,15 +116,17 @@ def test_only_the_turn_s_words_are_taken_and_a_broken_worker_falls_back(store, c
     assert rec.finish().text == "call the plumber"
 
 
-def test_the_real_journal_s_stored_text_is_what_gets_replaced(store, clock, profile, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_real_journal_s_stored_text_is_what_gets_replaced(  # type: ignore[no-untyped-def]
+        store, clock, profile, settings) -> None:
     rec = WhisperDictation(QuickGrammar(), NeverCalled())
     rec.worker = FakeWorker()
     ctx = make_ctx(store, clock, profile, settings, [])
     ctx.listener = HearingCouple(rec, clock, profile)
     assert start_exercise(ctx, "gratitude") == "completed"
-    for pcm, target, quick, prompt in rec.worker.jobs:
+    for _pcm, target, quick, _prompt in rec.worker.jobs:
         entry = store.get("gratitude", target["id"])
         assert quick == entry["text"]  # as the journal wrote it (with its capitals), not as first heard
         assert replace_transcript(store, "gratitude", target["id"], quick, "thank you, alex, for the soup")
-        assert store.get("gratitude", target["id"])["text"] == "thank you, Alex, for the soup"  # names as entries are written
+        # names as entries are written
+        assert store.get("gratitude", target["id"])["text"] == "thank you, Alex, for the soup"
     assert len(rec.worker.jobs) == 2

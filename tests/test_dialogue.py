@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from assistant import controls
 from assistant.config import load_settings
 from assistant.conversation import InputClosed
-from assistant.dialogue import (NOT_CAUGHT, Dialogue, DeadlineListener, Hooks, State, spoken_store_error)
+from assistant.dialogue import NOT_CAUGHT, DeadlineListener, Dialogue, Hooks, State, spoken_store_error
 from assistant.events import ErrorEvent, ListSink, StateChange
 from assistant.handlers import Context
 from assistant.store import StoreError
@@ -292,5 +292,6 @@ def test_privacy_flag_round_trip(store, profile, settings, clock):
 
 
 def test_spoken_store_error_forms():
-    assert spoken_store_error(StoreError("x: it is read-only; check")) == "I couldn't save that: the storage is read-only."
+    said = spoken_store_error(StoreError("x: it is read-only; check"))
+    assert said == "I couldn't save that: the storage is read-only."
     assert "storage" in spoken_store_error(StoreError("odd"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from assistant import cli
 from assistant.config import HomePaths

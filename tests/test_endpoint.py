@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.speech.endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
+from assistant.speech.endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, FRAME_S, Endpointer, EndpointSettings
 
 from .speech_helpers import frames, needs_tts, noisy, pink, silence, speech, trimmed
 

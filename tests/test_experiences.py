@@ -24,7 +24,8 @@ activities:
   - {id: museum, text: visit a museum you have never been to, cost: low, energy: low, seasons: [any]}
   - {id: swim, text: swim in the sea at sunrise, cost: free, energy: high, seasons: [summer]}
   - {id: dance, text: take a dance lesson, cost: medium, energy: high, seasons: [any]}
-  - {id: market, text: explore a market in another town, cost: low, energy: medium, seasons: [spring, summer, autumn, winter]}
+  - {id: market, text: explore a market in another town, cost: low, energy: medium,
+     seasons: [spring, summer, autumn, winter]}
   - {id: picnic, text: have a picnic somewhere new, cost: free, energy: low, seasons: [spring, summer]}
   - {id: volunteer, text: volunteer together for a morning, cost: free, energy: medium, seasons: [any]}
 """
@@ -38,7 +39,8 @@ def catalogue(tmp_path: Path) -> list[ex.Activity]:
 
 
 def test_load_catalogue(catalogue) -> None:
-    assert len(catalogue) == 10 and catalogue[1] == ex.Activity("stars", "watch the stars from a hill", "free", "low", ("summer", "autumn"))
+    assert len(catalogue) == 10 and catalogue[1] == ex.Activity("stars", "watch the stars from a hill", "free", "low",
+                                                                ("summer", "autumn"))
 
 
 @pytest.mark.parametrize("text, needle", [

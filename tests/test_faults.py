@@ -90,7 +90,8 @@ def test_sigkill_mid_exercise_then_restart(tmp_path: Path) -> None:
     before = tandem_text(home, "Sam promises to call the plumber by friday\n", "--clock-start", "2026-12-02T10:00")
     assert before.returncode == 0, before.stderr
 
-    a = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:05", name="killed")
+    a = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:05",
+              name="killed")
     seen: list[dict[str, Any]] = []
     try:
         a.write("let's do our weekly check in")
@@ -106,7 +107,8 @@ def test_sigkill_mid_exercise_then_restart(tmp_path: Path) -> None:
 
     # Restarted: listening again within seconds, as the state events show.
     t0 = time.monotonic()
-    b = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:10", name="restarted")
+    b = start(home, tmp_path, "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:10",
+              name="restarted")
     seen2: list[dict[str, Any]] = []
     try:
         wait_for(b, seen2, lambda e: e["type"] == "state" and e["state"] == "asleep" and e["reason"] == "started",
@@ -186,7 +188,8 @@ def test_broken_yaml_refuses_to_start_with_file_and_line(tmp_path: Path, folder:
     for name, dest in copies.items():
         shutil.copytree(REPO / name, dest)
     (home / "config.toml").write_text(f'[paths]\nintents = "{copies["intents"]}"\nscripts = "{copies["scripts"]}"\n')
-    r = tandem_text(home, "Sam promises to wash the car by friday\n", "--clock-start", "2026-12-02T10:00")  # the good state
+    # the good state
+    r = tandem_text(home, "Sam promises to wash the car by friday\n", "--clock-start", "2026-12-02T10:00")
     assert r.returncode == 0, r.stderr
     db = home / "tandem.json"
     before = (digest(db), db.stat().st_mtime_ns, sorted(p.name for p in home.rglob("*")))
@@ -211,7 +214,8 @@ def test_broken_yaml_refuses_to_start_with_file_and_line(tmp_path: Path, folder:
 # --- disk full / read-only home, at the storage layer, in-process ----------------------------------
 
 
-@pytest.mark.parametrize("code, spoken", [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the storage is read-only")])
+@pytest.mark.parametrize("code, spoken",
+                         [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the storage is read-only")])
 def test_disk_full_or_read_only_is_said_and_logged_and_nothing_is_damaged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture, code: int, spoken: str,
@@ -334,7 +338,8 @@ def test_microphone_disappears_and_returns_without_a_restart(tmp_path: Path) -> 
     init(home)
     wav = synth_wav("hey tandem. what can you do", tmp_path / "help.wav", voice="kal")
     with private_home() as env:
-        a = start(home, tmp_path, "--service", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:00", env=env,
+        a = start(home, tmp_path, "--service", "--mute", "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
+                  env=env,
                   name="mic")
         seen: list[dict[str, Any]] = []
         try:
@@ -378,7 +383,8 @@ def test_health_checks_see_old_backups_a_bad_zone_a_clock_gone_back_and_a_missin
     assert not ok and "none yet" in line
     store.backup_if_due("2026-12-01")
     store.backup_if_due("2026-12-09")
-    assert health.check_backups(store, date(2026, 12, 10)) == (True, "backups: 2 daily, newest tandem-2026-12-09.json (1 day(s) ago)")
+    assert health.check_backups(store, date(2026, 12, 10)) == (
+        True, "backups: 2 daily, newest tandem-2026-12-09.json (1 day(s) ago)")
     ok, line = health.check_backups(store, date(2026, 12, 20))
     assert not ok and "11 days old" in line and "tandem service status" in line
 
@@ -394,4 +400,5 @@ def test_health_checks_see_old_backups_a_bad_zone_a_clock_gone_back_and_a_missin
     plan = service.plan(tmp_path / "home", config_home=tmp_path / "config")
     ok, line = health.check_service(plan)
     assert not ok and "tandem service install" in line
-    assert len(health.all_checks(store, FakeClock(datetime(2026, 12, 10, 9, 0, tzinfo=lisbon)), "Europe/Lisbon", plan)) == 4
+    assert len(health.all_checks(store, FakeClock(datetime(2026, 12, 10, 9, 0, tzinfo=lisbon)), "Europe/Lisbon",
+                                 plan)) == 4

@@ -12,13 +12,15 @@ from .speech_helpers import needs_tts, noisy, silence, speech
 
 @pytest.mark.parametrize("command, slot, dictated, expected", [
     # the name from the command decode, the plumber from the dictation
-    ("sam promise is to called up louder by frightens", "called up louder", "some promises to call the plumber by friday",
+    ("sam promise is to called up louder by frightens", "called up louder",
+     "some promises to call the plumber by friday",
      "sam promise is to call the plumber by friday"),
     ("add a goal to visited on", "visited on", "added goal to visit japan", "add a goal to visit japan"),
     # nothing lines up: the trigger's share of the words
     ("we tried about the week last", "about the week last", "wheat ride a pottery class", "we tried a pottery class"),
     # the slot is not found verbatim: everything but as many words as it has is the trigger
-    ("alex promises to the plants", "water the plants", "alex promises to water the plants", "alex promises to water the plants"),
+    ("alex promises to the plants", "water the plants", "alex promises to water the plants",
+     "alex promises to water the plants"),
 ])
 def test_splice(command, slot, dictated, expected):
     assert splice(command, slot, dictated) == expected

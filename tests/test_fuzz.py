@@ -67,12 +67,14 @@ def test_unicode_partner_names_resolve(matcher: Matcher) -> None:
 
 @pytest.mark.parametrize("payload", [
     b"", b"RIFF", b"RIFF\x00\x00\x00\x00WAVEfmt ", bytes(range(256)) * 40,
-    b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80>\x00\x00\x00}\x00\x00\x02\x00\x10\x00data\xff\xff\xff\xff",
+    b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80>\x00\x00\x00}\x00\x00\x02\x00\x10\x00"
+    b"data\xff\xff\xff\xff",
 ])
 def test_odd_wav_files_get_one_line_errors(tmp_path: Path, payload: bytes) -> None:
     wav = tmp_path / "odd.wav"
     wav.write_bytes(payload)
-    r = subprocess.run([sys.executable, "-m", "assistant", "transcribe", str(wav)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-m", "assistant", "transcribe", str(wav)], capture_output=True, text=True,
+                       timeout=120)
     assert "Traceback" not in r.stderr
     if r.returncode != 0:
         assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("tandem: ")
@@ -129,7 +131,8 @@ def test_a_ten_minute_monologue_in_a_turn_is_heard_in_bounded_windows(matcher: M
         def reset(self) -> None:
             self.frames = 0
 
-    sentence = trimmed(speech("and then i told her that the whole week had been far too much for both of us", "flite:slt"))
+    sentence = trimmed(speech("and then i told her that the whole week had been far too much for both of us",
+                              "flite:slt"))
     monologue = sentence * (int(600 * 32000 / len(sentence)) + 1)
     ears: AudioListener | None = None
     room = threading.Event()

@@ -17,7 +17,8 @@ def test_add_goal_asks_each_partner_for_a_first_step(store, clock, profile, sett
     assert [mode for _, mode, _ in listener.heard] == ["dictation", "dictation"]
     (g,) = export_all(store)["goals"]
     assert g["text"] == "visit Japan together" and g["status"] == "open" and g["created"] == "2026-12-02T19:00:00+00:00"
-    assert g["steps"] == [{"partner": "Alex", "text": "look at flights in may"}, {"partner": "Sam", "text": "open a savings pot"}]
+    assert g["steps"] == [{"partner": "Alex", "text": "look at flights in may"},
+                          {"partner": "Sam", "text": "open a savings pot"}]
     assert g["checkins"] == []
     assert last_logged(store)[0] == "goals"
 
@@ -39,7 +40,8 @@ def test_review_records_checkins_and_marks_reached(store, clock, profile, settin
     assert speaker.said[0] == "You have 2 open goals."
     assert speaker.said[1] == "Your goal: run a 5k together. How is it going?"
     ga, gb = store.get("goals", a["id"]), store.get("goals", b["id"])
-    assert ga["status"] == "open" and ga["checkins"] == [{"at": "2026-12-09T19:01:00+00:00", "note": "we ran 3k on Sunday"}]
+    assert ga["status"] == "open" and ga["checkins"] == [{"at": "2026-12-09T19:01:00+00:00",
+                                                          "note": "we ran 3k on Sunday"}]
     assert gb["status"] == "reached" and gb["reached"] == "2026-12-09T19:01:00+00:00"
     assert gb["checkins"][0]["note"] == "did all four this month"
     assert "Goal reached" in speaker.text()

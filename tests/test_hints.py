@@ -61,7 +61,8 @@ def test_a_hint_must_name_a_slot_grammar(hear, message):
 
 
 def test_a_hint_needs_free_words_to_hear():
-    with pytest.raises(IntentFileError, match=r"<string>:10: hear_text of 'reminder.set' needs a template with \{text\}"):
+    with pytest.raises(IntentFileError,
+                       match=r"<string>:10: hear_text of 'reminder.set' needs a template with \{text\}"):
         loads(SCHEDULE_YAML.replace("{hear}", "schedule").replace("remind us {text}", "remind us"))
 
 

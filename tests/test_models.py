@@ -119,7 +119,8 @@ def test_download_resumes_after_a_cut(home: HomePaths, server: _Server) -> None:
     folder = download_model(home.models, NAME, url=server.url)
     assert server.requests == [None, "bytes=70000-"]
     assert check_model_dir(folder) is None
-    assert (folder / "am" / "final.mdl").read_bytes() == zipfile.ZipFile(io.BytesIO(server.body)).read(f"{NAME}/am/final.mdl")
+    served = zipfile.ZipFile(io.BytesIO(server.body)).read(f"{NAME}/am/final.mdl")
+    assert (folder / "am" / "final.mdl").read_bytes() == served
 
 
 def test_download_restarts_when_the_server_ignores_range(home: HomePaths, server: _Server) -> None:
@@ -226,7 +227,8 @@ def test_make_recognizer_falls_back_when_the_model_does_not_load(home: HomePaths
     assert make_recognizer(SpeechSettings(engine="vosk"), home, engine="pocketsphinx").name == "pocketsphinx"
 
 
-def test_cli_model_commands(home: HomePaths, server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_model_commands(home: HomePaths, server: _Server, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["model", "list"]) == 0
     out = capsys.readouterr().out
     assert "no Vosk model installed" in out and "active engine: pocketsphinx" in out

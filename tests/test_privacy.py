@@ -31,7 +31,8 @@ def tandem(*args: str, stdin: str | None = None, prefix: list[str] | None = None
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is needed to audit system calls (apt-get install strace)")
+@pytest.mark.skipif(shutil.which("strace") is None,
+                    reason="strace is needed to audit system calls (apt-get install strace)")
 def test_a_whole_session_opens_no_network_socket_and_keeps_files_private(tandem_home: Path, tmp_path: Path) -> None:
     assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon").returncode == 0
     trace = tmp_path / "trace.txt"

@@ -18,20 +18,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant import promises, reminders
-from assistant.config import ReminderSettings
-from assistant.conversation import CONFIRM, IDLE, NAME, RITUAL, Utterance, ask_yes_no, settle
+from assistant.config import PathSettings, ReminderSettings
+from assistant.conversation import CONFIRM, IDLE, NAME, Utterance, ask_yes_no, settle
 from assistant.dialogue import Dialogue, Hooks, load_handlers
-from assistant.events import ExerciseEvent, ListSink, ReminderEvent
+from assistant.events import ListSink, ReminderEvent
 from assistant.handlers import Context
 from assistant.nlu import Matcher, load_intents
 from assistant.nlu.matcher import Parse
-from assistant.config import PathSettings
 from assistant.rituals import start_exercise
 
 from .fakes import RecordingSpeaker, ScriptedListener, intent_by_name
 from .feature_ctx import FirstWording
 from .test_rituals_engine import KINDS  # noqa: F401  (the "evening" script's text)
-from .test_rituals_support import make_ctx as ritual_ctx, phases, rng, write_script
+from .test_rituals_support import make_ctx as ritual_ctx
+from .test_rituals_support import phases, rng, write_script
 from .test_run_cli import events, integrated, tandem
 
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -187,9 +187,11 @@ def evening(tmp_path: Path) -> Path:
     return write_script(tmp_path / "scripts", "evening", KINDS)
 
 
-def test_carry_on_now_answered_with_a_command_leaves_it_paused_and_runs_it(store, clock, profile, settings, evening, matcher):
+def test_carry_on_now_answered_with_a_command_leaves_it_paused_and_runs_it(store, clock, profile, settings, evening,
+                                                                           matcher):
     ctx = ritual_ctx(store, clock, profile, settings, [], scripts=evening)
-    ctx.listener = ScriptedListener(["!ritual.pause", "", "suggest something new to try"], clock, parse=reading(matcher))
+    ctx.listener = ScriptedListener(["!ritual.pause", "", "suggest something new to try"], clock,
+                                    parse=reading(matcher))
     reason = start_exercise(ctx, "evening", rng())
     assert reason == "paused"
     assert ctx.pending is not None and ctx.pending.intent == "experience.suggest"
@@ -273,7 +275,8 @@ def test_commands_after_add_a_goal_are_commands_not_steps(store, clock, profile,
 
 @pytest.mark.parametrize("answer", ["pass", "skip", "not yet", "nothing yet", "I don't know yet"])
 def test_pass_skip_not_yet_leave_the_step_empty(store, clock, profile, settings, matcher, answer):
-    h = home(store, clock, profile, settings, matcher, ["add a goal: save for a trip to Japan", answer, "book the flights"])
+    h = home(store, clock, profile, settings, matcher,
+             ["add a goal: save for a trip to Japan", answer, "book the flights"])
     clock.set(datetime(2027, 1, 5, 12, 0, tzinfo=LISBON))
     h.run()
     (goal,) = store.all("goals")
@@ -299,7 +302,8 @@ def _said(evs: list[dict[str, Any]]) -> list[str]:
 @integrated
 def test_text_mode_a_command_after_the_trust_talk_question_runs_and_starts_nothing():
     assert tandem("init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/London").returncode == 0
-    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2027-01-03T18:59:50", "--clock-speed", "10",
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2027-01-03T18:59:50", "--clock-speed",
+               "10",
                stdin="@2027-01-03T19:00:02 hey tandem, what promises are still open\n"
                      "@2027-01-03T19:00:30 Sam promises to call the plumber\n")
     assert r.returncode == 0, r.stderr

@@ -24,7 +24,8 @@ def test_a_command_said_after_the_reminder_question_runs_and_starts_no_exercise(
     assistant = Assistant(home_env, tmp_path / "home", "--clock-start", "2027-01-03T18:59:45")
     try:
         assistant.wait_ready()
-        question = assistant.wait_for(lambda e: e.get("type") == "said" and "trust talk" in str(e.get("text", "")), READY_S)
+        question = assistant.wait_for(lambda e: e.get("type") == "said" and "trust talk" in str(e.get("text", "")),
+                                      READY_S)
         assert question is not None, f"the trust talk reminder was never said: {assistant.snapshot()}"
         play_into_mic(asked, env=home_env)
         listed = assistant.wait_for(lambda e: e["_at"] > question["_at"] and e.get("type") == "intent"

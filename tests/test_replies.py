@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant import controls, experiences, forget, goals, handlers, journal, promises, reminders, replies, summary, wiring
+from assistant import (
+    controls,
+    experiences,
+    forget,
+    goals,
+    handlers,
+    journal,
+    promises,
+    reminders,
+    replies,
+    summary,
+    wiring,
+)
 from assistant.config import PathSettings
 from assistant.errors import TandemError
 from assistant.replies import FIELDS, SHIPPED_DIR, ReplyError, load_file, load_replies
@@ -129,7 +141,8 @@ def test_an_unknown_field_is_caught_at_load_with_its_line(tmp_path: Path) -> Non
 def test_a_field_of_another_reply_is_unknown_too(tmp_path: Path) -> None:
     text = _shipped_with("goals", 'review_none: "You have no open goals. You can add one any time."',
                          'review_none: "{partner}, you have no open goals."')
-    with pytest.raises(ReplyError, match=r"goals\.yaml:\d+: 'review_none': unknown field '\{partner\}' \(this reply gets: none\)"):
+    with pytest.raises(ReplyError,
+                       match=r"goals\.yaml:\d+: 'review_none': unknown field '\{partner\}' \(this reply gets: none\)"):
         load_replies(_folder(tmp_path, goals=text))
 
 
@@ -141,7 +154,8 @@ def test_a_field_of_another_reply_is_unknown_too(tmp_path: Path) -> None:
     ("[]", "must be a sentence or a list of sentences"),
 ])
 def test_broken_wordings(tmp_path: Path, wording: str, problem: str) -> None:
-    text = _shipped_with("forget", 'confirm:\n  - "Forget {what}?"\n  - "Shall I forget {what}?"', f"confirm: {wording}")
+    text = _shipped_with("forget", 'confirm:\n  - "Forget {what}?"\n  - "Shall I forget {what}?"',
+                         f"confirm: {wording}")
     with pytest.raises(ReplyError) as err:
         load_replies(_folder(tmp_path, forget=text))
     assert f"forget.yaml:{_line_of(text, 'confirm:')}: " in str(err.value) and problem in str(err.value)
@@ -202,7 +216,8 @@ def test_say_uses_the_plural_form_and_checks_the_fields() -> None:
 
 
 def test_a_custom_folder_rewords_one_file_and_keeps_the_rest(tmp_path: Path, store, clock, profile, settings) -> None:
-    text = _shipped_with("forget", 'nothing_recent: "There\'s nothing recent to forget."', 'nothing_recent: "Nothing to forget, {{really}}."')
+    text = _shipped_with("forget", 'nothing_recent: "There\'s nothing recent to forget."',
+                         'nothing_recent: "Nothing to forget, {{really}}."')
     folder = _folder(tmp_path, forget=text)
     custom = dataclasses.replace(settings, paths=PathSettings(scripts=str(folder.parent)))
     ctx, speaker, _ = make_ctx(store, clock, profile, custom)

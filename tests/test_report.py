@@ -84,7 +84,8 @@ class TaggedCouple(AutoListener):
         return heard
 
 
-def _vulnerability(store: Store, clock: FakeClock, profile: Profile, settings: Any, answers: list[str], tag: str) -> None:
+def _vulnerability(store: Store, clock: FakeClock, profile: Profile, settings: Any, answers: list[str],
+                   tag: str) -> None:
     from assistant.rituals import start_exercise
 
     ctx = make_ctx(store, clock, profile, settings, [])
@@ -99,7 +100,8 @@ def seed_couple(store: Store, clock: FakeClock, profile: Profile, settings: Any)
     end = clock.now()
     clock.set(end - timedelta(days=21))
     step = lambda days: clock.advance(days * 86400)  # noqa: E731
-    journal.add_gratitude(store, clock, "Alex", "Sam", "I loved that you waited up for me yesterday. It says you notice when "
+    journal.add_gratitude(store, clock, "Alex", "Sam",
+                          "I loved that you waited up for me yesterday. It says you notice when "
                           "I'm tired.", None)
     journal.add_gratitude(store, clock, "Sam", "Alex", "Thank you for the soup when I was ill", None)
     plumber = promises.log_promise(store, clock, "Sam", "call the plumber", "by friday")
@@ -154,7 +156,8 @@ def test_promises_open_and_kept_with_their_dates(couple: str) -> None:
     assert "Alex promises to book the dentist due " in text[open_:kept]
     assert "Sam promises to ring his sister no date" in text[open_:kept]
     assert "Sam promises to water the plants overdue since" in text[open_:kept]
-    assert "Alex promises to fix the shelf kept Fri 13 Nov" in text[kept:] and "Sam promises to call the plumber kept Wed 18 Nov" in text[kept:]
+    assert "Alex promises to fix the shelf kept Fri 13 Nov" in text[kept:]
+    assert "Sam promises to call the plumber kept Wed 18 Nov" in text[kept:]
 
 
 def test_goals_show_each_partners_step_and_experiences_tried(couple: str) -> None:
@@ -247,12 +250,13 @@ FRAME = """<!doctype html><html><body style="margin:0">
 document.getElementById('f').addEventListener('load', function () {{
   var doc = this.contentDocument, out = document.body;
   Array.prototype.forEach.call(doc.body.attributes, function (a) {{ out.setAttribute(a.name, a.value); }});
-  var widths = Array.prototype.filter.call(doc.querySelectorAll('.chart'), function (c) {{ return c.getClientRects().length; }})
+  var widths = Array.prototype.filter.call(doc.querySelectorAll('.chart'),
+                                           function (c) {{ return c.getClientRects().length; }})
     .map(function (c) {{ return Math.round(c.getBoundingClientRect().width); }});
   out.setAttribute('data-chart-min-width', String(Math.min.apply(null, widths)));
   out.setAttribute('data-chart-max-width', String(Math.max.apply(null, widths)));
-  var wide = Array.prototype.filter.call(doc.querySelectorAll('main *'), function (e) {{ return e.scrollWidth > e.clientWidth + 1
-    && getComputedStyle(e).overflowX !== 'visible'; }});
+  var wide = Array.prototype.filter.call(doc.querySelectorAll('main *'), function (e) {{
+    return e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'; }});
   out.setAttribute('data-scrolling-boxes', String(wide.length));
   out.setAttribute('data-section-width', String(Math.round(doc.querySelector('section').clientWidth)));
 }});
@@ -291,7 +295,8 @@ def test_report_paints_its_charts_in_headless_chromium(store, clock, year, tmp_p
     page = tmp_path / "report.html"
     page.write_text(report.build_report(store, clock.now()), encoding="utf-8")
     shot = tmp_path / "report.png"
-    out = _chromium([f"--screenshot={shot}", "--window-size=1200,2600", "--virtual-time-budget=3000", page.as_uri()], tmp_path)
+    out = _chromium([f"--screenshot={shot}", "--window-size=1200,2600", "--virtual-time-budget=3000", page.as_uri()],
+                    tmp_path)
     assert shot.exists(), out.stderr[-500:]
     keep = os.environ.get("TANDEM_REPORT_SHOT")
     if keep:

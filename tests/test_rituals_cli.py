@@ -1,4 +1,5 @@
-"""Black-box: a whole gratitude moment piped into ``tandem run --text --clock-speed 50``, checked via ``tandem export``."""
+"""Black-box: a whole gratitude moment piped into ``tandem run --text --clock-speed 50``, checked via
+``tandem export``."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def tandem(home: Path, *args: str, stdin: str | None = None) -> subprocess.Compl
 def test_gratitude_moment_through_tandem_run_and_export(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert tandem(home, "init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon").returncode == 0
-    run = tandem(home, "run", "--text", "--clock-start", "2026-12-02T20:00", "--clock-speed", "50", "--mute", "--events", "jsonl",
+    run = tandem(home, "run", "--text", "--clock-start", "2026-12-02T20:00", "--clock-speed", "50", "--mute",
+                 "--events", "jsonl",
                  stdin="\n".join(EVENING) + "\n")
     assert run.returncode == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]

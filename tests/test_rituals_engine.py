@@ -280,7 +280,8 @@ steps:
 """)
     reason, ctx = run(store, clock, profile, settings, folder, [(20, "we'll walk"), "!turn.done"], exercise="together")
     assert only_session(store)["turns"][0] | {"actual_s": 0} == {
-        "partner": "both", "step": "plan", "planned_s": 60, "actual_s": 0, "ended_by": "done", "transcript": "we'll walk"}
+        "partner": "both", "step": "plan", "planned_s": 60, "actual_s": 0, "ended_by": "done",
+        "transcript": "we'll walk"}
     assert "Alex and Sam, plan your weekend together." in said(ctx)
 
 
@@ -301,8 +302,8 @@ def test_resuming_skips_the_turns_already_taken_in_that_step(store, clock, profi
 
 
 def test_conditions_on_numbers_and_words(store, clock, profile, settings, evening):
-    from assistant.rituals.engine import Run
     from assistant.rituals import load_scripts
+    from assistant.rituals.engine import Run
     ctx = make_ctx(store, clock, profile, settings, [], scripts=evening)
     scripts = load_scripts(evening)
     r = Run(ctx=ctx, script=scripts.get("evening"), phrases=scripts.phrases, session_id="x", order=("Alex", "Sam"))

@@ -122,7 +122,8 @@ def _experiences() -> types.ModuleType:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return [Activity(a["id"], a["text"]) for a in data["activities"]]
 
-    def pick(store: Store, clock: FakeClock, catalogue: list[Activity], rng: random.Random, include_done: bool = False) -> Activity:
+    def pick(store: Store, clock: FakeClock, catalogue: list[Activity], rng: random.Random,
+             include_done: bool = False) -> Activity:
         return rng.choice(catalogue)
 
     def record_suggested(store: Store, clock: FakeClock, text: str) -> dict:

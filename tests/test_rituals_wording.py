@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,7 +96,8 @@ CHECKIN_SILENT_QUESTION = [
 ]
 
 
-def test_a_question_met_with_silence_is_asked_in_other_words_then_moves_on_gently(store, clock, profile, settings, fakes):
+def test_a_question_met_with_silence_is_asked_in_other_words_then_moves_on_gently(store, clock, profile, settings,
+                                                                                  fakes):
     ctx = make_ctx(store, clock, profile, settings, CHECKIN_SILENT_QUESTION)
     reason = start_exercise(ctx, "checkin", rng())
     assert reason == "completed"
@@ -115,7 +115,8 @@ def test_a_question_met_with_silence_is_asked_in_other_words_then_moves_on_gentl
     assert len(after) == 3
     # the silent turn: its own re-prompt (not the generic one, not the prompt), then a kind line; different words
     # from the question's re-prompt
-    turn_prompt = next(i for i, line in enumerate(said_) if is_one_of(line, share.wordings, partner="Alex", other="Sam"))
+    turn_prompt = next(i for i,
+                       line in enumerate(said_) if is_one_of(line, share.wordings, partner="Alex", other="Sam"))
     assert is_one_of(said_[turn_prompt + 1], share.reprompt, partner="Alex", other="Sam")
     assert is_one_of(said_[turn_prompt + 2], shared("moving_on"))
     assert plain(said_[turn_prompt + 1]) != plain(after[0])
@@ -150,7 +151,8 @@ steps:
 """)
     ctx = make_ctx(store, clock, profile, settings, ["", "", ""], scripts=folder)
     assert start_exercise(ctx, "solo", rng()) == "completed"
-    assert ctx.speaker.said[:2] == ["Alex, tell Sam about your day.", "Take your time, Alex. One moment from today is enough."]
+    assert ctx.speaker.said[:2] == ["Alex, tell Sam about your day.",
+                                    "Take your time, Alex. One moment from today is enough."]
     assert is_one_of(ctx.speaker.said[2], shared("moving_on"))
     assert ctx.speaker.said[3] == "Thank you."
     assert only_session(store)["turns"][0]["ended_by"] == "silence"
@@ -203,7 +205,8 @@ def test_a_question_for_both_asks_the_second_partner_in_a_few_words(store, clock
 # --- the two awkward lines ------------------------------------------------------------------------------
 
 
-def test_a_yes_to_did_they_get_it_right_ends_the_turn_without_finish_your_thought(store, clock, profile, settings, fakes):
+def test_a_yes_to_did_they_get_it_right_ends_the_turn_without_finish_your_thought(store, clock, profile, settings,
+                                                                                  fakes):
     lines = [(30, "moving house a lot"), "!turn.done", (10, "it sounds like it shaped you"), "!turn.done",
              (1, "yes"), "",  # the confirmation, then quiet
              (30, "cooking with my grandmother"), "!turn.done", (10, "she mattered"), "!turn.done", (1, "yes"), ""]
@@ -300,7 +303,8 @@ def strings(value) -> list[str]:
 
 
 def ctx_at(store, settings, when: datetime, zone: str, lines=()):
-    profile = create_profile(store, ["Alex", "Sam"], None, zone, force=True, now=datetime(2026, 11, 1, 12, 0, tzinfo=LONDON))
+    profile = create_profile(store, ["Alex", "Sam"], None, zone, force=True,
+                             now=datetime(2026, 11, 1, 12, 0, tzinfo=LONDON))
     clock = FakeClock(when)
     return make_ctx(store, clock, profile, settings, list(lines)), clock
 
@@ -345,7 +349,8 @@ def test_the_part_of_the_day_is_the_profiles_not_the_clocks_zone(store, settings
 
 def test_day_parts_wrap_past_midnight():
     parts = DayParts()
-    assert [parts.at(time(h, m)) for h, m in [(4, 59), (5, 0), (11, 59), (12, 0), (16, 59), (17, 0), (21, 59), (22, 0), (0, 0)]] == [
+    assert [parts.at(time(h, m)) for h,
+            m in [(4, 59), (5, 0), (11, 59), (12, 0), (16, 59), (17, 0), (21, 59), (22, 0), (0, 0)]] == [
         "night", "morning", "morning", "afternoon", "afternoon", "evening", "evening", "night", "night"]
 
 
@@ -388,7 +393,8 @@ def test_timed_phrases_and_day_parts_are_checked_with_file_and_line(tmp_path):
     phrases = (SCRIPTS / "phrases.yaml").read_text(encoding="utf-8")
     folder = tmp_path / "s"
     write_script(folder, "tiny", BASE.format(reprompt='"Yes or no?"'))
-    (folder / "phrases.yaml").write_text(phrases.replace('  night: ["Sleep well, both of you."', '  nite: ["Sleep well, both of you."'))
+    (folder / "phrases.yaml").write_text(phrases.replace('  night: ["Sleep well, both of you."',
+                                                         '  nite: ["Sleep well, both of you."'))
     with pytest.raises(ScriptError, match=r"phrases\.yaml:\d+: farewell: 'nite' is not a part of the day"):
         load_scripts(folder)
     (folder / "phrases.yaml").write_text(phrases.replace('afternoon: "12:00"', "afternoon: 12:00"))
@@ -444,7 +450,8 @@ yes, and she taught me patience
 
 def test_by_text_a_silence_never_gets_the_same_words_and_a_yes_is_an_answer():
     said_ = run_text(LISTENING_BY_TEXT, "2026-12-08T12:00")
-    assert any("listening exercise" in s.lower() or "listen to each other" in s.lower() or "practise listening" in s.lower()
+    assert any("listening exercise" in s.lower() or "listen to each other" in s.lower()
+               or "practise listening" in s.lower()
                for s in said_[:1]), said_
     assert all(a != b for a, b in zip(said_, said_[1:])), said_  # nothing said twice in a row
     assert len(said_) == len(set(said_)), said_  # nor twice at all
@@ -468,7 +475,8 @@ def test_by_text_the_gratitude_moment_fits_the_hour(at, never):
 
 
 def test_prompts_tandem_reads_aloud_never_say_our_or_me():
-    # the vulnerability prompts are Tandem's ("here's your prompt: ..."): "when in our relationship..." was Tandem's "our"
+    # the vulnerability prompts are Tandem's ("here's your prompt: ..."): "when in our relationship..." was Tandem's
+    # "our"
     script = load_scripts(SCRIPTS).get("vulnerability")
     wrong = [text for bank in script.banks.values() for _, text in bank.items
              if re.search(r"\b(our|ours|we|us|me|my)\b", text, re.IGNORECASE)]

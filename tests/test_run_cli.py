@@ -65,7 +65,8 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     return calls
 
 
-def run_inproc(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str, *args: str) -> tuple[int, str, str]:
+def run_inproc(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str,
+               *args: str) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = cli.main(["run", *args])
     out, err = capsys.readouterr()
@@ -90,7 +91,8 @@ def test_text_mode_prints_replies(monkeypatch, capsys, stubbed):
     init()
     capsys.readouterr()
     code, out, err = run_inproc(monkeypatch, capsys, "help\nwhat's the weather\n\n", "--text", "--mute",
-                                "--clock-start", "2026-12-02T10:00", "--clock-speed", "100")  # the empty line is a whole listening window
+                                # the empty line is a whole listening window
+                                "--clock-start", "2026-12-02T10:00", "--clock-speed", "100")
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("tandem: I can lead") and "not therapy" in lines[0]
@@ -122,7 +124,8 @@ def test_until_keeps_the_clock_running_past_the_end_of_input(monkeypatch, capsys
     init()
     capsys.readouterr()
     code, out, err = run_inproc(monkeypatch, capsys, "help\n", "--text", "--mute", "--events", "jsonl",
-                                "--clock-start", "2026-12-06T18:58", "--clock-speed", "600", "--until", "2026-12-06T19:01")
+                                "--clock-start", "2026-12-06T18:58", "--clock-speed", "600", "--until",
+                                "2026-12-06T19:01")
     assert code == 0, err
     evs = events(out)
     said = [e for e in evs if e["type"] == "said"]
@@ -149,7 +152,8 @@ def test_clock_start_with_an_offset_is_that_instant(monkeypatch, capsys, stubbed
 def test_held_lines_in_a_piped_session(monkeypatch, capsys, stubbed):
     init()
     capsys.readouterr()
-    code, out, err = run_inproc(monkeypatch, capsys, "@2026-12-06T18:59:30 help\n", "--text", "--mute", "--events", "jsonl",
+    code, out, err = run_inproc(monkeypatch, capsys, "@2026-12-06T18:59:30 help\n", "--text", "--mute", "--events",
+                                "jsonl",
                                 "--clock-start", "2026-12-06T18:59", "--clock-speed", "300")
     assert code == 0, err
     heard = [e for e in events(out) if e["type"] == "heard"]
@@ -363,7 +367,8 @@ def test_no_profile_in_a_terminal_asks_the_two_names():
     import time as _time
 
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "run", "--text", "--mute", "--clock-start", "2026-12-02T10:00"],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "run", "--text", "--mute", "--clock-start",
+                             "2026-12-02T10:00"],
                             stdin=follower,
                             stdout=follower, stderr=follower, cwd=REPO, env=dict(os.environ))
     os.close(follower)
@@ -424,7 +429,8 @@ def test_input_wav_replaces_the_microphone(tmp_path):
         w.setframerate(16000)
         w.writeframes(pcm)
     assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
-    r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00", timeout=90)
+    r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
+               timeout=90)
     assert r.returncode == 0, r.stderr
     evs = events(r.stdout)
     assert [e["type"] for e in evs if e["type"] in ("wake", "intent")] == ["wake", "intent"]

@@ -122,7 +122,8 @@ def test_a_schedule_changed_by_voice_applies_from_now_on() -> None:
     assert reminders_said(events(r.stdout)) == []
     gratitude = next(x for x in export()["reminders"] if x["kind"] == "gratitude")
     assert gratitude["enabled"] and (gratitude["rule"], gratitude["time"]) == ("FREQ=DAILY", "19:00")
-    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-10T18:59", "--clock-speed", "60",
+    r = tandem("run", "--text", "--mute", "--events", "jsonl", "--clock-start", "2026-12-10T18:59", "--clock-speed",
+               "60",
                "--until", "2026-12-10T19:01")
     assert reminders_said(events(r.stdout)) == [("gratitude", "2026-12-10T19:00:00+00:00")] * 2
 
@@ -144,7 +145,8 @@ def _snapshot(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*"))}
 
 
-@pytest.mark.parametrize("clock", [["--clock-start", "2027-01-03T18:59", "--clock-speed", "20", "--until", "2027-01-03T19:01"],
+@pytest.mark.parametrize("clock",
+                         [["--clock-start", "2027-01-03T18:59", "--clock-speed", "20", "--until", "2027-01-03T19:01"],
                                    ["--clock-speed", "10"]], ids=["start-and-speed", "speed-alone"])
 def test_a_demo_clock_on_the_default_home_works_on_a_copy(tmp_path: Path, clock: list[str]) -> None:
     env = _default_home_env(tmp_path)
@@ -173,9 +175,11 @@ def test_a_demo_clock_on_the_default_home_works_on_a_copy(tmp_path: Path, clock:
 def test_a_named_home_keeps_what_a_demo_clock_does(tmp_path: Path) -> None:
     env = _default_home_env(tmp_path)
     named = tmp_path / "demo-home"
-    r = tandem("--home", str(named), "init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon", env=env)
+    r = tandem("--home", str(named), "init", "--partner", "Alex", "--partner", "Sam", "--timezone", "Europe/Lisbon",
+               env=env)
     assert r.returncode == 0, r.stderr
-    r = tandem("--home", str(named), "run", "--text", "--mute", "--clock-start", "2027-01-03T18:59", "--clock-speed", "20",
+    r = tandem("--home", str(named), "run", "--text", "--mute", "--clock-start", "2027-01-03T18:59", "--clock-speed",
+               "20",
                "--until", "2027-01-03T19:01", env=env)
     assert r.returncode == 0, r.stderr
     assert "copy of your records" not in r.stderr

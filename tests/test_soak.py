@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.vhome import private_home
 from tests.soak_helpers import (
     PARTNERS,
     TZ,
@@ -44,6 +43,7 @@ from tests.soak_helpers import (
     tandem,
     word_overlap,
 )
+from tests.vhome import private_home
 
 DAYS = int(os.environ.get("TANDEM_SOAK_DAYS", "3"))
 MODE = os.environ.get("TANDEM_SOAK_MODE", "voice")
@@ -51,7 +51,8 @@ MODE = os.environ.get("TANDEM_SOAK_MODE", "voice")
 # need ~1 ms). Voice: real time, idle hours skipped after QUIET_S real seconds of quiet.
 SPEED = float(os.environ.get("TANDEM_SOAK_SPEED", "2000")) if MODE == "text" else 1.0
 QUIET_S = 4.0  # long enough for a person to say "hey tandem" again when nothing happened
-START = datetime.fromisoformat(os.environ.get("TANDEM_SOAK_START", "2026-12-04T17:00")).replace(tzinfo=TZ)  # a Friday; the first Sunday of December is day 3
+# a Friday; the first Sunday of December is day 3
+START = datetime.fromisoformat(os.environ.get("TANDEM_SOAK_START", "2026-12-04T17:00")).replace(tzinfo=TZ)
 UNTIL = datetime.combine(START.date() + timedelta(days=DAYS), datetime.min.time(), tzinfo=TZ)
 REAL_BOUND_S = ((UNTIL - START).total_seconds() / SPEED * 1.5 + 120) if MODE == "text" else DAYS * 600 + 300
 MEMORY_GROWTH_KB = int(os.environ.get("TANDEM_SOAK_MAX_GROWTH_KB", str(6 * 1024)))  # "a few MB"
@@ -195,7 +196,8 @@ def _check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Coupl
     reminders = {r["kind"]: r for r in export["reminders"]}
     due = [e for e in log if e["type"] == "reminder" and e["phase"] == "due"]
     per_occurrence = Counter((e["kind"], e["occurrence"]) for e in due)
-    assert all(n == 1 for n in per_occurrence.values()), f"spoken twice: {[k for k, n in per_occurrence.items() if n > 1]}"
+    assert all(n == 1
+               for n in per_occurrence.values()), f"spoken twice: {[k for k, n in per_occurrence.items() if n > 1]}"
     per_day = Counter(e["clock"][:10] for e in due)
     assert all(n == 1 for n in per_day.values()), f"more than one reminder a day: {per_day}"
     for kind, dates in expected.items():
@@ -217,7 +219,8 @@ def _check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Coupl
 
     skipped = [e for e in log if e["type"] == "clock"]
     pace = (f"at {SPEED:g}x" if MODE == "text" else
-            f"in real time with {sum(e['skipped_s'] for e in skipped) / 3600:.1f} quiet hours skipped in {len(skipped)} jumps")
+            f"in real time with {sum(e['skipped_s'] for e in skipped) / 3600:.1f} quiet hours skipped in "
+            f"{len(skipped)} jumps")
     print(f"\nSOAK {MODE}, {DAYS} days {pace}, in {figures.real_s:.0f} s real, {figures.events} events\n"
           f"  records: {len(sessions)} sessions ({dict(Counter(s['exercise'] for s in sessions))}), "
           f"{len(export['gratitude'])} journal entries, {len(export['promises'])} promises "

@@ -309,21 +309,6 @@ def test_sphinx_long_phrase_lists_become_a_bigram(sphinx: SphinxRecognizer) -> N
     sphinx.set_grammar(None)
 
 
-def test_sphinx_jsgf_with_unknown_words_is_cleaned(sphinx: SphinxRecognizer) -> None:
-    from assistant.speech.sphinx_engine import clean_jsgf
-
-    jsgf = "#JSGF V1.0;\ngrammar t;\n<who> = (alex | zoltanq);\npublic <command> = it's me <who> | Yes Please;\n"
-    cleaned = clean_jsgf(jsgf, sphinx.knows)
-    assert "(alex | <NULL>)" in cleaned and "public <command> = it's me <who> | yes please;" in cleaned
-    sphinx.reset()
-    sphinx.set_jsgf(jsgf)
-    if os.path.exists("/usr/bin/flite"):
-        assert transcribe(sphinx, flite("yes please")) == "yes please"
-    with pytest.raises(SphinxGrammarError):
-        sphinx.set_jsgf("public <x> = a;")
-    sphinx.set_grammar(None)
-
-
 def test_ngram_arpa_is_a_normalised_backoff_trigram() -> None:
     import math
 

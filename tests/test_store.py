@@ -233,7 +233,8 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 
 def test_older_schema_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "tandem.json"
-    path.write_text(json.dumps({"meta": {"1": {"id": "schema", "version": 0}}, "promises": {"1": {"id": "p", "txt": "x"}}}))
+    path.write_text(json.dumps({"meta": {"1": {"id": "schema", "version": 0}},
+                                "promises": {"1": {"id": "p", "txt": "x"}}}))
 
     def rename_txt(data: dict) -> dict:
         for doc in data.get("promises", {}).values():
@@ -321,10 +322,12 @@ def test_a_store_of_every_kind_of_record_passes_the_shape_check(tmp_path: Path) 
 
     path = tmp_path / "tandem.json"
     s = open_store(path)
-    s.insert("gratitude", {"from": "Alex", "about": "Sam", "text": "waited up", "at": "2026-12-06T19:00:00+00:00", "session": None})
+    s.insert("gratitude",
+             {"from": "Alex", "about": "Sam", "text": "waited up", "at": "2026-12-06T19:00:00+00:00", "session": None})
     s.insert("promises", {"partner": "Sam", "text": "call", "made": "2026-12-06T19:00:00+00:00", "due": None,
                           "status": "open", "closed": None, "followups": []})
-    s.insert("goals", {"text": "Japan", "status": "open", "steps": [{"partner": "Alex", "text": "save"}], "checkins": [],
+    s.insert("goals",
+             {"text": "Japan", "status": "open", "steps": [{"partner": "Alex", "text": "save"}], "checkins": [],
                        "reached": None})
     s.insert("sessions", {"exercise": "gratitude", "turns": [{"partner": "Alex", "transcript": None}], "ended": None})
     s.insert("experiences", {"text": "salsa", "suggested": None, "done": None})

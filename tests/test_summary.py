@@ -49,7 +49,8 @@ def test_summary_speaks_the_numbers(store, clock, profile, settings, monkeypatch
     monkeypatch.setitem(sys.modules, "assistant.reminders", fake)
     ctx, speaker, _ = make_ctx(store, clock, profile, settings)
     summary.handle_summary(ctx, said("summary"))
-    assert speaker.said == ["Here's how you're doing. Your gratitude streak is 1 day. You've done 2 exercises this month. "
+    assert speaker.said == ["Here's how you're doing. Your gratitude streak is 1 day. You've done 2 exercises this "
+                            "month. "
                             "Promises kept: 3 out of 4. You've reached 1 goal together. "
                             "Your next trust talk is Sunday, December 6th at 7 pm."]
 

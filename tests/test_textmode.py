@@ -13,7 +13,7 @@ import pytest
 from assistant.clock import FakeClock, ScaledClock
 from assistant.conversation import InputClosed
 from assistant.events import Heard, IntentEvent, ListSink
-from assistant.textmode import PrintingSpeaker, TextListener, parse_line
+from assistant.textmode import MuteSpeaker, PrintingSpeaker, TextListener, parse_line
 from tests.conftest import LISBON
 from tests.fakes import intent_by_name
 
@@ -125,3 +125,11 @@ def test_printing_speaker_prints_and_forwards():
 
     assert PrintingSpeaker(Inner(), out).say("Okay.") is True
     assert out.getvalue() == "tandem: Okay.\n" and spoken == ["Okay."]
+
+
+def test_mute_speaker_plays_nothing_and_printing_alone_only_prints() -> None:
+    # --mute and --text --mute: the reply is a success without any sound
+    assert MuteSpeaker().say("anything") is True
+    out = io.StringIO()
+    assert PrintingSpeaker(None, out).say("Alex, your turn.") is True
+    assert out.getvalue() == "tandem: Alex, your turn.\n"

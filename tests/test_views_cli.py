@@ -94,7 +94,8 @@ def test_report_is_written_private(capsys, store, clock, profile, tmp_path: Path
     code, out, _ = run(capsys, "report", "--out", str(out_file))
     assert code == 0 and str(out_file) in out
     assert stat.S_IMODE(os.stat(out_file).st_mode) == 0o600
-    assert 'class="chart heatmap only-wide"' in out_file.read_text() and "What Alex appreciated in Sam" in out_file.read_text()
+    page = out_file.read_text()
+    assert 'class="chart heatmap only-wide"' in page and "What Alex appreciated in Sam" in page
     code, _, _ = run(capsys, "report")
     assert code == 0 and (Path(os.environ["TANDEM_HOME"]) / "report.html").exists()
     code, _, err = run(capsys, "report", "--out", str(tmp_path / "missing" / "x.html"))

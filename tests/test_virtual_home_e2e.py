@@ -67,7 +67,8 @@ class Assistant:
         self.stderr_path = home / "stderr.log"
         home.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "assistant", "init", "--partner", "Alex", "--partner", "Sam",
-                        "--timezone", "Europe/Lisbon"], env=self.env, cwd=REPO, check=True, capture_output=True, timeout=60)
+                        "--timezone", "Europe/Lisbon"], env=self.env, cwd=REPO, check=True, capture_output=True,
+                        timeout=60)
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "run", "--events", "jsonl", "--clock-start", CLOCK_START, *extra],
@@ -182,7 +183,8 @@ def _commands(events: list[Event]) -> list[Event]:
     return [e for e in events if (e.get("type") == "intent" and e.get("intent")) or e.get("type") == "exercise"]
 
 
-def test_hey_tandem_start_our_gratitude_moment(home_env: dict[str, str], lines: dict[str, Path], tmp_path: Path) -> None:
+def test_hey_tandem_start_our_gratitude_moment(home_env: dict[str, str], lines: dict[str, Path],
+                                               tmp_path: Path) -> None:
     assistant = Assistant(home_env, tmp_path / "home")
     try:
         assistant.wait_ready()
@@ -193,7 +195,8 @@ def test_hey_tandem_start_our_gratitude_moment(home_env: dict[str, str], lines: 
             if started:
                 break
         events = assistant.snapshot()
-        assert started is not None, f"no gratitude exercise started; events: {[e for e in events if e.get('type') != 'state']}"
+        assert started is not None, \
+            f"no gratitude exercise started; events: {[e for e in events if e.get('type') != 'state']}"
         assert any(e.get("type") == "wake" for e in events)
         assert any(e.get("type") == "said" for e in events) or assistant.wait_for(lambda e: e.get("type") == "said", 15)
     finally:
@@ -226,7 +229,7 @@ def test_own_voice_never_triggers_and_a_stop_while_speaking_is_handled(
         mark = time.monotonic()
         handled = None
         # Like a person, say it again if it was not caught the first time (once).
-        for attempt in range(2):
+        for _attempt in range(2):
             play_into_mic(lines["stop"], env=home_env)
             handled = assistant.wait_for(
                 lambda e: e["_at"] > mark and (
@@ -247,7 +250,8 @@ def test_own_voice_never_triggers_and_a_stop_while_speaking_is_handled(
     assert assistant.bad_lines == []
 
 
-def test_silence_and_chatter_produce_no_command(home_env: dict[str, str], lines: dict[str, Path], tmp_path: Path) -> None:
+def test_silence_and_chatter_produce_no_command(home_env: dict[str, str], lines: dict[str, Path],
+                                                tmp_path: Path) -> None:
     assistant = Assistant(home_env, tmp_path / "home")
     try:
         assistant.wait_ready()
@@ -269,7 +273,8 @@ def test_silence_and_chatter_produce_no_command(home_env: dict[str, str], lines:
     assert assistant.bad_lines == []
 
 
-def test_microphone_loss_is_survived_without_restart(home_env: dict[str, str], lines: dict[str, Path], tmp_path: Path) -> None:
+def test_microphone_loss_is_survived_without_restart(home_env: dict[str, str], lines: dict[str, Path],
+                                                     tmp_path: Path) -> None:
     assistant = Assistant(home_env, tmp_path / "home")
     try:
         assistant.wait_ready()
@@ -303,8 +308,10 @@ def test_a_whole_gratitude_moment_by_voice(home_env: dict[str, str], lines: dict
     The clock runs 3x (turn limits and silences pass faster; audio stays real
     time), so a turn that is not ended by "that's it" still ends at its limit.
     """
-    said_alex = synth_wav("i really appreciate how patient you were with me this week", tmp_path / "alex.wav", voice="awb")
-    said_sam = synth_wav("thank you for cooking dinner every night when i work late", tmp_path / "sam.wav", engine="festival")
+    said_alex = synth_wav("i really appreciate how patient you were with me this week", tmp_path / "alex.wav",
+                          voice="awb")
+    said_sam = synth_wav("thank you for cooking dinner every night when i work late", tmp_path / "sam.wav",
+                         engine="festival")
     done_alex = synth_wav("that's it", tmp_path / "done_alex.wav", voice="awb")
     done_sam = synth_wav("i'm done", tmp_path / "done_sam.wav", engine="festival")
     home = tmp_path / "home"
@@ -329,7 +336,8 @@ def test_a_whole_gratitude_moment_by_voice(home_env: dict[str, str], lines: dict
         assert ended is not None, "the gratitude moment never ended"
     finally:
         assistant.stop()
-    exported = json.loads(subprocess.run([sys.executable, "-m", "assistant", "export"], env=dict(home_env, TANDEM_HOME=str(home)),
+    exported = json.loads(subprocess.run([sys.executable, "-m", "assistant", "export"],
+                                         env=dict(home_env, TANDEM_HOME=str(home)),
                                          cwd=REPO, capture_output=True, text=True, timeout=60, check=True).stdout)
     sessions = [s for s in exported["sessions"] if s["exercise"] == "gratitude"]
     assert len(sessions) == 1 and sessions[0]["end_reason"] == "completed"

@@ -17,11 +17,12 @@ from assistant.config import VoiceSettings
 from assistant.speech.chime import chime_samples
 from assistant.speech.frames import EchoGate
 from assistant.speech.synth_worker import SynthesisFailed, SynthWorker, TtsUnavailable
-from assistant.speech.voice import PIECE_CHARS, MuteSpeaker, PrintSpeaker, Voice, pieces
+from assistant.speech.voice import PIECE_CHARS, Voice, pieces
 from tests.vhome import REPO, SpeakerRecorder, needs_vhome, wav_activity
 
 HANG_WORKER = [sys.executable, "-c",
-               "import sys; from assistant.speech.synth_worker import main; sys.exit(main(sys.argv[1:], hang_on='zzhang'))"]
+               "import sys; from assistant.speech.synth_worker import main; sys.exit(main(sys.argv[1:], "
+               "hang_on='zzhang'))"]
 NO_PYTTSX3_WORKER = [sys.executable, "-c",
                      "import sys; sys.modules['pyttsx3'] = None; "
                      "from assistant.speech.synth_worker import main; sys.exit(main(sys.argv[1:]))"]
@@ -123,12 +124,6 @@ def test_chime_is_short_and_soft() -> None:
     assert abs(samples[0]) < 1e-3 and abs(samples[-1]) < 1e-2  # no click
 
 
-def test_mute_and_print_speakers(capsys: pytest.CaptureFixture[str]) -> None:
-    assert MuteSpeaker().say("anything") is True
-    assert PrintSpeaker().say("Alex, your turn.") is True
-    assert capsys.readouterr().out == "Tandem: Alex, your turn.\n"
-
-
 # --- speaking through the virtual speaker ---------------------------------------------------
 
 
@@ -192,7 +187,8 @@ def test_barge_in_cuts_the_reply_within_100_ms(voice: Voice) -> None:
         gate.barge_in.set()
 
     threading.Timer(1.0, barge).start()
-    completed = voice.say("This is a long reply that Sam will interrupt by saying stop before it is anywhere near its end.")
+    completed = voice.say("This is a long reply that Sam will interrupt by saying stop before it is anywhere near its "
+                          "end.")
     returned = time.monotonic()
     assert completed is False
     assert returned - set_at[0] < 0.1
@@ -291,7 +287,8 @@ def test_vanished_speaker_raises_speaker_unavailable_and_recovers(tmp_path: Path
     from tests.vhome import private_home
 
     with private_home() as env:
-        proc = subprocess.run([sys.executable, "-c", SPEAKER_LOSS_SCRIPT, str(REPO / "tools" / "virtual-home"), str(tmp_path)],
+        proc = subprocess.run([sys.executable, "-c", SPEAKER_LOSS_SCRIPT, str(REPO / "tools" / "virtual-home"),
+                               str(tmp_path)],
                               env=env, cwd=REPO, capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -34,7 +34,8 @@ PULSE_SERVER = os.environ.get("PULSE_SERVER", "")
 
 needs_vhome = pytest.mark.skipif(
     not PULSE_SERVER,
-    reason="needs the virtual home: run 'make test' or eval \"$(tools/virtual-home start)\" first (PULSE_SERVER is not set)",
+    reason="needs the virtual home: run 'make test' or eval \"$(tools/virtual-home start)\" first (PULSE_SERVER is not "
+           "set)",
 )
 
 

@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -667,7 +667,8 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, flush=True)
 
     log(f"voices: {len(voices['train'])} training, {len(voices['dev'])} development "
-        f"({sum(v.engine == 'festival' for v in voices['train'])} + {sum(v.engine == 'festival' for v in voices['dev'])} festival)")
+        f"({sum(v.engine == 'festival' for v in voices['train'])} + "
+        f"{sum(v.engine == 'festival' for v in voices['dev'])} festival)")
     specs: list[ShardSpec] = []
     shard_s = 600.0
     plan = [("pos", "train", a.positives, 0.0), ("pos", "dev", max(200, a.positives // 8), 0.0),
@@ -687,7 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     jobs = [(s, voices[s.split], lines, str(cache / f"{s.kind}-{s.split}-{s.index:04d}-{s.seed}.npz")) for s in specs]
     todo = [j for j in jobs if not Path(j[3]).exists()]
-    log(f"{len(jobs)} shards ({len(jobs) - len(todo)} cached in {cache}); building {len(todo)} with {a.workers} workers")
+    log(f"{len(jobs)} shards ({len(jobs) - len(todo)} cached in {cache}); "
+        f"building {len(todo)} with {a.workers} workers")
     t0 = time.time()
     progress(0, len(todo), t0, "audio+embeddings")
     if todo:
@@ -710,7 +712,8 @@ def main(argv: list[str] | None = None) -> int:
     dev_hours = sum(float(np.load(p)["seconds"]) for p in by("neg", "dev")) / 3600
     hold, pick, cap = pick_operating_point(devs, thresholds, dev_hours)
     rule = (f"the best dev detection with at most {cap:.2f} false wakes/h on {dev_hours:.2f} h of dev chatter (the "
-            f"target {TARGET_FA_PER_H}/h, or {ZERO_EVENTS_95:g} / dev hours when the dev set is too short to resolve it)")
+            f"target {TARGET_FA_PER_H}/h, or {ZERO_EVENTS_95:g} / dev hours when the dev set is too short to resolve "
+            "it)")
     log(f"threshold rule: {rule}")
     dev = devs[hold]
     head.threshold = float(thresholds[pick])
@@ -747,7 +750,8 @@ def hash_seed(seed: int, *parts: object) -> int:
     return int.from_bytes(hashlib.sha256(repr((seed, *parts)).encode()).digest()[:4], "little")
 
 
-def write_card(a, voices, data, head, dev, thresholds, pick, sha, seconds, log_lines, rule) -> None:  # type: ignore[no-untyped-def]
+def write_card(  # type: ignore[no-untyped-def]
+        a, voices, data, head, dev, thresholds, pick, sha, seconds, log_lines, rule) -> None:
     langs = sorted({v.name for v in voices["train"] if v.engine == "espeak"})
     fest = sorted({v.name for v in voices["train"] if v.engine == "festival"})
     dev_names = sorted({v.label() for v in voices["dev"] if not v.variant})
@@ -759,8 +763,8 @@ Built by `make wake-model` (`tools/wake_model.py --hours {a.hours} --near-hours 
 
 **Model**: pyopen-wakeword's front end (melspectrogram + speech embedding, one 96-number
 embedding per 80 ms), then this head: a {WINDOW * EMB_DIM}-{a.hidden}-1 perceptron over the last {WINDOW}
-embeddings (weights float16, numpy at run time). Threshold **{head.threshold}**, reached {head.hold} step(s) in a row, at
-`wake_sensitivity` 0.5, picked on the development set (below) by the rule: {rule}; sensitivity
+embeddings (weights float16, numpy at run time). Threshold **{head.threshold}**, reached {head.hold} step(s) in a row,
+at `wake_sensitivity` 0.5, picked on the development set (below) by the rule: {rule}; sensitivity
 moves it in log-odds (`assistant/speech/oww.py`).
 
 **Training voices** (positives and negatives): espeak-ng, {len(langs)} Latin-script language voices

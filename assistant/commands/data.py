@@ -27,14 +27,16 @@ def cmd_export(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped
 
 def cmd_forget(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
     if not args.all:
-        raise TandemError("say what to forget: 'tandem forget --all --yes-really' deletes everything (or ask Tandem to forget one entry by voice)")
+        raise TandemError("say what to forget: 'tandem forget --all --yes-really' deletes everything (or ask Tandem to "
+                          "forget one entry by voice)")
     if not args.yes_really:
         raise TandemError("this deletes all of your history, profile and backups for good; add --yes-really to confirm")
     removed = app.store.wipe()
     home = app.home
     from ..speech.transcribe_worker import PendingTranscripts
 
-    for folder in (home.tmp, home.logs, PendingTranscripts(home.root).folder):  # the last: audio still owed a transcript
+    # the last: audio still owed a transcript
+    for folder in (home.tmp, home.logs, PendingTranscripts(home.root).folder):
         if folder.exists():
             for path in sorted(folder.rglob("*"), reverse=True):
                 if path.is_file() or path.is_symlink():

@@ -25,8 +25,8 @@ from ..errors import TandemError
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 MIC_SECONDS = 0.6  # a short listen: long enough to hear a room, short enough to be polite
-DEVICE_TIMEOUT_S = 6.0
-MODEL_TIMEOUT_S = 60.0  # a large Vosk model on a Pi can take this long to load  # PortAudio can hang on a broken audio server: never wait longer
+DEVICE_TIMEOUT_S = 6.0  # PortAudio can hang on a broken audio server: never wait longer
+MODEL_TIMEOUT_S = 60.0  # a large Vosk model on a Pi can take this long to load
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ def cmd_doctor(args: argparse.Namespace, app: Any) -> int:
         except TandemError as exc:
             findings = [Finding(FAIL, check.__name__.removeprefix("check_"), str(exc))]
         except Exception as exc:  # noqa: BLE001 - a doctor that crashes helps nobody
-            findings = [Finding(FAIL, check.__name__.removeprefix("check_"), f"the check itself failed: {type(exc).__name__}: {exc}")]
+            findings = [Finding(FAIL, check.__name__.removeprefix("check_"),
+                                f"the check itself failed: {type(exc).__name__}: {exc}")]
         if check is check_config:
             config_ok = findings[0].status == OK
         for finding in findings:
@@ -107,12 +108,14 @@ def check_home(app: Any) -> list[Finding]:
     if stat.S_IMODE(os.stat(root).st_mode) & 0o077:
         loose.insert(0, str(root))
     if loose:
-        return [Finding(FAIL, "home folder", f"{len(loose)} item(s) readable by others, e.g. {loose[0]}; run: chmod -R go-rwx {root}")]
+        return [Finding(FAIL, "home folder",
+                        f"{len(loose)} item(s) readable by others, e.g. {loose[0]}; run: chmod -R go-rwx {root}")]
     if not os.access(root, os.W_OK):
         return [Finding(FAIL, "home folder", f"{root} is not writable; check the disk and its permissions")]
     free = shutil.disk_usage(root).free
     if free < 50 * 1024 * 1024:
-        return [Finding(WARN, "home folder", f"{root}: only {free // (1024 * 1024)} MB free; free some space so Tandem can save")]
+        return [Finding(WARN, "home folder",
+                        f"{root}: only {free // (1024 * 1024)} MB free; free some space so Tandem can save")]
     return [Finding(OK, "home folder", f"{root} (private to its owner, {free // (1024 * 1024)} MB free)")]
 
 
@@ -121,14 +124,17 @@ def check_store(app: Any) -> list[Finding]:
     found: list[Finding] = []
     health_ = store.health
     if health_.problems:
-        found.append(Finding(WARN, "store", f"{store.path} was damaged at this start ({health_.problems[0]}); "
-                             f"{'restored from ' + health_.recovered_from.name if health_.recovered_from else 'no backup could restore it'}"))
+        outcome = ("restored from " + health_.recovered_from.name if health_.recovered_from
+                   else "no backup could restore it")
+        found.append(Finding(WARN, "store",
+                             f"{store.path} was damaged at this start ({health_.problems[0]}); {outcome}"))
     recovery = store.meta("recovery")
     if isinstance(recovery, dict):
         restored = recovery.get("restored")
         found.append(Finding(WARN, "store", f"the database was damaged on {recovery.get('at', '?')} and "
                              + (f"restored from backup {restored}" if restored else "started empty (no good backup)")
-                             + f"; the damaged copy is {recovery.get('corrupt_copy', '?')} (delete it once you are happy)"))
+                             + f"; the damaged copy is {recovery.get('corrupt_copy', '?')} (delete it once you are "
+                               "happy)"))
     if not found:
         found.append(Finding(OK, "store", f"{store.path} opens and reads"))
     found.append(_health(health.check_backups(store, _clock(app).now().date()), WARN))
@@ -139,7 +145,8 @@ def check_profile(app: Any) -> list[Finding]:
     profile = app.profile(required=False)
     if profile is None:
         return [Finding(FAIL, "profile", "none yet; run 'tandem init --partner NAME --partner NAME'")]
-    found = [Finding(OK, "profile", f"{profile.partners[0]} & {profile.partners[1]}, wake phrase \"{profile.wake_phrase}\"")]
+    found = [Finding(OK, "profile",
+                     f"{profile.partners[0]} & {profile.partners[1]}, wake phrase \"{profile.wake_phrase}\"")]
     zone = _health(health.check_timezone(profile.timezone), FAIL)
     system = zone_name(local_zone())
     if zone.status == OK and system != profile.timezone:
@@ -167,11 +174,13 @@ def _health(check: tuple[bool, str], bad: str) -> Finding:
 
 
 def check_intents(app: Any) -> list[Finding]:
-    return [_load_check("intents", "assistant.nlu", "load_intents", app.settings.paths.intents_dir, "the intent matcher")]
+    return [_load_check("intents", "assistant.nlu", "load_intents", app.settings.paths.intents_dir,
+                        "the intent matcher")]
 
 
 def check_scripts(app: Any) -> list[Finding]:
-    return [_load_check("scripts", "assistant.rituals", "load_scripts", app.settings.paths.scripts_dir, "the exercise engine")]
+    return [_load_check("scripts", "assistant.rituals", "load_scripts", app.settings.paths.scripts_dir,
+                        "the exercise engine")]
 
 
 def _load_check(what: str, module: str, function: str, folder: Any, part: str) -> Finding:
@@ -218,14 +227,16 @@ def check_speech(app: Any) -> list[Finding]:
     worker.start()
     worker.join(MODEL_TIMEOUT_S)
     if not loaded:
-        return [Finding(WARN, "speech engine", f"{choice.describe()}; it did not load within {MODEL_TIMEOUT_S:.0f} s (a slow SD card?)")]
+        return [Finding(WARN, "speech engine",
+                        f"{choice.describe()}; it did not load within {MODEL_TIMEOUT_S:.0f} s (a slow SD card?)")]
     result = loaded[0]
     if isinstance(result, Exception):
         return [Finding(FAIL, "speech engine", f"{choice.describe()}; it fails to load ({result}); "
                         "run 'tandem model download' again, or set [speech] engine = \"pocketsphinx\"")]
     commands = getattr(result, "commands", result)  # with Whisper: the grammar recogniser inside
     if getattr(commands, "name", choice.engine) != choice.engine:
-        return [Finding(WARN, "speech engine", f"the Vosk model {choice.model} failed to load, so PocketSphinx is used; "
+        return [Finding(WARN, "speech engine",
+                        f"the Vosk model {choice.model} failed to load, so PocketSphinx is used; "
                         "run 'tandem model download' to reinstall it")] + check_dictation(app, result)
     return [Finding(OK, "speech engine", choice.describe())] + check_dictation(app, result)
 
@@ -248,7 +259,8 @@ def check_dictation(app: Any, loaded: Any) -> list[Finding]:
     free = _available_mb()
     text = f"{choice.describe()}; needs ~{need} MB of RAM while transcribing"
     if free is not None and free < need:
-        return [Finding(WARN, "free speech", f"{text}, only {free} MB is free; close other programs or use whisper-tiny")]
+        return [Finding(WARN, "free speech",
+                        f"{text}, only {free} MB is free; close other programs or use whisper-tiny")]
     return [Finding(OK, "free speech", text + (f" ({free} MB free)" if free is not None else ""))]
 
 
@@ -352,7 +364,8 @@ def _microphone(sd: Any, devices: list[dict[str, Any]], wanted: str) -> Finding:
     device = _pick(sd, devices, wanted, "input")
     if device is None:
         hint = f"the configured speech.input_device {wanted!r} is not there; " if wanted else "no microphone found; "
-        return Finding(FAIL, "microphone", hint + "plug in a USB microphone and check 'tandem devices' (or use 'tandem run --text')")
+        return Finding(FAIL, "microphone",
+                       hint + "plug in a USB microphone and check 'tandem devices' (or use 'tandem run --text')")
     import numpy as np
 
     frames: list[Any] = []
@@ -365,19 +378,24 @@ def _microphone(sd: Any, devices: list[dict[str, Any]], wanted: str) -> Finding:
             done.set()
 
     try:
-        stream = sd.InputStream(samplerate=16000, channels=1, dtype="int16", device=device.get("index"), callback=callback)
+        stream = sd.InputStream(samplerate=16000, channels=1, dtype="int16", device=device.get("index"),
+                                callback=callback)
         stream.start()
         done.wait(MIC_SECONDS + 2.0)
         stream.abort()  # abort, not stop: stop() can hang on a source that delivers nothing
         stream.close()
     except Exception as exc:  # noqa: BLE001
-        return Finding(FAIL, "microphone", f"{device.get('name')} would not open ({exc}); check the cable and 'tandem devices'")
+        return Finding(FAIL, "microphone",
+                       f"{device.get('name')} would not open ({exc}); check the cable and 'tandem devices'")
     if not frames:
-        return Finding(FAIL, "microphone", f"{device.get('name')} delivered no sound at all; unplug and re-plug it, or pick another in config.toml [speech] input_device")
+        return Finding(FAIL, "microphone",
+                       f"{device.get('name')} delivered no sound at all; unplug and re-plug it, or pick another in "
+                       "config.toml [speech] input_device")
     samples = np.concatenate(frames).astype(np.float64)
     level = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
     if level < 1.0:
-        return Finding(WARN, "microphone", f"{device.get('name')} hears pure silence; is it muted? check its switch and 'alsamixer'")
+        return Finding(WARN, "microphone",
+                       f"{device.get('name')} hears pure silence; is it muted? check its switch and 'alsamixer'")
     return Finding(OK, "microphone", f"{device.get('name')} hears sound (level {level:.0f})")
 
 
@@ -385,6 +403,7 @@ def _speaker(sd: Any, devices: list[dict[str, Any]], wanted: str) -> Finding:
     device = _pick(sd, devices, wanted, "output")
     if device is None:
         hint = f"the configured voice.output_device {wanted!r} is not there; " if wanted else "no speaker found; "
-        return Finding(FAIL, "speaker", hint + "plug in a speaker and check 'tandem devices', then try 'tandem say hello'")
+        return Finding(FAIL, "speaker",
+                       hint + "plug in a speaker and check 'tandem devices', then try 'tandem say hello'")
     return Finding(OK, "speaker", f"{device.get('name')} (try 'tandem say hello' to hear it)")
 

@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--url", default=None, help=argparse.SUPPRESS)  # a mirror, or a local server in tests
     d.add_argument("--name", default=None, help=argparse.SUPPRESS)
     d.set_defaults(func=cmd_model_download)
-    i = msub.add_parser("install", help="install a Vosk or Whisper model from a zip or a folder (an offline home, a USB stick)")
+    i = msub.add_parser("install",
+                        help="install a Vosk or Whisper model from a zip or a folder (an offline home, a USB stick)")
     i.add_argument("zip", metavar="DIR|ZIP")
     i.set_defaults(func=cmd_model_install)
     ls = msub.add_parser("list", help="show installed models and the active speech engine")
@@ -100,7 +101,8 @@ def _transcribe_wake(app, pcm: bytes, info) -> int:  # type: ignore[no-untyped-d
     if app.verbose:
         elapsed = time.perf_counter() - started
         print(f"tandem: {getattr(detector, 'kind', '?')} ({getattr(detector, 'model_name', '?')}), {n} wake(s) in "
-              f"{info.seconds:.2f} s of audio, {elapsed:.2f} s (RTF {elapsed / max(info.seconds, 1e-6):.3f})", file=sys.stderr)
+              f"{info.seconds:.2f} s of audio, {elapsed:.2f} s (RTF {elapsed / max(info.seconds, 1e-6):.3f})",
+              file=sys.stderr)
     return 0
 
 

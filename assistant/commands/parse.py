@@ -16,12 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("text", nargs="?", help="the utterance (omit with --jsonl)")
     p.add_argument("--context", choices=CONTEXTS, default=None, help="the listening context (default idle)")
     p.add_argument("--jsonl", action="store_true",
-                   help="read stdin lines (JSON objects with text/context, or plain text) and print one JSON result per line")
+                   help="read stdin lines (JSON objects with text/context, or plain text) and print one JSON result "
+                        "per line")
     # The catalogue's layering in full by default (a yes/no or name question inside an exercise also
     # hears stop/pause; idle also hears resume): a context alone says what a sentence can mean there.
-    p.add_argument("--outside-exercise", action="store_true", help="confirm/name questions outside an exercise (no stop/pause)")
+    p.add_argument("--outside-exercise", action="store_true",
+                   help="confirm/name questions outside an exercise (no stop/pause)")
     p.add_argument("--nothing-paused", action="store_true", help="idle with no paused exercise (no resume)")
-    p.add_argument("--in-exercise", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    # the default now; kept for old scripts
+    p.add_argument("--in-exercise", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--can-resume", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_parse)
 

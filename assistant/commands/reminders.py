@@ -17,8 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_list)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
 
-    s = actions.add_parser("set", help='set a schedule: tandem reminders set trusttalk "the last friday of every month at 8 pm"')
-    s.add_argument("kind", metavar="KIND", help="trusttalk, checkin, gratitude (or words like 'trust talk'), or a new name")
+    s = actions.add_parser("set",
+                           help='set a schedule: tandem reminders set trusttalk "the last friday of every month at 8 '
+                                'pm"')
+    s.add_argument("kind", metavar="KIND",
+                   help="trusttalk, checkin, gratitude (or words like 'trust talk'), or a new name")
     s.add_argument("words", nargs="+", metavar="SCHEDULE WORDS")
     s.set_defaults(func=cmd_set)
 
@@ -30,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     on.add_argument("kind", metavar="KIND")
     on.set_defaults(func=cmd_on)
 
-    r = actions.add_parser("resume", help="trust the clock again after Tandem held reminders for a clock that went back")
+    r = actions.add_parser("resume",
+                           help="trust the clock again after Tandem held reminders for a clock that went back")
     r.set_defaults(func=cmd_resume)
 
 
@@ -76,7 +80,8 @@ def cmd_set(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-de
         _, exercise, label_words = rm.custom_kind(args.kind)
     rec = rm.set_schedule(app.store, kind, schedule, now, exercise=exercise, label_words=label_words)
     nxt = rm.next_effective(rec, rm.records(app.store), profile.tz, now)
-    print(f"{kind}: {sw.describe(rec['rule'], rec['time'])}" + (f" — next: {rm.spoken_when(nxt, profile.tz)}" if nxt else ""))
+    print(f"{kind}: {sw.describe(rec['rule'], rec['time'])}"
+          + (f" — next: {rm.spoken_when(nxt, profile.tz)}" if nxt else ""))
     return 0
 
 
@@ -94,7 +99,8 @@ def cmd_on(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def
     rm.turn_on(app.store, kind, now)
     rec = app.store.get(rm.TABLE, kind)
     nxt = rm.next_effective(rec, rm.records(app.store), profile.tz, now)
-    print(f"{kind}: {sw.describe(rec['rule'], rec['time'])}" + (f" — next: {rm.spoken_when(nxt, profile.tz)}" if nxt else ""))
+    print(f"{kind}: {sw.describe(rec['rule'], rec['time'])}"
+          + (f" — next: {rm.spoken_when(nxt, profile.tz)}" if nxt else ""))
     return 0
 
 

@@ -27,19 +27,26 @@ SKIP_SLEEP_S = 3600.0
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="start the assistant (listens for the wake phrase)")
-    p.add_argument("--text", action="store_true", help="type instead of speaking: one line per utterance on stdin, no wake phrase")
+    p.add_argument("--text", action="store_true",
+                   help="type instead of speaking: one line per utterance on stdin, no wake phrase")
     p.add_argument("--mute", action="store_true", help="do not speak replies (they are printed or in the events)")
-    p.add_argument("--input-wav", nargs="+", type=Path, default=[], metavar="FILE", help="recordings that replace the microphone, in order")
-    p.add_argument("--events", choices=["jsonl"], default=None, help="one JSON object per event on stdout, and nothing else")
-    p.add_argument("--clock-start", default=None, metavar="ISO", help="start the assistant's clock at this time (no offset = the couple's time zone)")
-    p.add_argument("--clock-speed", type=float, default=1.0, metavar="N", help="run the assistant's clock N times faster (timers, turns, reminders)")
-    p.add_argument("--until", default=None, metavar="ISO", help="stop when the assistant's clock reaches this time (text input may end before)")
+    p.add_argument("--input-wav", nargs="+", type=Path, default=[], metavar="FILE",
+                   help="recordings that replace the microphone, in order")
+    p.add_argument("--events", choices=["jsonl"], default=None,
+                   help="one JSON object per event on stdout, and nothing else")
+    p.add_argument("--clock-start", default=None, metavar="ISO",
+                   help="start the assistant's clock at this time (no offset = the couple's time zone)")
+    p.add_argument("--clock-speed", type=float, default=1.0, metavar="N",
+                   help="run the assistant's clock N times faster (timers, turns, reminders)")
+    p.add_argument("--until", default=None, metavar="ISO",
+                   help="stop when the assistant's clock reaches this time (text input may end before)")
     p.add_argument("--clock-skip-idle", type=float, default=None, metavar="SECONDS",
-                   help="simulated run by voice: after SECONDS of quiet while asleep, jump the clock to the next reminder "
-                        "or --clock-stop (speech and exercises stay real time)")
+                   help="simulated run by voice: after SECONDS of quiet while asleep, jump the clock to the next "
+                        "reminder or --clock-stop (speech and exercises stay real time)")
     p.add_argument("--clock-stop", action="append", default=[], metavar="ISO",
                    help="with --clock-skip-idle: a time someone will speak at, never jumped over (repeatable)")
-    p.add_argument("--service", action="store_true", help="running unattended: retry a missing microphone instead of stopping")
+    p.add_argument("--service", action="store_true",
+                   help="running unattended: retry a missing microphone instead of stopping")
     p.set_defaults(func=cmd_run)
 
 
@@ -79,10 +86,12 @@ def _run(args: argparse.Namespace, app: Any) -> int:
     if stops and args.clock_skip_idle is None:
         raise TandemError("--clock-stop only means something with --clock-skip-idle")
     if args.clock_skip_idle is not None and args.text:
-        raise TandemError("--clock-skip-idle is for listening by voice; typed lines wait for a time with '@ISO words' instead")
+        raise TandemError("--clock-skip-idle is for listening by voice; typed lines wait for a time with '@ISO words' "
+                          "instead")
     clock = wiring.build_clock(profile.tz, start, args.clock_speed, simulated=args.clock_skip_idle is not None)
     if until is not None and until <= clock.now():
-        raise TandemError(f"--until {args.until} is not later than the assistant's clock ({clock.now().isoformat(timespec='minutes')})")
+        raise TandemError(f"--until {args.until} is not later than the assistant's clock "
+                          f"({clock.now().isoformat(timespec='minutes')})")
     events = wiring.build_events(args.events, clock, stdout)
 
     # Refuse to start on a broken intents or scripts file (the error names file:line).
@@ -153,7 +162,8 @@ def _profile(app: Any, args: argparse.Namespace) -> Profile:
 
     _after_init(app, profile)
     a, b = profile.partners
-    print(f"Hello {a} and {b}. Say \"{profile.wake_phrase}\" to wake me. Your data stays in {app.home.root}.", file=sys.stderr)
+    print(f"Hello {a} and {b}. Say \"{profile.wake_phrase}\" to wake me. Your data stays in {app.home.root}.",
+          file=sys.stderr)
     return profile
 
 

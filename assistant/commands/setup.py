@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create the couple's profile")
     p.add_argument("--partner", action="append", default=[], metavar="NAME", help="a partner's name (give it twice)")
     p.add_argument("--wake-phrase", default=None, help='the words that wake Tandem (default "hey tandem")')
-    p.add_argument("--timezone", default=None, help="the couple's time zone, e.g. Europe/Lisbon (default: the system's)")
+    p.add_argument("--timezone", default=None,
+                   help="the couple's time zone, e.g. Europe/Lisbon (default: the system's)")
     p.add_argument("--force", action="store_true", help="replace an existing profile (history is kept)")
     p.set_defaults(func=cmd_init)
 
@@ -50,7 +51,8 @@ def cmd_config(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped
         print(json.dumps({"settings": data, "sources": settings.sources}, indent=2, default=str))
         return 0
     print(f"home folder: {app.home.root}")
-    print(f"config file: {app.home.config_file}" + ("" if app.home.config_file.exists() else " (not present: all defaults)"))
+    print(f"config file: {app.home.config_file}"
+          + ("" if app.home.config_file.exists() else " (not present: all defaults)"))
     if profile is None:
         print("profile: none yet (run 'tandem init --partner NAME --partner NAME')")
     else:
@@ -59,5 +61,6 @@ def cmd_config(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped
     for section, values in settings_as_dict(settings).items():
         for key, value in values.items():
             source = settings.sources.get(f"{section}.{key}", "default")
-            print(f"{section}.{key} = {json.dumps(value, default=str)}  ({'default' if source == 'default' else 'config.toml'})")
+            print(f"{section}.{key} = {json.dumps(value, default=str)}  "
+                  f"({'default' if source == 'default' else 'config.toml'})")
     return 0

@@ -25,11 +25,12 @@ def cmd_devices(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
     settings = app.settings
     devices = list_devices()
     if not devices:
-        raise TandemError("no audio devices found: plug in a USB microphone/speaker (or start PulseAudio), then try again")
+        raise TandemError("no audio devices found: plug in a USB microphone/speaker (or start PulseAudio), then try "
+                          "again")
     used: dict[str, int | None] = {}
     notes: list[str] = []
-    for kind, setting, key in (("input", settings.speech.input_device, "speech.input_device"),
-                               ("output", settings.voice.output_device, "voice.output_device")):
+    for kind, setting, _key in (("input", settings.speech.input_device, "speech.input_device"),
+                                ("output", settings.voice.output_device, "voice.output_device")):
         try:
             index = resolve_device(setting, kind)  # type: ignore[arg-type]
         except (AudioDeviceError, SpeakerUnavailable) as exc:
@@ -37,7 +38,8 @@ def cmd_devices(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
             used[kind] = -2  # nothing matches
             continue
         if index is None:  # the system default
-            index = next((d.index for d in devices if (d.is_default_input if kind == "input" else d.is_default_output)), -2)
+            index = next((d.index for d in devices
+                          if (d.is_default_input if kind == "input" else d.is_default_output)), -2)
         used[kind] = index
     for kind, title, channels in (("input", "Microphones (input)", "max_input_channels"),
                                   ("output", "Speakers (output)", "max_output_channels")):
@@ -48,7 +50,8 @@ def cmd_devices(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
         for d in rows:
             mark = "*" if used.get(kind) == d.index else " "
             default = " (system default)" if (d.is_default_input if kind == "input" else d.is_default_output) else ""
-            print(f"  {mark} {d.index:>2}  {d.name} [{d.hostapi}, {getattr(d, channels)} ch, {d.default_samplerate:.0f} Hz]{default}")
+            print(f"  {mark} {d.index:>2}  {d.name} [{d.hostapi}, {getattr(d, channels)} ch, "
+                  f"{d.default_samplerate:.0f} Hz]{default}")
     print("* = used by Tandem (set speech.input_device / voice.output_device with 'tandem config' or config.toml)")
     for note in notes:
         print(f"note: {note}")
@@ -62,7 +65,8 @@ def cmd_say(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-de
     from ..speech.voice import Voice
 
     settings = app.settings.voice
-    overrides = {k: v for k, v in (("rate", args.rate), ("volume", args.volume), ("voice", args.voice)) if v is not None}
+    asked = (("rate", args.rate), ("volume", args.volume), ("voice", args.voice))
+    overrides = {k: v for k, v in asked if v is not None}
     if overrides:
         settings = dataclasses.replace(settings, **overrides)
         try:
@@ -73,7 +77,8 @@ def cmd_say(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-de
     try:
         app.home.ensure()
     except OSError as exc:
-        raise TandemError(f"cannot use the home folder {app.home.root}: {exc.strerror}; set TANDEM_HOME to a writable folder") from None
+        raise TandemError(f"cannot use the home folder {app.home.root}: {exc.strerror}; set TANDEM_HOME to a writable "
+                          "folder") from None
     with Voice(settings, None, tmp_dir=app.home.tmp) as voice:
         voice.say(" ".join(args.text))
     return 0

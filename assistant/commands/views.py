@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     h.set_defaults(func=cmd_history)
 
     r = sub.add_parser("report", help="write a self-contained HTML page with charts (works offline)")
-    r.add_argument("--out", default=None, metavar="FILE.html", help="where to write it (default: report.html in the Tandem folder)")
+    r.add_argument("--out", default=None, metavar="FILE.html",
+                   help="where to write it (default: report.html in the Tandem folder)")
     r.set_defaults(func=cmd_report)
 
 
@@ -88,7 +89,8 @@ def cmd_promises(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyp
     if args.partner:
         name = next((n for n in profile.partners if n.lower() == args.partner.lower()), None)
         if name is None:
-            raise TandemError(f"no partner called {args.partner!r}; the partners are {profile.partners[0]} and {profile.partners[1]}")
+            raise TandemError(f"no partner called {args.partner!r}; the partners are {profile.partners[0]} and "
+                              f"{profile.partners[1]}")
         items = [p for p in items if p.get("partner") == name]
     if not items:
         print("No open promises." if not args.all else "No promises yet.")
@@ -101,7 +103,8 @@ def cmd_promises(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyp
             status = "open, overdue"
         elif status != "open" and p.get("closed"):
             status = f"{status} {when(p['closed'], clock.tz, with_time=False)}"
-        rows.append([p.get("partner", ""), p.get("text", ""), when(p.get("made"), clock.tz, with_time=False), due, status])
+        rows.append([p.get("partner", ""), p.get("text", ""), when(p.get("made"), clock.tz, with_time=False), due,
+                     status])
     print(table(["Who", "Promise", "Made", "Due", "Status"], rows, wrap=1))
     return 0
 
@@ -113,7 +116,8 @@ def cmd_journal(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
     if args.period:
         period = journal.parse_period(args.period, clock.now())
         if period is None:
-            raise TandemError(f"cannot tell which days {args.period!r} means; try \"last week\", \"this month\" or \"yesterday\"")
+            raise TandemError(f"cannot tell which days {args.period!r} means; try \"last week\", \"this month\" or "
+                              "\"yesterday\"")
         items = journal.in_period(app.store, clock, period)
     if not items:
         print("No gratitude entries" + (f" for {args.period}." if args.period else " yet."))
@@ -126,7 +130,8 @@ def cmd_journal(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
 def cmd_goals(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
     app.profile()
     tz = _tz(app)
-    items = sorted(app.store.all("goals"), key=lambda g: str(g.get("created", ""))) if args.all else goals_mod.open_goals(app.store)
+    items = sorted(app.store.all("goals"),
+                   key=lambda g: str(g.get("created", ""))) if args.all else goals_mod.open_goals(app.store)
     if not items:
         print("No open goals." if not args.all else "No goals yet.")
         return 0
@@ -134,7 +139,8 @@ def cmd_goals(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-
     for g in items:
         steps = "; ".join(f"{s['partner']}: {s['text']}" for s in g.get("steps", []))
         checkins = g.get("checkins", [])
-        last = f"{len(checkins)}, last {when(checkins[-1]['at'], tz, with_time=False)}: {checkins[-1]['note']}" if checkins else "none yet"
+        last = (f"{len(checkins)}, last {when(checkins[-1]['at'], tz, with_time=False)}: {checkins[-1]['note']}"
+                if checkins else "none yet")
         status = g.get("status", "")
         if status == "reached" and g.get("reached"):
             status = f"reached {when(g['reached'], tz, with_time=False)}"

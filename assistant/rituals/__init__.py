@@ -111,7 +111,7 @@ def resume_exercise(ctx: Context, rng: random.Random | None = None) -> str | Non
     script = scripts.get(record["exercise"]) if record else None
     if record is None or script is None:
         return None
-    first = record.get("first") if record.get("first") in ctx.profile.partners else ctx.profile.first
+    first = str(record["first"]) if record.get("first") in ctx.profile.partners else ctx.profile.first
     run = Run(ctx=ctx, script=script, phrases=scripts.phrases, session_id=record["id"],
               order=(first, ctx.profile.other(first)), rng=rng or random.Random(), timed=scripts.timed,
               day_parts=scripts.day_parts)
@@ -142,7 +142,8 @@ def _say_phrase(ctx: Context, scripts: ScriptSet, script: Script | None, key: st
     wordings = (script.phrases.get(key) if script else None) or scripts.phrases[key]
     first, second = ctx.profile.partners
     ctx.say(random.choice(wordings).format_map(
-        {"title": script.title if script else title, "first": first, "second": second, "partner": first, "other": second}
+        {"title": script.title if script else title, "first": first, "second": second, "partner": first,
+         "other": second}
         | _Blank()))
 
 

@@ -15,6 +15,7 @@ import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -67,7 +68,8 @@ class _Facts(dict):  # type: ignore[type-arg]
 
 
 class _LiveFacts(_Facts):
-    """Facts, plus the time-of-day words ({greeting}, {farewell}, {day_part}) worked out only when a wording uses them."""
+    """Facts, plus the time-of-day words ({greeting}, {farewell}, {day_part}), worked out only when a wording
+    uses them."""
 
     def __init__(self, facts: dict[str, Any], run: "Run") -> None:
         super().__init__(facts)
@@ -306,8 +308,11 @@ class Run:
             # once and the better one replaces it from the background (promises and goals are read back).
             later = _background(self.ctx.listener) if step.then in DEFERRABLE and partner != BOTH else None
             with later.deferred() if later is not None else nullcontext():
-                result = run_turn(self, partner, step.id, planned, prompt, silence_s=step.silence_s, more_s=step.more_s,
-                                  reprompt=lambda p=partner, o=other: self.render(wordings, partner=p, other=o),
+                # PENDING (issue 17): TurnHost.more_time_max should be a read-only property like Run's; rituals/turns.py
+                # is rewritten on another branch, so the protocol is fixed there and this ignore dropped after the merge
+                result = run_turn(self, partner, step.id, planned, prompt,  # type: ignore[arg-type]
+                                  silence_s=step.silence_s, more_s=step.more_s,
+                                  reprompt=partial(self.render, wordings, partner=partner, other=other),
                                   done_after_s=step.done_after_s)
             audio = later.take_audio(result.parts) if later is not None else b""
             text = result.text
@@ -433,7 +438,8 @@ class Run:
         """Act on a turn's words; returns the record written, where there is one to improve later."""
         store, clock = self.ctx.store, self.ctx.clock
         if action == "journal.gratitude":
-            return _feature("journal").add_gratitude(store, clock, from_=partner, about=other, text=text, session=self.session_id)
+            return _feature("journal").add_gratitude(store, clock, from_=partner, about=other, text=text,
+                                                     session=self.session_id)
         elif action == "promise.log":
             _feature("promises").log_promise(store, clock, partner=partner, text=text, due_words=None)
         elif action == "goal.text":
@@ -531,7 +537,8 @@ class Run:
             misses += 1
             if misses < 2:
                 if heard.silent:
-                    self.say(self.render(reprompt, partner=partner) if reprompt else self.phrase("reprompt", partner=partner))
+                    self.say(self.render(reprompt, partner=partner) if reprompt
+                             else self.phrase("reprompt", partner=partner))
                 else:
                     self.say(self.phrase("not_heard"))
         if not during_break:

@@ -7,7 +7,7 @@ value is the step's main content, plus option keys. Everything is checked at
 load time so a mistake is reported as ``file:line: what is wrong`` before the
 couple ever hears it, never as a traceback half-way through an exercise.
 
-YAML is read with a line-tracking composer (``_Lines``): every mapping and
+YAML is read with the line-tracking reader (``yamlfile.py``): every mapping and
 list remembers the line of each key and item so errors can point at them.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import yamlfile
 from ..errors import TandemError
+from ..yamlfile import LDict
 from .dayparts import PARTS, DayParts, parse_time
 
 KINDS = ("say", "turn", "ask", "choose", "reflect", "pause", "close", "do", "for_each")
@@ -37,7 +37,8 @@ SOURCES = ("promises.open", "goals.open", "experiences.last_done", "experiences.
 PROMISE_STATUSES = ("kept", "missed", "released")
 # facts every wording may use, besides memory keys, ``set`` facts and the ones a for_each source provides
 BUILTIN_FACTS = {"first", "second", "partner", "other", "speaker", "listener", "minutes", "sessions_done",
-                 "question", "activity", "title", "text", "goal", "experience", "day_part", "greeting", "farewell", "break_minutes",
+                 "question", "activity", "title", "text", "goal", "experience", "day_part", "greeting", "farewell",
+                 "break_minutes",
                  "words_heard"}
 SOURCE_FACTS = {"promises.open": {"promise", "promiser", "promise_id"},
                 "goals.open": {"goal", "goal_id"},
@@ -60,63 +61,9 @@ class ScriptError(TandemError):
     """A script that cannot be run, as ``file:line: what is wrong``."""
 
 
-# --- a YAML loader that remembers lines -------------------------------------------
-
-
-class LDict(dict):  # type: ignore[type-arg]
-    """A mapping that knows its own line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class LList(list):  # type: ignore[type-arg]
-    line: int = 0
-    item_lines: list[int]
-
-
 def load_yaml(path: Path) -> Any:
-    """Parse ``path`` keeping line numbers; ScriptError (``file:line``) on bad YAML."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScriptError(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ScriptError(f"{path}:{line}: not valid YAML: {exc.problem or exc.context}") from None
-    if node is None:
-        return None
-    constructor = yaml.SafeLoader("")
-    return _build(node, constructor, path)
-
-
-def _build(node: yaml.Node, constructor: yaml.SafeLoader, path: Path) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = LDict()
-        out.line, out.key_lines = line, {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if isinstance(key, bool):  # YAML 1.1 reads a "yes:" branch key as True
-                key = "yes" if key else "no"
-            if not isinstance(key, str):
-                raise ScriptError(f"{path}:{key_node.start_mark.line + 1}: keys must be words, not {key!r}")
-            if key in out:
-                raise ScriptError(f"{path}:{key_node.start_mark.line + 1}: '{key}' is given twice")
-            out[key] = _build(value_node, constructor, path)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = LList()
-        items.line, items.item_lines = line, []
-        for child in node.value:
-            items.append(_build(child, constructor, path))
-            items.item_lines.append(child.start_mark.line + 1)
-        return items
-    return constructor.construct_object(node, deep=True)
+    """Parse ``path`` keeping line numbers (``yamlfile``); ScriptError (``file:line``) on bad YAML."""
+    return yamlfile.load_yaml(path, ScriptError)
 
 
 # --- the model ------------------------------------------------------------------
@@ -200,7 +147,8 @@ OPTIONS: dict[str, set[str]] = {
     "say": set(),
     "close": set(),
     "pause": {"prompt"},
-    "turn": {"who", "seconds", "prompt", "reprompt", "moving_on", "silence", "keep", "then", "more", "bank", "done_after"},
+    "turn": {"who", "seconds", "prompt", "reprompt", "moving_on", "silence", "keep", "then", "more", "bank",
+             "done_after"},
     "reflect": {"who", "seconds", "reprompt", "moving_on", "silence", "keep", "then", "more", "done_after"},
     "ask": {"prompt", "to"},
     "choose": {"yes", "no", "set", "both", "default", "reprompt", "moving_on"},
@@ -361,7 +309,8 @@ class _Checker:
                 opts["status"] = raw["status"]
             if head == "experience.pick":
                 if not isinstance(raw.get("catalogue"), str):
-                    raise self.err(line, "experience.pick needs catalogue: the activities file, like banks/experiences.yaml")
+                    raise self.err(line,
+                                   "experience.pick needs catalogue: the activities file, like banks/experiences.yaml")
                 catalogue = self.path.parent / raw["catalogue"]
                 if not catalogue.is_file():
                     raise self.err(at("catalogue"), f"no activities file at {catalogue}")
@@ -389,7 +338,8 @@ class _Checker:
         said = {_plain(p) for p in prompts}
         for text, at in zip(wordings, lines):
             if _plain(text) in said:
-                raise self.err(at, f"reprompt: {text!r} is the prompt again; say it in other words (it follows a silence)")
+                raise self.err(at,
+                               f"reprompt: {text!r} is the prompt again; say it in other words (it follows a silence)")
         return wordings
 
     def bank(self, name: Any, line: int) -> str:
@@ -421,7 +371,8 @@ class _Checker:
         for condition in conditions:
             match = _WHEN.match(condition) if isinstance(condition, str) else None
             if match is None:
-                raise self.err(line, f"when must look like 'keep_shares', 'not keep_shares' or 'tier < 3', not {condition!r}")
+                raise self.err(line,
+                               f"when must look like 'keep_shares', 'not keep_shares' or 'tier < 3', not {condition!r}")
             self.used_placeholders.append((match.group(2), line))
         return tuple(conditions)
 
@@ -443,7 +394,7 @@ def load_banks(path: Path, raw: Any, line_of: dict[str, int], exercise: str) -> 
             if not bank_path.is_file():
                 raise ScriptError(f"{path}:{at}: no bank file at {bank_path}")
             data = load_yaml(bank_path)
-            if not isinstance(data, dict) or "items" not in data:
+            if not isinstance(data, LDict) or "items" not in data:
                 raise ScriptError(f"{bank_path}:1: a bank file needs 'bank: <id>' and 'items: [...]'")
             bank_id = data.get("bank")
             if not isinstance(bank_id, str) or not bank_id:
@@ -526,7 +477,8 @@ def _by_day_part(checker: _Checker, value: Any, line: int, key: str) -> dict[str
     kl = getattr(value, "key_lines", {})
     for part in value:
         if part not in PARTS:
-            raise checker.err(kl.get(part, line), f"{key}: '{part}' is not a part of the day (parts: {', '.join(PARTS)})")
+            raise checker.err(kl.get(part, line),
+                              f"{key}: '{part}' is not a part of the day (parts: {', '.join(PARTS)})")
     missing = [p for p in PARTS if p not in value]
     if missing:
         raise checker.err(line, f"{key}: add wordings for {', '.join(missing)} (every part of the day needs its own)")
@@ -536,14 +488,16 @@ def _by_day_part(checker: _Checker, value: Any, line: int, key: str) -> dict[str
 def _day_parts(path: Path, value: Any, line: int) -> DayParts:
     """``day_parts: {morning: "05:00", ...}``: where each part of the day starts, in the couple's time."""
     if not isinstance(value, dict) or set(value) != set(PARTS):
-        raise ScriptError(f"{path}:{line}: {DAY_PARTS_KEY} gives the start of each of {', '.join(PARTS)}, like morning: \"05:00\"")
+        raise ScriptError(f"{path}:{line}: {DAY_PARTS_KEY} gives the start of each of {', '.join(PARTS)}, like "
+                          "morning: \"05:00\"")
     kl = getattr(value, "key_lines", {})
     starts = {}
     for part in PARTS:
         raw = value[part]
         start = parse_time(raw) if isinstance(raw, str) else None
         if start is None:
-            raise ScriptError(f"{path}:{kl.get(part, line)}: {DAY_PARTS_KEY}.{part} must be a time in quotes, like \"05:00\", not {raw!r}")
+            raise ScriptError(f"{path}:{kl.get(part, line)}: {DAY_PARTS_KEY}.{part} must be a time in quotes, like "
+                              f"\"05:00\", not {raw!r}")
         starts[part] = start
     if len(set(starts.values())) != len(starts):
         raise ScriptError(f"{path}:{line}: {DAY_PARTS_KEY}: two parts of the day start at the same time")
@@ -559,7 +513,7 @@ def _check_facts(checker: _Checker, known: set[str]) -> None:
 def load_script(path: Path, length_settings: set[str] | None = None, data: Any = None) -> Script:
     """Load and check one exercise file."""
     data = load_yaml(path) if data is None else data
-    if not isinstance(data, dict):
+    if not isinstance(data, LDict):
         raise ScriptError(f"{path}:1: an exercise file is a mapping with exercise, title, starts_on, why and steps")
     kl = data.key_lines
     for key in data:
@@ -577,7 +531,8 @@ def load_script(path: Path, length_settings: set[str] | None = None, data: Any =
         raise ScriptError(f"{path}:{kl['starts_on']}: starts_on is an intent name like gratitude.start")
     memory = data.get("memory", {})
     if not isinstance(memory, dict) or not all(isinstance(v, (int, float, str, bool)) for v in memory.values()):
-        raise ScriptError(f"{path}:{kl.get('memory', 1)}: memory maps fact names to starting values (numbers, words, yes/no)")
+        raise ScriptError(f"{path}:{kl.get('memory', 1)}: memory maps fact names to starting values (numbers, words, "
+                          "yes/no)")
     minutes = data.get("minutes", 0)
     if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0:
         raise ScriptError(f"{path}:{kl.get('minutes', 1)}: minutes must be a number")
@@ -587,11 +542,13 @@ def load_script(path: Path, length_settings: set[str] | None = None, data: Any =
             raise ScriptError(f"{path}:{kl['length_setting']}: no exercise setting called {length_setting!r} "
                               f"(known: {', '.join(sorted(length_settings))})")
         if not minutes:
-            raise ScriptError(f"{path}:{kl['length_setting']}: length_setting needs minutes: the length the durations are written for")
+            raise ScriptError(f"{path}:{kl['length_setting']}: length_setting needs minutes: the length the durations "
+                              "are written for")
     banks = load_banks(path, data.get("banks"), kl, data["exercise"])
     checker = _Checker(path, BUILTIN_FACTS | set(memory), set(banks))
     steps = checker.steps(data["steps"], kl["steps"])
-    phrases = _phrases(path, data["phrases"], kl["phrases"], require_all=False) if "phrases" in data else Phrases({}, {})
+    phrases = (_phrases(path, data["phrases"], kl["phrases"], require_all=False) if "phrases" in data
+               else Phrases({}, {}))
     _check_facts(checker, checker.facts)
     if not any(s.kind == "close" for s in steps):
         raise ScriptError(f"{path}:{kl['steps']}: the steps need a close step (the closing words)")
@@ -615,7 +572,8 @@ def load_scripts(scripts_dir: Path, length_settings: set[str] | None = None) -> 
             continue  # another part's wording file (reminders.yaml), not an exercise
         script = load_script(path, length_settings, data)
         if script.exercise in scripts:
-            raise ScriptError(f"{path}:1: exercise '{script.exercise}' is also defined in {scripts[script.exercise].path.name}")
+            raise ScriptError(f"{path}:1: exercise '{script.exercise}' is also defined in "
+                              f"{scripts[script.exercise].path.name}")
         if script.starts_on in intents:
             raise ScriptError(f"{path}:1: {script.starts_on} already starts {intents[script.starts_on].name}")
         scripts[script.exercise] = script

@@ -1,4 +1,4 @@
-"""Session records (``sessions`` table, shape in shared/docs/export-format.md).
+"""Session records (``sessions`` table, shape in docs/export-format.md).
 
 A session is inserted the moment an exercise starts, as ``unfinished`` with
 ``ended`` null, so a run killed half-way is found as unfinished rather than
@@ -20,8 +20,8 @@ LAST_FIRST = "ritual.last_first"  # meta key: who went first last time
 
 
 def begin(store: Store, clock: Clock, exercise: str, first: str) -> dict[str, Any]:
-    record = {"exercise": exercise, "started": isoformat(clock.now()), "ended": None, "end_reason": "unfinished",
-              "turns": [], "first": first}
+    record: dict[str, Any] = {"exercise": exercise, "started": isoformat(clock.now()), "ended": None,
+                              "end_reason": "unfinished", "turns": [], "first": first}
     record["id"] = store.insert(TABLE, record)
     store.set_meta(LAST_FIRST, first)
     return record

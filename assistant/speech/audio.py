@@ -3,7 +3,8 @@
 * ``MicSource`` -- the microphone as an ``AudioSource``: 30 ms frames of
   16 kHz mono int16. The PortAudio callback only enqueues (bounded queue,
   overflows counted and logged by the reader); a device that is missing or
-  goes away raises ``AudioDeviceError`` and ``reopen()`` tries again.
+  goes away raises ``AudioDeviceError`` (``wiring.RetryingSource`` opens a
+  new one with back-off).
 * ``WavSource`` -- WAV files replayed as if they were the microphone.
 * ``list_devices()`` / ``resolve_device()`` -- what PortAudio can see.
 * ``play_samples()`` -- blocking playback that another thread can cut short.
@@ -30,11 +31,10 @@ import numpy as np
 
 from ..conversation import InputClosed
 from ..errors import TandemError
-from .frames import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, AudioDeviceError
+from .frames import FRAME_BYTES, FRAME_S, FRAME_SAMPLES, SAMPLE_RATE, AudioDeviceError
 
 log = logging.getLogger("tandem.audio")
 
-FRAME_S = FRAME_MS / 1000.0
 
 
 class SpeakerUnavailable(TandemError):
@@ -196,7 +196,8 @@ def resolve_device(setting: str | int | None, kind: Literal["input", "output"]) 
     matches = [d for d in devices if wanted in d.name.lower()]
     if matches:
         return matches[0].index
-    raise error(f"no {kind} device matches {setting!r}; see 'tandem devices' and fix {'speech.input_device' if kind == 'input' else 'voice.output_device'}")
+    raise error(f"no {kind} device matches {setting!r}; see 'tandem devices' and fix "
+                f"{'speech.input_device' if kind == 'input' else 'voice.output_device'}")
 
 
 # --- the microphone ---------------------------------------------------------------
@@ -251,7 +252,7 @@ class MicSource:
     def _finished(self, gone: threading.Event) -> None:
         # Called by PortAudio when the stream stops, including when the device
         # errors out. Each stream has its own event, so an old stream's late
-        # callback never marks a reopened one as gone.
+        # callback never marks a newer one as gone.
         gone.set()
         try:
             self._queue.put_nowait(None)  # wake a waiting reader at once
@@ -289,7 +290,8 @@ class MicSource:
                 )
             except Exception as exc:  # noqa: BLE001 - PortAudioError and ValueError (bad device) alike
                 raise AudioDeviceError(
-                    f"cannot open the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use 'tandem run --text'"
+                    f"cannot open the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use "
+                    "'tandem run --text'"
                 ) from None
             _count_stream(+1)
         try:
@@ -298,19 +300,14 @@ class MicSource:
             stream.close()
             _count_stream(-1)
             raise AudioDeviceError(
-                f"cannot start the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use 'tandem run --text'"
+                f"cannot start the microphone ({_one_line(exc)}); check it is plugged in ('tandem devices') or use "
+                "'tandem run --text'"
             ) from None
         self._stream = stream
         self._closed = False
         self._pending.clear()
         self._last_frame = time.monotonic()
         log.info("microphone open (device %s)", "default" if index is None else index)
-
-    def reopen(self) -> None:
-        """Close whatever is left of the old stream and open a new one (the loop's retry)."""
-        self._shut_stream()
-        self.drain()
-        self.open()
 
     def read(self, timeout: float) -> bytes | None:
         if self._closed:
@@ -348,7 +345,8 @@ class MicSource:
         if self._gone.is_set():
             raise AudioDeviceError("the microphone went away (its stream stopped); check the cable or USB port")
         if time.monotonic() - self._last_frame >= self.stall_s:
-            raise AudioDeviceError(f"the microphone delivered no sound for {self.stall_s:.0f} s; check the cable or USB port")
+            raise AudioDeviceError(f"the microphone delivered no sound for {self.stall_s:.0f} s; check the cable or "
+                                   "USB port")
 
     def _maybe_log_overflow(self) -> None:
         now = time.monotonic()
@@ -357,7 +355,8 @@ class MicSource:
         self._next_log = now + 10.0  # at most one line every 10 s
         dropped, xruns = self.overflows()
         if dropped > self._logged_dropped:
-            log.warning("microphone: %d frames dropped so far (the listener fell behind); %d device overruns", dropped, xruns)
+            log.warning("microphone: %d frames dropped so far (the listener fell behind); %d device overruns", dropped,
+                        xruns)
             self._logged_dropped = dropped
 
     def overflows(self) -> tuple[int, int]:
@@ -605,4 +604,5 @@ def _new_output(sd: ModuleType, device: int | None, rate: int, callback: Any, fi
     except Exception as exc:  # noqa: BLE001
         if not last_try and "sample rate" in str(exc).lower():
             return None
-        raise SpeakerCannotOpen(f"cannot open the speaker ({_one_line(exc)}); check it is plugged in ('tandem devices')") from None
+        raise SpeakerCannotOpen(f"cannot open the speaker ({_one_line(exc)}); "
+                                "check it is plugged in ('tandem devices')") from None

@@ -40,7 +40,7 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz
 
 from ..clock import Clock
-from ..conversation import COMMAND, CONFIRM, DICTATION, IDLE, NAME, NO, YES, Utterance, settle
+from ..conversation import COMMAND, CONFIRM, DICTATION, IDLE, NAME, NO, YES, ParseFn, Utterance, settle
 from ..events import EventSink, Heard, IntentEvent, Wake
 from .endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
 from .frames import AudioSource, EchoGate
@@ -69,7 +69,6 @@ WAKE_CHECK_TAIL_S = 0.6
 # "what promises are still open") fits only loosely: it gets this score, below SURE_SCORE, and is asked again.
 LOOSE_ANSWER_SCORE = 0.6  # silence after a short utterance so the wake spotter's delayed second check runs
 
-ParseFn = Callable[[str, str, bool, bool], Any]  # (text, context, in_exercise, can_resume) -> .intent/.slots/.score
 PhrasesFn = Callable[[str, bool, bool], Sequence[str]]  # (context, in_exercise, can_resume) -> phrases
 
 

@@ -47,10 +47,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import webrtcvad
 
-from ..conversation import DICTATION
-from .frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
-
-FRAME_S = FRAME_MS / 1000.0
+from .frames import FRAME_BYTES, FRAME_S, SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -74,11 +71,6 @@ class EndpointSettings:
 
 COMMAND_ENDPOINT = EndpointSettings()
 DICTATION_ENDPOINT = EndpointSettings(trailing_silence_s=1.5, max_utterance_s=120.0)
-
-
-def settings_for(mode: str, command: EndpointSettings = COMMAND_ENDPOINT,
-                 dictation: EndpointSettings = DICTATION_ENDPOINT) -> EndpointSettings:
-    return dictation if mode == DICTATION else command
 
 
 def frame_dbfs(frame: bytes) -> float:
@@ -123,7 +115,8 @@ class Endpointer:
             vad = self._vad.is_speech(frame, SAMPLE_RATE)
         except Exception:  # webrtcvad raises a bare Error on odd input: treat as silence
             vad = False
-        voiced = vad and level >= self._noise_db + self.settings.energy_margin_db and level >= self.settings.min_level_dbfs
+        voiced = (vad and level >= self._noise_db + self.settings.energy_margin_db
+                  and level >= self.settings.min_level_dbfs)
         # The floor follows quiet frames quickly down and loud ones slowly up, so speech
         # does not raise it much but a new fan is learnt within a few seconds.
         rate = 0.2 if level < self._noise_db else (0.002 if voiced else 0.02)

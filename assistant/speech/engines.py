@@ -57,18 +57,22 @@ class DictationChoice:
 def choose_dictation(settings: SpeechSettings, home: HomePaths, engine: str | None = None) -> DictationChoice:
     """Whisper for free speech when a model is installed (unless another engine was asked for)."""
     wanted = engine or settings.engine
-    commands = "pocketsphinx" if wanted == "pocketsphinx" else choose_engine(settings, home, _command_engine(engine)).engine
+    commands = "pocketsphinx" if wanted == "pocketsphinx" else choose_engine(settings, home,
+                                                                             _command_engine(engine)).engine
     if wanted in ("vosk", "pocketsphinx"):
         how = "chosen in the settings" if engine is None else "chosen on the command line"
         return DictationChoice(wanted, None, f"{how} for everything")
     model = find_whisper("", search_dirs(home.models))
     if model is None:
         if wanted == "whisper":
-            raise TandemError("Whisper was asked for but no Whisper model is installed; run 'tandem model download whisper-base' (or 'tandem model install DIR'), or use --engine pocketsphinx")
-        return DictationChoice(commands, None, "no Whisper model installed ('tandem model download whisper-base' adds one)")
+            raise TandemError("Whisper was asked for but no Whisper model is installed; run 'tandem model download "
+                              "whisper-base' (or 'tandem model install DIR'), or use --engine pocketsphinx")
+        return DictationChoice(commands, None,
+                               "no Whisper model installed ('tandem model download whisper-base' adds one)")
     if importlib.util.find_spec("faster_whisper") is None:
         if wanted == "whisper":
-            raise TandemError("Whisper was asked for but faster-whisper is not installed; run: pip install faster-whisper")
+            raise TandemError("Whisper was asked for but faster-whisper is not installed; run: pip install "
+                              "faster-whisper")
         return DictationChoice(commands, None, "faster-whisper is not installed")
     return DictationChoice("whisper", model, "a Whisper model is installed")
 
@@ -83,13 +87,15 @@ def choose_engine(settings: SpeechSettings, home: HomePaths, engine: str | None 
     if wanted == "whisper":  # Whisper dictates; commands are chosen as in "auto"
         wanted = "auto"
     if wanted == "pocketsphinx":
-        return EngineChoice("pocketsphinx", None, "chosen in the settings" if engine is None else "chosen on the command line")
+        return EngineChoice("pocketsphinx", None,
+                            "chosen in the settings" if engine is None else "chosen on the command line")
     model = find_model(settings.vosk_model, search_dirs(home.models))
     problem = check_model_dir(model) if model is not None else "no Vosk model is installed"
     if wanted == "vosk":
         if problem or model is None:
             where = f"{model}: " if model is not None else ""
-            raise TandemError(f"Vosk was asked for but {where}{problem}; run 'tandem model download' (or 'tandem model install PATH.zip'), or use --engine pocketsphinx")
+            raise TandemError(f"Vosk was asked for but {where}{problem}; run 'tandem model download' (or 'tandem model "
+                              "install PATH.zip'), or use --engine pocketsphinx")
         return EngineChoice("vosk", model, "chosen explicitly")
     if problem or model is None:
         if settings.vosk_model:
@@ -133,7 +139,7 @@ def make_recognizer(settings: SpeechSettings, home: HomePaths, engine: str | Non
 def _command_recognizer(settings: SpeechSettings, home: HomePaths, engine: str | None) -> Recognizer:
     choice = choose_engine(settings, home, engine)
     if choice.engine == "vosk" and choice.model is not None:
-        from .vosk_engine import VoskRecognizer, VoskModelError
+        from .vosk_engine import VoskModelError, VoskRecognizer
 
         try:
             return VoskRecognizer(choice.model)

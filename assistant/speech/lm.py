@@ -67,7 +67,8 @@ def ngram_arpa(sentences: Sequence[Sequence[str]], order: int = 3, discount: flo
             lines.append(f"-99.00000 {BOS}" + (f" {math.log10(bow):.5f}" if bow else ""))
         for gram, p in probs[n].items():
             bow = backoff[n].get(gram) if n < order else None
-            lines.append(f"{math.log10(max(p, 1e-12)):.5f} {' '.join(gram)}" + (f" {math.log10(bow):.5f}" if bow else ""))
+            lines.append(f"{math.log10(max(p, 1e-12)):.5f} {' '.join(gram)}"
+                         + (f" {math.log10(bow):.5f}" if bow else ""))
     lines += ["", "\\end\\", ""]
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ import shutil
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable
@@ -45,7 +46,8 @@ class KnownModel:
 # Size and SHA-256 of the official archive (the same values are pinned by
 # several independent projects); a mismatch means a damaged or altered file.
 KNOWN_MODELS = {
-    DEFAULT_MODEL: KnownModel(DEFAULT_MODEL, 41205931, "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498"),
+    DEFAULT_MODEL: KnownModel(DEFAULT_MODEL, 41205931,
+                              "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498"),
 }
 
 _CHUNK = 64 * 1024
@@ -167,10 +169,12 @@ def _fetch(url: str, part: Path, size: int | None, progress: Progress | None, ti
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # the server says we already have everything
             return
-        raise ModelError(f"the model server answered {exc.code} {exc.reason} for {url}; try again later, or install a zip with 'tandem model install PATH.zip'") from None
+        raise ModelError(f"the model server answered {exc.code} {exc.reason} for {url}; try again later, or install a "
+                         "zip with 'tandem model install PATH.zip'") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise OfflineError(f"cannot reach {_host(url)} ({reason}); {_OFFLINE_HINT} (or copy the zip over and run 'tandem model install PATH.zip')") from None
+        raise OfflineError(f"cannot reach {_host(url)} ({reason}); {_OFFLINE_HINT} (or copy the zip over and run "
+                           "'tandem model install PATH.zip')") from None
     with response:
         if have and response.status != 206:  # no Range support: the body is the whole file
             have = 0
@@ -188,9 +192,11 @@ def _fetch(url: str, part: Path, size: int | None, progress: Progress | None, ti
                     if progress:
                         progress(done, total)
         except (OSError, urllib.error.URLError) as exc:
-            raise OfflineError(f"the download stopped at {done} bytes ({exc}); run 'tandem model download' again to resume; {_OFFLINE_HINT}") from None
+            raise OfflineError(f"the download stopped at {done} bytes ({exc}); run 'tandem model download' again to "
+                               f"resume; {_OFFLINE_HINT}") from None
         if total is not None and done < total:
-            raise OfflineError(f"the download stopped at {done} of {total} bytes; run 'tandem model download' again to resume; {_OFFLINE_HINT}")
+            raise OfflineError(f"the download stopped at {done} of {total} bytes; run 'tandem model download' again to "
+                               f"resume; {_OFFLINE_HINT}")
 
 
 def _total(response: object, have: int) -> int | None:
@@ -208,7 +214,8 @@ def _verify_archive(part: Path, known: KnownModel) -> None:
     size = part.stat().st_size
     if known.size is not None and size != known.size:
         part.unlink()
-        raise ModelError(f"the downloaded archive has {size} bytes, expected {known.size}; it was deleted, run 'tandem model download' again")
+        raise ModelError(f"the downloaded archive has {size} bytes, expected {known.size}; it was deleted, run 'tandem "
+                         "model download' again")
     if known.sha256 is not None:
         digest = hashlib.sha256()
         with open(part, "rb") as f:
@@ -216,11 +223,12 @@ def _verify_archive(part: Path, known: KnownModel) -> None:
                 digest.update(chunk)
         if digest.hexdigest() != known.sha256:
             part.unlink()
-            raise ModelError("the downloaded archive failed its SHA-256 check; it was deleted, run 'tandem model download' again")
+            raise ModelError("the downloaded archive failed its SHA-256 check; it was deleted, run 'tandem model "
+                             "download' again")
 
 
 def _host(url: str) -> str:
-    return urllib.request.urlparse(url).netloc or url
+    return urllib.parse.urlparse(url).netloc or url
 
 
 # -- install from a zip --------------------------------------------------------------
@@ -270,7 +278,8 @@ def install_zip(archive: Path, models_dir: Path, expected_name: str | None = Non
     except zipfile.BadZipFile as exc:
         raise ModelError(f"{archive}: the zip is damaged ({exc}); download it again") from None
     except OSError as exc:
-        raise ModelError(f"installing {archive} failed ({exc.strerror or exc}); check free space in {models_dir}") from None
+        raise ModelError(f"installing {archive} failed ({exc.strerror or exc}); "
+                         f"check free space in {models_dir}") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -33,9 +33,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import TandemError
-from .frames import FRAME_BYTES, FRAME_MS
+from .frames import FRAME_BYTES, FRAME_S
 
-FRAME_S = FRAME_MS / 1000.0
 STEP_S = 0.08  # one embedding per 1,280 samples
 EMB_DIM = 96
 SENS_SPAN = 4.0

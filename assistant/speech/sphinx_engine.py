@@ -50,7 +50,8 @@ COMMAND_LM_DISCOUNT = 0.3
 COMMAND_SEARCH_OPTIONS: dict[str, Any] = {"beam": 1e-60, "wbeam": 1e-50}
 NBEST = 40
 JSGF_MAX_PHRASES = 300  # above this a phrase list becomes a bigram LM (see set_grammar)
-DEFAULT_OPTIONS: dict[str, Any] = {"silprob": 0.3, "fillprob": 1e-2, "fwdflat": False, "maxhmmpf": 8000}  # the search PocketSphinx 5 builds from its default LM
+# the search PocketSphinx 5 builds from its default LM
+DEFAULT_OPTIONS: dict[str, Any] = {"silprob": 0.3, "fillprob": 1e-2, "fwdflat": False, "maxhmmpf": 8000}
 _TOKEN = re.compile(r"[^a-z0-9']+")
 _CLITIC = re.compile(r"\s+'(?=[a-z])")  # the matcher spells "we'd" as "we 'd": glue it back
 
@@ -83,7 +84,8 @@ def build_jsgf(phrases: Sequence[str], known: Any = None, name: str = "commands"
     if missing:
         log.info("grammar: words not in the PocketSphinx dictionary were dropped: %s", sorted(missing)[:10])
     if not alternatives:
-        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the intents")
+        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the "
+                                 "intents")
     body = " | ".join(alternatives)
     return f"#JSGF V1.0;\ngrammar {name};\npublic <{name}> = {body};\n"
 
@@ -98,33 +100,6 @@ def _jsgf_words(jsgf: str) -> list[str]:
     body = jsgf[header.end():] if header else jsgf
     return [m.group("word").lower() for m in _JSGF_PART.finditer(body)
             if m.group("word") and m.group("word") not in ("public", "NULL", "VOID")]
-
-
-def clean_jsgf(jsgf: str, known: Any = None) -> str:
-    """``jsgf`` with every word the dictionary lacks replaced by ``<NULL>`` (i.e. left out).
-
-    Replacing rather than deleting keeps every group and alternative
-    well-formed: "(alex | zoltan)" becomes "(alex | <NULL>)".
-    """
-    header = _JSGF_HEADER.match(jsgf)
-    if header is None:
-        raise SphinxGrammarError("not a JSGF grammar (it must start with '#JSGF V1.0; grammar NAME;')")
-    missing: set[str] = set()
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group("word")
-        if word is None:
-            return m.group(0)
-        lower = word.lower()
-        if known is not None and not known(lower):
-            missing.add(lower)
-            return "<NULL>"
-        return lower
-
-    body = _JSGF_PART.sub(fix, jsgf[header.end():])
-    if missing:
-        log.info("grammar: words not in the PocketSphinx dictionary were left out: %s", sorted(missing)[:10])
-    return jsgf[: header.end()] + body
 
 
 def phrase_bigram_arpa(sentences: Sequence[Sequence[str]], discount: float = 0.5) -> str:
@@ -179,7 +154,8 @@ def _known_sentences(phrases: Sequence[str], known: Any) -> list[list[str]]:
         if kept and kept not in out:
             out.append(kept)
     if not out:
-        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the intents")
+        raise SphinxGrammarError("none of the grammar phrases has words the PocketSphinx dictionary knows; check the "
+                                 "intents")
     return out
 
 
@@ -294,23 +270,6 @@ class SphinxRecognizer:
         else:
             self._search, self._grammar = search, key
 
-    def set_jsgf(self, jsgf: str) -> None:
-        """Command mode from a ready JSGF grammar (``Matcher.jsgf(context)``).
-
-        Fine for small contexts (confirm, name); the idle context's nested
-        template grammar compiled in 0.8 s but decoded far slower than real
-        time (minutes per utterance): prefer a phrase list there.
-        """
-        body = clean_jsgf(jsgf, self.knows)
-        search = "j_" + hashlib.sha1(body.encode()).hexdigest()[:12]
-        if search not in self._searches:
-            try:
-                self._command_decoder(_jsgf_words(body)).add_jsgf_string(search, body)
-            except RuntimeError as exc:
-                raise SphinxGrammarError(f"PocketSphinx cannot use this JSGF grammar ({exc}); check the intents") from None
-            self._searches.add(search)
-        self._use(search, ("<jsgf>", search))
-
     def set_phrase_lm(self, phrases: Sequence[str]) -> None:
         """Command mode as a trigram LM over ``phrases`` (see ``lm.ngram_arpa``); for long lists."""
         sentences = _known_sentences(phrases, self.knows)
@@ -347,7 +306,9 @@ class SphinxRecognizer:
         words = [w for w in _TOKEN.sub(" ", _CLITIC.sub("'", phrase.lower())).split() if w]
         unknown = [w for w in words if not self.knows(w)]
         if not words or unknown:
-            raise SphinxGrammarError(f"the wake phrase {phrase!r} has words PocketSphinx does not know ({', '.join(unknown) or 'none given'}); choose another with 'tandem init --force --wake-phrase ...'")
+            raise SphinxGrammarError(f"the wake phrase {phrase!r} has words PocketSphinx does not know "
+                                     f"({', '.join(unknown) or 'none given'}); choose another with 'tandem init "
+                                     "--force --wake-phrase ...'")
         line = f"{' '.join(words)} /{threshold:g}/\n"
         search = "k_" + hashlib.sha1(line.encode()).hexdigest()[:12]
         if search not in self._searches:
@@ -383,7 +344,7 @@ class SphinxRecognizer:
         decoder.end_utt()
         hyp = decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
-        self._nbest_ready = self._search.startswith(("l_", "g_", "j_"))  # command mode: a lattice to re-score
+        self._nbest_ready = self._search.startswith(("l_", "g_"))  # command mode: a lattice to re-score
         self._end_utterance()
         if self._understand is not None and self._nbest_ready and text and not self._understand(text):
             text = next((alt for alt in self.alternatives() if self._understand(alt)), text)

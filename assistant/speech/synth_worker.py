@@ -222,13 +222,15 @@ class SynthWorker:
         hello = self._receive(self.start_timeout)
         if hello is None:
             self.stop()
-            raise TtsUnavailable(f"the speech synthesiser did not start within {self.start_timeout:.0f} s; {INSTALL_HINT}")
+            raise TtsUnavailable(f"the speech synthesiser did not start within {self.start_timeout:.0f} s; "
+                                 f"{INSTALL_HINT}")
         message = json.loads(hello)
         if not message.get("ready"):
             self.stop()
             error = str(message.get("error", "unknown error"))
             if self.voice and "voice" in error.lower():
-                raise TtsUnavailable(f"the voice {self.voice!r} is not available ({error}); list voices with 'espeak-ng --voices'")
+                raise TtsUnavailable(f"the voice {self.voice!r} is not available ({error}); list voices with "
+                                     "'espeak-ng --voices'")
             raise TtsUnavailable(f"text-to-speech is not available ({error}); {INSTALL_HINT}")
         log.debug("synthesis worker %s ready", self._proc.pid if self._proc else "?")
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..config import RULES, VoiceSettings, out_of_range
 from .audio import PlaybackResult, SpeakerCannotOpen, SpeakerUnavailable, play_samples, rescan_devices, resolve_device
@@ -33,8 +32,6 @@ from .frames import EchoGate
 from .synth_worker import SynthesisFailed, SynthWorker, TtsUnavailable
 
 __all__ = [
-    "MuteSpeaker",
-    "PrintSpeaker",
     "SayStats",
     "SpeakerUnavailable",
     "SynthesisFailed",
@@ -57,7 +54,8 @@ class SayStats:
     completed: bool
 
 
-PIECE_CHARS = 90  # sentences are joined up to this length (~6 s of speech): fewer pauses, a buffer no bigger than an everyday reply's
+# sentences are joined up to this length (~6 s of speech): fewer pauses, a buffer no bigger than an everyday reply's
+PIECE_CHARS = 90
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
 
@@ -232,7 +230,8 @@ class Voice:
             return
         try:
             device = resolve_device(self._device_setting, "output")
-            play_samples(chime_samples(), CHIME_RATE, device=device, gain=self.volume, slack_s=2.0)  # no rescan: it is only a chime
+            # no rescan: it is only a chime
+            play_samples(chime_samples(), CHIME_RATE, device=device, gain=self.volume, slack_s=2.0)
         except SpeakerUnavailable as exc:
             log.warning("chime not played: %s", type(exc).__name__)
         finally:
@@ -248,43 +247,3 @@ class Voice:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class MuteSpeaker:
-    """``--mute``: says nothing, instantly (the events still record what would be said)."""
-
-    def say(self, text: str) -> bool:
-        return True
-
-    def chime(self, *, wait: bool = False) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-
-class PrintSpeaker:
-    """Prints each reply as a line ("Tandem: ..."), e.g. for ``--text --mute`` in a terminal."""
-
-    def __init__(self, stream: TextIO | None = None, prefix: str = "Tandem: ") -> None:
-        self._stream = stream
-        self._prefix = prefix
-        self._lock = threading.Lock()
-
-    def say(self, text: str) -> bool:
-        with self._lock:
-            out = self._stream or sys.stdout
-            print(f"{self._prefix}{text}", file=out, flush=True)
-        return True
-
-    def chime(self, *, wait: bool = False) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None

@@ -47,7 +47,8 @@ def load_model(path: str | Path) -> Any:
     folder = Path(path).expanduser().resolve()
     problem = check_model_dir(folder)
     if problem:
-        raise VoskModelError(f"Vosk model {folder}: {problem}; run 'tandem model download' or set speech.engine = \"pocketsphinx\"")
+        raise VoskModelError(f"Vosk model {folder}: {problem}; run 'tandem model download' or set speech.engine = "
+                             "\"pocketsphinx\"")
     with _model_lock:
         if folder not in _models:
             import vosk
@@ -56,7 +57,8 @@ def load_model(path: str | Path) -> Any:
             try:
                 _models[folder] = vosk.Model(str(folder))  # a path, never lang=: see the module docstring
             except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception("Failed to create a model")
-                raise VoskModelError(f"Vosk model {folder} failed to load ({exc}); reinstall it with 'tandem model download' or 'tandem model install PATH.zip'") from None
+                raise VoskModelError(f"Vosk model {folder} failed to load ({exc}); reinstall it with 'tandem model "
+                                     "download' or 'tandem model install PATH.zip'") from None
         return _models[folder]
 
 
@@ -90,9 +92,11 @@ def clean_phrases(phrases: Sequence[str], known: Any = None) -> list[str]:
         if text not in cleaned:
             cleaned.append(text)
     if dropped:
-        log.info("grammar: %d phrase(s) with words the model does not know were left out: %s", len(dropped), dropped[:5])
+        log.info("grammar: %d phrase(s) with words the model does not know were left out: %s", len(dropped),
+                 dropped[:5])
     if not cleaned:
-        raise GrammarError("none of the grammar phrases can be recognised by this model (empty, or words it does not know); check the intents and the model's language")
+        raise GrammarError("none of the grammar phrases can be recognised by this model (empty, or words it does not "
+                           "know); check the intents and the model's language")
     return cleaned
 
 

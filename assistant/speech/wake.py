@@ -36,11 +36,10 @@ from typing import Any, Protocol
 
 from ..errors import TandemError
 from .endpoint import EndpointSettings, Endpointer
-from .frames import FRAME_BYTES, FRAME_MS
+from .frames import FRAME_BYTES, FRAME_S
 
 log = logging.getLogger(__name__)
 
-FRAME_S = FRAME_MS / 1000.0
 _SPHINX_FRAME_S = 0.01  # PocketSphinx segments count 10 ms feature frames
 
 # Real words that sound like parts of a wake phrase; used only if the dictionary knows them.

@@ -11,9 +11,7 @@ What Tandem says is in ``scripts/replies/forget.yaml`` (see ``assistant/replies.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from random import Random
 from typing import Any
 
@@ -21,24 +19,13 @@ from rapidfuzz import fuzz
 
 from .clock import Clock
 from .conversation import Utterance
-from .duetime import WEEKDAYS
-from .promise_words import promised
+from .feature_words import ENTRY_TABLES as TABLES
+from .feature_words import STOP, item_reference, promised
 from .handlers import Context
 from .replies import Replies, replies_for, reply, shipped
 from .store import Store
 
 LAST_KEY = "last_logged"
-TABLES = ("promises", "gratitude", "goals", "experiences")
-# Words that name a kind of entry in "forget the promise about the plumber".
-KIND_WORDS = {
-    "promise": "promises", "promises": "promises",
-    "gratitude": "gratitude", "gratitudes": "gratitude", "thanks": "gratitude", "appreciation": "gratitude",
-    "appreciations": "gratitude", "journal": "gratitude", "entry": None,
-    "goal": "goals", "goals": "goals",
-    "experience": "experiences", "experiences": "experiences", "activity": "experiences",
-}
-STOP = {"the", "a", "an", "about", "that", "from", "for", "my", "our", "to", "of", "on", "one", "entry", "last", "s",
-        "please", "with", "we", "i", "it", "thing", "what", "said"}
 MATCH_AT = 80
 
 
@@ -112,45 +99,6 @@ def _remove(ctx: Context, table: str, record: dict[str, Any]) -> None:
 # --- forget.item --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ItemQuery:
-    """ "the promise about the plumber" / "yesterday's gratitude", taken apart."""
-
-    tables: tuple[str, ...]
-    day: date | None
-    words: str
-
-
-def parse_item_words(words: str, now: datetime) -> ItemQuery:
-    text = re.sub(r"[^\w\s']", " ", words.lower()).replace("'s", " ").replace("'", "")
-    tokens = text.split()
-    tables: list[str] = []
-    day: date | None = None
-    rest: list[str] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if tok in KIND_WORDS:
-            if KIND_WORDS[tok]:
-                tables.append(KIND_WORDS[tok])  # type: ignore[arg-type]
-        elif tok == "today" or (tok == "this" and nxt in ("morning", "evening")):
-            day = now.date()
-            i += 1 if tok == "this" else 0
-        elif tok == "yesterday" or (tok == "last" and nxt == "night"):
-            day = now.date() - timedelta(days=1)
-            i += 1 if tok == "last" else 0
-        elif tok in WEEKDAYS or (tok == "last" and nxt in WEEKDAYS):
-            name = nxt if tok == "last" else tok
-            back = (now.weekday() - WEEKDAYS.index(name)) % 7 or 7
-            day = now.date() - timedelta(days=back)
-            i += 1 if tok == "last" else 0
-        elif tok not in STOP:
-            rest.append(tok)
-        i += 1
-    return ItemQuery(tuple(dict.fromkeys(tables)) or TABLES, day, " ".join(rest))
-
-
 def _text_of(table: str, record: dict[str, Any]) -> str:
     parts = [str(record.get("text", ""))]
     if table == "gratitude":
@@ -172,16 +120,10 @@ def word_score(query: str, target: str) -> float:
 def find_items(store: Store, clock: Clock, words: str, heard: str = "") -> list[tuple[str, dict[str, Any]]]:
     """Entries matching the words, best first (newest first among equals).
 
-    ``heard`` is the whole utterance: the matcher keeps the kind word out of the
-    slot ("delete yesterday's gratitude" -> "yesterday's"), but it still says
-    which table to look in.
+    ``heard`` is the whole utterance, which may name the kind of entry the words leave out
+    (``feature_words.item_reference``).
     """
-    now = clock.now()
-    query = parse_item_words(words, now)
-    if heard and query.tables == TABLES:
-        hinted = tuple(dict.fromkeys(KIND_WORDS[w] for w in re.findall(r"[a-z]+", heard.lower()) if KIND_WORDS.get(w)))
-        if hinted:
-            query = ItemQuery(hinted, query.day, query.words)  # type: ignore[arg-type]
+    query = item_reference(words, clock.now(), heard)
     scored: list[tuple[float, str, str, dict[str, Any]]] = []
     for table in query.tables:
         for record in store.all(table):

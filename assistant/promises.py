@@ -21,12 +21,10 @@ from typing import Any
 from .capitals import capitalise
 from .clock import Clock, isoformat
 from .conversation import Utterance
-from .duetime import END_OF_DAY, day_words, describe_due_record, parse_due
+from .time_words import END_OF_DAY, day_words, describe_due_record, parse_due
 from .forget import remember, word_score
 from .handlers import Context
-from .nlu.normalise import words as split_words
-from .nlu.slots import PartnerLookup
-from .promise_words import promised, stored
+from .feature_words import named_partner, promise_reference, promised, stored
 from .replies import Replies, replies_for, reply, shipped
 from .store import Store
 
@@ -42,7 +40,7 @@ MORE_TIME_DAYS = 3
 
 
 def log_promise(store: Store, clock: Clock, partner: str, text: str, due_words: str | None) -> dict[str, Any]:
-    """Keep a promise in its own words (promise_words.stored: "not be late"), from a request or a whole turn."""
+    """Keep a promise in its own words (feature_words.stored: "not be late"), from a request or a whole turn."""
     now = clock.now()
     due = parse_due(due_words, now, clock.tz)
     record = {
@@ -115,7 +113,7 @@ def find_promise(promises: list[dict[str, Any]], words: str, partner: str | None
     """The promises the words could mean, best first; more than one means "ask which"."""
     # A named partner narrows the search, unless it leaves nothing (then the name was probably misheard).
     pool = [p for p in promises if not partner or p.get("partner") == partner] or promises
-    query = " ".join(w for w in words.lower().split() if w not in ("promise", "promised", "promises", "kept", "missed"))
+    query = promise_reference(words)
     scored = sorted((Match(p, word_score(query, p["text"].lower())) for p in pool), key=lambda m: -m.score)
     scored = [m for m in scored if m.score >= MATCH_AT]
     if not scored:
@@ -234,19 +232,6 @@ def handle_list(ctx: Context, utterance: Utterance) -> None:
         if ctx.ask_yes_no(reply(ctx, "promises.list_more", count=left)).intent != "confirm.yes":
             ctx.say(reply(ctx, "promises.list_stop"))
             return
-
-
-def named_partner(heard: str, slot_text: str, partners: tuple[str, ...]) -> str | None:
-    """The partner named outside the promise's own words ("*Sam* kept the promise about the plants"), if one is.
-
-    Names are read as the matcher reads them (``PartnerLookup``: names of several words, possessives, and a
-    spelling that sounds like the name, "psalm" for Sam).
-    """
-    rest = heard.lower().replace(slot_text.lower(), " ", 1) if slot_text else heard.lower()
-    heard_words = split_words(rest)
-    lookup = PartnerLookup(partners, by_sound=True)
-    named = {hit[1] for i in range(len(heard_words)) if (hit := lookup.match(heard_words, i)) is not None}
-    return partners[named.pop()] if len(named) == 1 else None
 
 
 def _only_one_left(ctx: Context, candidates: list[dict[str, Any]], partner: str | None) -> dict[str, Any] | None:

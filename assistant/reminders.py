@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from . import schedule_words as sw
+from .time_words import schedule as sw
 from .clock import Clock, isoformat, parse_iso
 from .config import REPO_ROOT, ReminderSettings
 from .conversation import Utterance

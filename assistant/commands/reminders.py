@@ -6,7 +6,7 @@ import argparse
 import json
 
 from .. import reminders as rm
-from .. import schedule_words as sw
+from ..time_words import schedule as sw
 from ..clock import isoformat
 from ..errors import TandemError
 

@@ -20,6 +20,7 @@ from ..errors import TandemError
 from ..files import atomic_write_bytes
 from ..report import build_report
 from ..summary import compute
+from ..time_words import parse_period
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -114,7 +115,7 @@ def cmd_journal(args: argparse.Namespace, app) -> int:  # type: ignore[no-untype
     clock = app.clock()
     items = journal.entries(app.store)
     if args.period:
-        period = journal.parse_period(args.period, clock.now())
+        period = parse_period(args.period, clock.now())
         if period is None:
             raise TandemError(f"cannot tell which days {args.period!r} means; try \"last week\", \"this month\" or "
                               "\"yesterday\"")

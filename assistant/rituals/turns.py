@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..conversation import Utterance
+from ..feature_words import is_pass
 
 GRACE_S = 15.0
 GRACE_PAUSE_S = 1.5
@@ -32,8 +33,6 @@ SHORT_TURN_S = 180.0
 MIN_LISTEN_S = 0.5
 STALE_CUE_S = 5.0
 STILL_TALKING_S = 4.0  # quiet longer than this at the limit: the thought is finished, no "finish your thought"
-# what a partner may say instead of a control phrase to let a turn go
-PASS_WORDS = {"pass", "i pass", "pass please", "i'll pass", "skip", "skip me", "next"}
 
 
 class TurnHost(Protocol):
@@ -189,7 +188,7 @@ def _control(host: TurnHost, heard: Utterance, result: TurnResult, prompt: str) 
     intent = heard.intent
     if intent == "turn.done":
         return "done"
-    if intent == "ritual.skip" or (intent is None and _is_pass(heard.text)):
+    if intent == "ritual.skip" or (intent is None and is_pass(heard.text)):
         return "skip"
     if intent == "ritual.stop":
         return "stop"
@@ -202,7 +201,3 @@ def _control(host: TurnHost, heard: Utterance, result: TurnResult, prompt: str) 
         return "ignored"
     result.parts.append(heard.text)
     return "speech"
-
-
-def _is_pass(text: str) -> bool:
-    return " ".join(text.lower().replace(",", " ").replace(".", " ").split()) in PASS_WORDS

@@ -27,7 +27,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 import dateparser
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from .vocab import MONTHS, ORDINAL_WORDS, WEEKDAYS, ordinal
+
 END_OF_DAY = time(23, 59)
 # The end of each part of the day, as a deadline.
 PARTS = {"morning": time(12, 0), "noon": time(12, 0), "lunchtime": time(13, 0), "afternoon": time(17, 0),
@@ -43,10 +44,6 @@ FILLER = re.compile(r"\b(?:the|of|at the latest)\b")
 # words that make a deadline; anything else names an occasion
 DEADLINE = re.compile(r"^(?:by|before|until|till|til|no later than|in time for|ahead of|within|due)\b"
                       r"|^in (?!the (?:morning|afternoon|evening)\b)|\bend of\b|\bat the latest\b")
-ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-                 "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-                 "eighteenth", "nineteenth", "twentieth")
-MONTHS = tuple(m.lower() for m in calendar.month_name[1:])
 WINDOWS = ("week", "weekend", "month", "year")
 
 
@@ -220,7 +217,7 @@ def _by_hand(text: str, now: datetime) -> datetime | None:
             return _at(date(year, month, calendar.monthrange(year, month)[1]), END_OF_DAY, tz)
         return _at(date(today.year + (1 if nxt else 0), 12, 31), END_OF_DAY, tz)
 
-    m = re.fullmatch(r"(this |next |coming |this coming )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?(?: (.*))?", text)
+    m = re.fullmatch(rf"(this |next |coming |this coming )?({'|'.join(WEEKDAYS)})s?(?: (.*))?", text)
     if m:
         which = (m.group(1) or "").strip()
         target = WEEKDAYS.index(m.group(2))
@@ -274,11 +271,6 @@ def _by_dateparser(text: str, now: datetime, tz: tzinfo) -> datetime | None:
 
 
 # --- speaking a due moment --------------------------------------------------------------
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def clock_words(at: time) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import schedule_words as sw
+from assistant.time_words import schedule as sw
 
 
 @pytest.mark.parametrize(

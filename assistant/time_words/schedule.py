@@ -20,7 +20,8 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from .errors import TandemError
+from ..errors import TandemError
+from .vocab import ORDINAL_WORDS, WEEKDAY_CODES, WEEKDAYS, ordinal
 
 EXAMPLES = (
     "the first sunday of every month at 7 pm",
@@ -29,21 +30,15 @@ EXAMPLES = (
     "on the 15th of every month at 8 pm",
 )
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 _CARDINALS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "thirty": 30, "forty five": 45,
     "forty-five": 45,
 }
-_ORDINAL_UNITS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
-}
+_ORDINAL_UNITS = {w: n for n, w in enumerate(ORDINAL_WORDS[:9], start=1)}
 _ORDINAL_WORDS = {
-    **_ORDINAL_UNITS, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
-    "thirtieth": 30,
+    **{w: n for n, w in enumerate(ORDINAL_WORDS, start=1)}, "thirtieth": 30,
     **{f"twenty {w}": 20 + n for w, n in _ORDINAL_UNITS.items()}, "thirty first": 31,
 }
 # the nth-weekday positions a month always (or, for the last, trivially) has
@@ -140,21 +135,21 @@ def _to_24h(hour: int, marker: str | None) -> int | None:
 def _take_rule(text: str) -> str | None:
     if text == "\x00":
         return None
-    day_re = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+    day_re = rf"({'|'.join(WEEKDAYS)})s?"
     pos_re = "|".join(_POSITIONS)
     m = re.search(rf"\b(?:every |each |the )?({pos_re}) {day_re}\b", text)
     if m:
-        return f"FREQ=MONTHLY;BYDAY={_POSITIONS[m[1]]}{CODES[WEEKDAYS.index(m[2])]}"
+        return f"FREQ=MONTHLY;BYDAY={_POSITIONS[m[1]]}{WEEKDAY_CODES[WEEKDAYS.index(m[2])]}"
     if re.search(r"\bmonth(ly)?\b", text):
         day = _month_day(text)
         return None if day is None else f"FREQ=MONTHLY;BYMONTHDAY={day}"
-    days = [CODES[WEEKDAYS.index(d)] for d in re.findall(rf"\b{day_re}\b", text)]
+    days = [WEEKDAY_CODES[WEEKDAYS.index(d)] for d in re.findall(rf"\b{day_re}\b", text)]
     if re.search(r"\bweekdays\b", text):
         days += ["MO", "TU", "WE", "TH", "FR"]
     if re.search(r"\bweekends?\b", text):
         days += ["SA", "SU"]
     if days:
-        ordered = [c for c in CODES if c in days]
+        ordered = [c for c in WEEKDAY_CODES if c in days]
         return f"FREQ=WEEKLY;BYDAY={','.join(ordered)}"
     if re.search(r"\b(every|each) (day|evening|night|morning|afternoon)\b|\b(daily|nightly|evenings|mornings|nights)\b", text):
         return "FREQ=DAILY"
@@ -192,13 +187,8 @@ def say_time(hhmm: str) -> str:
     return f"{h12} {suffix}" if minute == 0 else f"{h12}:{minute:02d} {suffix}"
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _day_name(code: str) -> str:
-    return WEEKDAYS[CODES.index(code)].capitalize()
+    return WEEKDAYS[WEEKDAY_CODES.index(code)].capitalize()
 
 
 def _position_day(byday: str) -> tuple[int, str]:

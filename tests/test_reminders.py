@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant import reminders as rm
+from assistant.time_words import schedule as sw
 from assistant.clock import FakeClock, isoformat
 from assistant.config import HomePaths, ReminderSettings, Settings
 from assistant.conversation import Utterance
@@ -223,7 +224,7 @@ def test_device_off_past_the_grace_window_says_nothing(store: Store, profile: Pr
 def test_device_off_over_many_daily_occurrences_speaks_once(store: Store, profile: Profile, settings: Settings,
                                                              year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings)
-    rm.set_schedule(store, "gratitude", rm.sw.parse("every evening at eight"), r.clock.now())
+    rm.set_schedule(store, "gratitude", sw.parse("every evening at eight"), r.clock.now())
     rm.turn_off(store, "checkin")
     r.clock.set(at(2027, 1, 14, 21, 0))  # off since New Year's Eve: thirteen gratitude evenings missed
     drive(r, at(2027, 1, 14, 23, 0))
@@ -244,13 +245,13 @@ def test_quiet_hours(store: Store, profile: Profile, settings: Settings, year_st
     r = rig(store, year_start, profile, settings)
     rm.turn_off(store, "checkin")
     rm.turn_off(store, "trusttalk")
-    rm.set_schedule(store, "gratitude", rm.sw.parse("every morning at seven"), r.clock.now())
+    rm.set_schedule(store, "gratitude", sw.parse("every morning at seven"), r.clock.now())
     r.clock.set(at(2027, 1, 2, 6, 0))
     assert rm.next_wakeup(r.ctx) == at(2027, 1, 2, 8, 0)  # due at 07:00, inside the quiet hours
     drive(r, at(2027, 1, 3, 12))
     assert [(t.date(), t.hour, t.minute) for t in r.said()] == [(date(2027, 1, 2), 8, 0), (date(2027, 1, 3), 8, 0)]
     # due at 22:00: the quiet hours last into the next day, so it is never said
-    rm.set_schedule(store, "gratitude", rm.sw.parse("every night at 10 pm"), r.clock.now())
+    rm.set_schedule(store, "gratitude", sw.parse("every night at 10 pm"), r.clock.now())
     drive(r, at(2027, 1, 6, 12))
     assert len(r.said()) == 2
 
@@ -341,7 +342,7 @@ def test_asked_to_stop_after_two_declined(store: Store, profile: Profile, settin
 
 def test_one_spoken_reminder_a_day(store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings)
-    rm.set_schedule(store, "gratitude", rm.sw.parse("every evening at 8"), r.clock.now())
+    rm.set_schedule(store, "gratitude", sw.parse("every evening at 8"), r.clock.now())
     drive(r, at(2027, 1, 11, 21))
     said = [(t.date(), k) for t, k in [(t, e.kind) for t, e in r.sink.reminders("said")]]
     by_day: dict[date, list[str]] = {}

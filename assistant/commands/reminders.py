@@ -47,7 +47,7 @@ def _setup(app):  # type: ignore[no-untyped-def]
 def _kind(text: str, must_exist: bool, app) -> str:  # type: ignore[no-untyped-def]
     kind = rm.kind_for_words(text) or rm.custom_kind(text)[0]
     if not kind or (must_exist and app.store.get(rm.TABLE, kind) is None):
-        known = ", ".join(r["kind"] for r in rm.records(app.store))
+        known = ", ".join(r.kind for r in rm.records(app.store))
         raise TandemError(f"no reminder called {text!r}; known: {known}")
     return kind
 
@@ -56,14 +56,14 @@ def cmd_list(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-d
     profile, now = _setup(app)
     rows = rm.listing(rm.records(app.store), profile.tz, now)
     if args.json:
-        print(json.dumps([{"kind": r["kind"], "rule": r["rule"], "time": r["time"], "enabled": r["enabled"],
-                           "schedule": sw.describe(r["rule"], r["time"]), "next": isoformat(n) if n else None}
+        print(json.dumps([{"kind": r.kind, "rule": r.rule, "time": r.time, "enabled": r.enabled,
+                           "schedule": sw.describe(r.rule, r.time), "next": isoformat(n) if n else None}
                           for r, n in rows], indent=2))
     else:
         for rec, nxt in rows:
-            extra = f" (not on {rm.label(rec['gives_way_to'])} days)" if rec.get("gives_way_to") else ""
+            extra = f" (not on {rm.label(rec.gives_way_to)} days)" if rec.gives_way_to else ""
             state = f"next: {rm.spoken_when(nxt, profile.tz)}" if nxt else "off"
-            print(f"{rec['kind']:<10} {sw.describe(rec['rule'], rec['time'])}{extra} — {state}")
+            print(f"{rec.kind:<10} {sw.describe(rec.rule, rec.time)}{extra} — {state}")
     problem = rm.clock_problem(app.store, app.clock())
     if problem:
         print(f"warning: {problem}")
@@ -80,7 +80,7 @@ def cmd_set(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-de
         _, exercise, label_words = rm.custom_kind(args.kind)
     rec = rm.set_schedule(app.store, kind, schedule, now, exercise=exercise, label_words=label_words)
     nxt = rm.next_effective(rec, rm.records(app.store), profile.tz, now)
-    print(f"{kind}: {sw.describe(rec['rule'], rec['time'])}"
+    print(f"{kind}: {sw.describe(rec.rule, rec.time)}"
           + (f" — next: {rm.spoken_when(nxt, profile.tz)}" if nxt else ""))
     return 0
 
@@ -97,9 +97,9 @@ def cmd_on(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def
     profile, now = _setup(app)
     kind = _kind(args.kind, True, app)
     rm.turn_on(app.store, kind, now)
-    rec = app.store.get(rm.TABLE, kind)
+    rec = next(r for r in rm.records(app.store) if r.kind == kind)
     nxt = rm.next_effective(rec, rm.records(app.store), profile.tz, now)
-    print(f"{kind}: {sw.describe(rec['rule'], rec['time'])}"
+    print(f"{kind}: {sw.describe(rec.rule, rec.time)}"
           + (f" — next: {rm.spoken_when(nxt, profile.tz)}" if nxt else ""))
     return 0
 

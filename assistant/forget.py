@@ -11,7 +11,7 @@ What Tandem says is in ``scripts/replies/forget.yaml`` (see ``assistant/replies.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from random import Random
 from typing import Any
 
@@ -128,9 +128,8 @@ def find_items(store: Store, clock: Clock, words: str, heard: str = "") -> list[
     for table in query.tables:
         for record in store.all(table):
             stamp = _when(table, record) or ""
-            if query.day is not None:
-                if not stamp or datetime.fromisoformat(stamp).astimezone(clock.tz).date() != query.day:
-                    continue
+            if query.day is not None and (not stamp or _day(stamp, clock) != query.day):
+                continue
             score = word_score(query.words, _text_of(table, record)) if query.words else 100.0
             if score >= MATCH_AT:
                 scored.append((score, stamp, table, record))
@@ -139,6 +138,10 @@ def find_items(store: Store, clock: Clock, words: str, heard: str = "") -> list[
     scored.sort(key=lambda s: (-s[0], _neg(s[1])))
     best = scored[0][0] if scored else 0
     return [(t, r) for score, _, t, r in scored if score >= best - 8]
+
+
+def _day(stamp: str, clock: Clock) -> date:
+    return datetime.fromisoformat(stamp).astimezone(clock.tz).date()
 
 
 def _neg(stamp: str) -> str:

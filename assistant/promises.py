@@ -21,12 +21,12 @@ from typing import Any
 from .capitals import capitalise
 from .clock import Clock, isoformat
 from .conversation import Utterance
-from .time_words import END_OF_DAY, day_words, describe_due_record, parse_due
+from .feature_words import named_partner, promise_reference, promised, stored
 from .forget import remember, word_score
 from .handlers import Context
-from .feature_words import named_partner, promise_reference, promised, stored
 from .replies import Replies, replies_for, reply, shipped
 from .store import Store
+from .time_words import END_OF_DAY, day_words, describe_due_record, parse_due
 
 TABLE = "promises"
 STATUSES = ("kept", "missed", "released")

@@ -6,9 +6,9 @@ import argparse
 import json
 
 from .. import reminders as rm
-from ..time_words import schedule as sw
 from ..clock import isoformat
 from ..errors import TandemError
+from ..time_words import schedule as sw
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -35,7 +35,14 @@ from .clock_guard import LAST_EVENT, clock_problem, note_time, resume
 from .defaults import DEFAULTS, Default
 from .planning import Due, plan
 from .record import TABLE, Offer, Reminder
-from .registry import install_defaults, records, set_schedule, should_ask_about, turn_off, turn_on
+from .registry import (
+    install_defaults,
+    records,
+    set_schedule,
+    should_ask_about,
+    turn_off,
+    turn_on,
+)
 from .speaking import ask_about, next_wakeup, speak_due
 from .timetable import listing, next_effective, occurrences, spoken_when
 from .wording import custom_kind, kind_for_words, label, wordings

@@ -7,7 +7,7 @@ holds the reminders until the time is plausible again, or until ``tandem reminde
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from ..clock import Clock, isoformat, parse_iso
 from ..events import ReminderEvent
@@ -30,7 +30,7 @@ def last_event(store: Store, tz: tzinfo) -> datetime | None:
 
 
 def clock_problem_at(store: Store, now: datetime) -> str | None:
-    last = last_event(store, now.tzinfo or timezone.utc)
+    last = last_event(store, now.tzinfo or UTC)
     if last is None or now >= last:
         return None
     return (f"the clock says {now:%Y-%m-%d %H:%M} but Tandem last saw {last:%Y-%m-%d %H:%M}: it went back "
@@ -45,7 +45,7 @@ def clock_problem(store: Store, clock: Clock) -> str | None:
 
 def note_time(store: Store, now: datetime) -> None:
     """Remember the latest moment seen (at most once a minute: it is a disk write)."""
-    last = last_event(store, now.tzinfo or timezone.utc)
+    last = last_event(store, now.tzinfo or UTC)
     if last is None or (now - last).total_seconds() >= NOTE_EVERY_S:
         store.set_meta(LAST_EVENT, isoformat(now))
 

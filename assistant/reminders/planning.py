@@ -61,12 +61,12 @@ def plan(recs: list[Reminder], s: ReminderSettings, tz: tzinfo, now: datetime,
         settled = set(rec.spoken) | set(rec.skipped)
         start_at = _latest(since(rec, tz), first_run)
         candidates = [last_occurrence(rec, tz, now, grace), next_occurrence(rec, tz, now)]
-        for occ in candidates:
-            if occ is None or isoformat(occ) in settled or (start_at is not None and occ < start_at):
+        for candidate in candidates:
+            if candidate is None or isoformat(candidate) in settled or (start_at is not None and candidate < start_at):
                 continue
-            when = speak_time(occ, now, s)
-            if when is not None:
-                out.append(Due(rec.kind, "offer", occ, when))
+            speak_at = speak_time(candidate, now, s)
+            if speak_at is not None:
+                out.append(Due(rec.kind, "offer", candidate, speak_at))
                 break
         if s.heads_up_days > 0 and rec.kind == "trusttalk":
             heads = _heads_up_due(rec, s, tz, now, first_run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from ..config import ReminderSettings
 from ..time_words import schedule as sw
@@ -24,4 +24,4 @@ def after_quiet(when: datetime, s: ReminderSettings) -> datetime:
         return when
     end = _hm(s.quiet_end)
     day = when.date() if when.time() < end else when.date() + timedelta(days=1)
-    return sw.aware(datetime.combine(day, end), when.tzinfo or timezone.utc)
+    return sw.aware(datetime.combine(day, end), when.tzinfo or UTC)

@@ -181,16 +181,16 @@ def _by_hand(text: str, now: datetime) -> datetime | None:
     today = now.date()
     text = re.sub(r"\s+", " ", text)
 
-    day = _day_of_month(text, today)
-    if day is not None:
-        return _at(day, END_OF_DAY, tz)
+    dated = _day_of_month(text, today)
+    if dated is not None:
+        return _at(dated, END_OF_DAY, tz)
 
     if text in HOLIDAYS:
         month, day = HOLIDAYS[text]
-        target = date(today.year, month, day)
-        if target < today:
-            target = date(today.year + 1, month, day)
-        return _at(target, END_OF_DAY, tz)
+        holiday = date(today.year, month, day)
+        if holiday < today:
+            holiday = date(today.year + 1, month, day)
+        return _at(holiday, END_OF_DAY, tz)
     if text in ("tonight", "this evening", "today", "end of today", "end of the day", "the end of the day", "end of day"):
         return _at(today, PARTS["evening"] if text == "this evening" else END_OF_DAY, tz)
     if text in ("this morning", "this afternoon"):
@@ -220,8 +220,7 @@ def _by_hand(text: str, now: datetime) -> datetime | None:
     m = re.fullmatch(rf"(this |next |coming |this coming )?({'|'.join(WEEKDAYS)})s?(?: (.*))?", text)
     if m:
         which = (m.group(1) or "").strip()
-        target = WEEKDAYS.index(m.group(2))
-        ahead = (target - today.weekday()) % 7
+        ahead = (WEEKDAYS.index(m.group(2)) - today.weekday()) % 7
         if which == "next":
             # "next friday" = the friday of next week (Mon-Sun), never this week's
             ahead = ahead + 7 if ahead <= 6 - today.weekday() else ahead

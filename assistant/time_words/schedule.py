@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -254,7 +254,7 @@ def naive(when: datetime, tz: tzinfo) -> datetime:
 
 def aware(wall: datetime, tz: tzinfo) -> datetime:
     # the UTC round trip moves a wall time that falls in a spring-forward gap to a real instant
-    return wall.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
+    return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 def _rrule(rule: str, at: str, tz: tzinfo, near: datetime, since: datetime | None) -> rrule:

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant import reminders as rm
-from assistant.time_words import schedule as sw
 from assistant.clock import FakeClock, isoformat
 from assistant.config import HomePaths, ReminderSettings, Settings
 from assistant.conversation import Utterance
@@ -25,6 +24,7 @@ from assistant.events import Event, ReminderEvent
 from assistant.handlers import Context
 from assistant.profile import Profile
 from assistant.store import Store
+from assistant.time_words import schedule as sw
 
 from .fakes import RecordingSpeaker, ScriptedListener
 

@@ -236,9 +236,8 @@ def _reset_streak(r: Reminder) -> None:
 def ask_about(ctx: Context, kind: str) -> str:
     """Keep, move or stop a reminder that keeps being declined. Returns kept | stopped | moved | silent.
 
-    Called by speak_due before the next announcement of that reminder (the
-    "next exercise" of the issue, done when idle); the dialogue may also call
-    it at the start of an exercise when ``should_ask_about`` is true.
+    Called by ``speak_due`` (so only when idle) when the reminder is announced again after
+    ``should_ask_about`` became true.
     """
     rec = get(ctx.store, kind)
     if rec is None:

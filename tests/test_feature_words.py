@@ -81,3 +81,15 @@ def test_a_custom_reminder_offers_its_exercise_or_is_only_said() -> None:
 
 def test_an_unknown_request_names_no_reminder() -> None:
     assert _request(heard="remind us sometime").kind is None
+
+
+@pytest.mark.parametrize("heard, slot, partner", [
+    ("sam kept the promise about the bloods", "the bloods", "Sam"),
+    ("Alex kept the promise to call sam", "call sam", "Alex"),  # a name inside the task's words is not the maker
+    ("we kept the promise about the car", "the car", None),
+    ("sam and alex kept the promise about the car", "the car", None),
+    ("psalm kept the promise about the car", "the car", "Sam"),  # read by sound, as the matcher reads names
+    ("sam's kept the promise about the car", "the car", "Sam"),
+])
+def test_the_partner_named_outside_the_tasks_words(heard: str, slot: str, partner: str | None) -> None:
+    assert fw.named_partner(heard, slot, ("Alex", "Sam")) == partner

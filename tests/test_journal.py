@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
@@ -37,24 +37,6 @@ def test_entry_shape_and_last_logged(store, clock, profile) -> None:
     assert g == {"id": entry["id"], "from": "Alex", "about": "Sam", "text": "thanks for dinner",
                  "at": "2026-12-02T19:00:00+00:00", "session": "s1"}
     assert last_logged(store) == ("gratitude", g)
-
-
-@pytest.mark.parametrize("words, start, end", [
-    ("yesterday", date(2026, 12, 1), date(2026, 12, 1)),
-    ("last week", date(2026, 11, 23), date(2026, 11, 29)),
-    ("this week", date(2026, 11, 30), date(2026, 12, 2)),
-    ("this month", date(2026, 12, 1), date(2026, 12, 2)),
-    ("last month", date(2026, 11, 1), date(2026, 11, 30)),
-    ("on monday", date(2026, 11, 30), date(2026, 11, 30)),
-    ("november", date(2026, 11, 1), date(2026, 11, 30)),
-])
-def test_periods(words, start, end) -> None:
-    p = journal.parse_period(words, WED)
-    assert p is not None and (p.start, p.end) == (start, end)
-
-
-def test_unknown_period_is_none() -> None:
-    assert journal.parse_period("the blue moon", WED) is None and journal.parse_period(None, WED) is None
 
 
 def test_recall_yesterday(store, clock, profile, settings, filled) -> None:

@@ -195,18 +195,6 @@ def test_the_only_open_promise_is_not_read_aloud_to_guests(world, store, clock) 
     assert store.all("promises")[0]["status"] == "open"
 
 
-@pytest.mark.parametrize("heard, slot, partner", [
-    ("sam kept the promise about the bloods", "the bloods", "Sam"),
-    ("Alex kept the promise to call sam", "call sam", "Alex"),  # a name inside the task's words is not the maker
-    ("we kept the promise about the car", "the car", None),
-    ("sam and alex kept the promise about the car", "the car", None),
-    ("psalm kept the promise about the car", "the car", "Sam"),  # read by sound, as the matcher reads names
-    ("sam's kept the promise about the car", "the car", "Sam"),
-])
-def test_the_partner_named_outside_the_tasks_words(heard, slot, partner) -> None:
-    assert promises.named_partner(heard, slot, ("Alex", "Sam")) == partner
-
-
 def test_two_matches_by_different_partners_ask_which_by_name(world, store, clock) -> None:
     alex = _log(store, clock, "Alex", "call mum")
     sam = _log(store, clock, "Sam", "call the plumber")

@@ -251,7 +251,7 @@ def _by_dateparser(text: str, now: datetime, tz: tzinfo) -> datetime | None:
         return None
     zone = getattr(tz, "key", None) or now.strftime("%z")
     try:
-        found = dateparser.parse(
+        found: datetime | None = dateparser.parse(
             cleaned,
             languages=["en"],
             settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now.replace(tzinfo=None),

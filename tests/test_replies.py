@@ -83,12 +83,19 @@ def test_every_wording_can_be_said_with_its_fields() -> None:
                 assert text.strip() and "{" not in text, (key, form, wording)
 
 
+def _sources(module) -> list[Path]:
+    """A module's file, or every file of a package (the reminders are one)."""
+    path = Path(module.__file__)
+    return sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
+
+
 def _literal_keys(name: str) -> set[str]:
     """ "promises.logged"-like string literals in a feature module (its intent names left out)."""
     found: set[str] = set()
     for module in SHARED_USERS.get(name) or (MODULES[name],):
-        source = Path(module.__file__).read_text(encoding="utf-8")
-        found |= set(re.findall(rf'"({name}\.[a-z_]+)"', source)) - set(getattr(module, "HANDLERS", {}))
+        for path in _sources(module):
+            source = path.read_text(encoding="utf-8")
+            found |= set(re.findall(rf'"({name}\.[a-z_]+)"', source)) - set(getattr(module, "HANDLERS", {}))
     return found
 
 

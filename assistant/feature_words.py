@@ -104,7 +104,8 @@ def read(text: str) -> Pledge:
         if lead is not None:
             rest = rest[lead.end():]
             continue
-        neg = next(((m, said) for rx, said in _NEGATIONS if (m := rx.match(low)) is not None and m.end() < len(low)), None)
+        neg = next(((m, said) for rx, said in _NEGATIONS
+                    if (m := rx.match(low)) is not None and m.end() < len(low)), None)
         if neg is not None and not negation:
             negation = neg[1]
             rest = rest[neg[0].end():]

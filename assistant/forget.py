@@ -39,11 +39,14 @@ def describe(table: str, record: dict[str, Any], replies: Replies | None = None,
     words = replies or shipped()
     text = str(record.get("text", ""))
     if table == "promises":
-        return words.say("forget.describe_promises", rng, partner=record.get("partner", "your"), text=text, promised=promised(text))
+        return words.say("forget.describe_promises", rng, partner=record.get("partner", "your"), text=text,
+                         promised=promised(text))
     if table == "gratitude":
-        return words.say("forget.describe_gratitude", rng, partner=record.get("from", ""), other=record.get("about", ""), text=text)
+        return words.say("forget.describe_gratitude", rng, partner=record.get("from", ""),
+                         other=record.get("about", ""), text=text)
     if table == "goals":
-        return words.say("forget.describe_goals_to" if text.startswith("to ") else "forget.describe_goals", rng, text=text)
+        key = "forget.describe_goals_to" if text.startswith("to ") else "forget.describe_goals"
+        return words.say(key, rng, text=text)
     if table == "experiences":
         return words.say("forget.describe_experiences", rng, text=text)
     return words.say("forget.describe_other", rng)

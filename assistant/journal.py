@@ -27,9 +27,11 @@ SPOKEN_MAX = 4  # entries read aloud at once: brief, not a recital
 
 def add_gratitude(store: Store, clock: Clock, from_: str, about: str, text: str, session: str | None) -> dict[str, Any]:
     text = capitalise(" ".join(text.split()), said=text, names=(from_, about))
-    record = {"from": from_, "about": about, "text": text, "at": isoformat(clock.now()), "session": session}
-    record["id"] = store.insert(TABLE, record)
-    remember(store, TABLE, record["id"])
+    record: dict[str, Any] = {"from": from_, "about": about, "text": text, "at": isoformat(clock.now()),
+                              "session": session}
+    record_id = store.insert(TABLE, record)
+    record["id"] = record_id
+    remember(store, TABLE, record_id)
     return record
 
 
@@ -54,7 +56,8 @@ def entries(store: Store) -> list[dict[str, Any]]:
 
 
 def in_period(store: Store, clock: Clock, period: Period) -> list[dict[str, Any]]:
-    return [g for g in entries(store) if period.start <= datetime.fromisoformat(g["at"]).astimezone(clock.tz).date() <= period.end]
+    return [g for g in entries(store)
+            if period.start <= datetime.fromisoformat(g["at"]).astimezone(clock.tz).date() <= period.end]
 
 
 def spoken_entry(entry: dict[str, Any], now: datetime, with_day: bool,
@@ -92,7 +95,8 @@ def handle_recall(ctx: Context, utterance: Utterance) -> None:
         found = in_period(ctx.store, ctx.clock, period)
         dated = _dated(period)
         if not found:
-            ctx.say(sentence(reply(ctx, "journal.period_empty_dated" if dated else "journal.period_empty", period=period.name)))
+            key = "journal.period_empty_dated" if dated else "journal.period_empty"
+            ctx.say(sentence(reply(ctx, key, period=period.name)))
             return
         intro = sentence(reply(ctx, "journal.period_dated" if dated else "journal.period", period=period.name))
     one_day = len({g["at"][:10] for g in found}) == 1 and period is not None

@@ -43,7 +43,7 @@ def log_promise(store: Store, clock: Clock, partner: str, text: str, due_words: 
     """Keep a promise in its own words (feature_words.stored: "not be late"), from a request or a whole turn."""
     now = clock.now()
     due = parse_due(due_words, now, clock.tz)
-    record = {
+    record: dict[str, Any] = {
         "partner": partner,
         "text": capitalise(stored(text), names=(partner,)),
         "made": isoformat(now),
@@ -53,8 +53,9 @@ def log_promise(store: Store, clock: Clock, partner: str, text: str, due_words: 
         "closed": None,
         "followups": [],
     }
-    record["id"] = store.insert(TABLE, record)
-    remember(store, TABLE, record["id"])
+    record_id = store.insert(TABLE, record)
+    record["id"] = record_id
+    remember(store, TABLE, record_id)
     return record
 
 
@@ -77,18 +78,20 @@ def mark(store: Store, clock: Clock, promise_id: str, status: str) -> dict[str, 
 
 def is_overdue(promise: dict[str, Any], now: datetime) -> bool:
     due = promise.get("due")
-    return bool(due) and promise.get("status") == "open" and datetime.fromisoformat(due) < now
+    return bool(due) and promise.get("status") == "open" and datetime.fromisoformat(str(due)) < now
 
 
 def spoken(promise: dict[str, Any], now: datetime, with_due: bool = True,
            replies: Replies | None = None, rng: Random | None = None) -> str:
-    """ "Sam promises to call the plumber by Friday", "Sam promises not to be late on Friday" (or "..., overdue since Monday")."""
+    """ "Sam promises to call the plumber by Friday", "Sam promises not to be late on Friday"
+    (or "..., overdue since Monday")."""
     words = replies or shipped()
     head = words.say("promises.promise", rng, **_fields(promise))
     if not with_due:
         return head
     if is_overdue(promise, now):
-        return words.say("promises.promise_overdue", rng, promise=head, day=day_words(_due(promise, now).date(), now.date()))
+        day = day_words(_due(promise, now).date(), now.date())
+        return words.say("promises.promise_overdue", rng, promise=head, day=day)
     when = describe_due_record(promise.get("due"), promise.get("due_words"), now)
     return words.say("promises.promise_due", rng, promise=head, due=when).strip() if when else head
 
@@ -219,7 +222,8 @@ def handle_list(ctx: Context, utterance: Utterance) -> None:
     promises = [p for p in open_promises(ctx.store) if not named or p["partner"] == partner]
     count = len(promises)
     if not promises:
-        ctx.say(reply(ctx, "promises.list_none_partner", partner=partner) if named else reply(ctx, "promises.list_none"))
+        ctx.say(reply(ctx, "promises.list_none_partner", partner=partner) if named
+                else reply(ctx, "promises.list_none"))
         return
     ctx.say(reply(ctx, "promises.list_count_partner", partner=partner, count=count) if named
             else reply(ctx, "promises.list_count", count=count))

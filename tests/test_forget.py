@@ -61,7 +61,7 @@ def test_delete_yesterdays_gratitude(store, clock, profile, settings) -> None:
     clock.set(now - timedelta(days=2))
     older = journal.add_gratitude(store, clock, "Alex", "Sam", "thanks for the walk", None)
     clock.set(now - timedelta(days=1))
-    target = journal.add_gratitude(store, clock, "Sam", "Alex", "thanks for the soup", None)
+    journal.add_gratitude(store, clock, "Sam", "Alex", "thanks for the soup", None)
     clock.set(now)
     today = journal.add_gratitude(store, clock, "Alex", "Sam", "thanks for the tea", None)
     ctx, speaker, _ = make_ctx(store, clock, profile, settings, "!confirm.yes")
@@ -72,7 +72,7 @@ def test_delete_yesterdays_gratitude(store, clock, profile, settings) -> None:
 
 def test_several_candidates_are_asked_one_by_one(store, clock, profile, settings) -> None:
     clock.set(clock.now() - timedelta(days=1))
-    first = journal.add_gratitude(store, clock, "Alex", "Sam", "thanks for dinner", None)
+    journal.add_gratitude(store, clock, "Alex", "Sam", "thanks for dinner", None)
     clock.advance(60)
     second = journal.add_gratitude(store, clock, "Sam", "Alex", "thanks for the flowers", None)
     clock.set(datetime(2026, 12, 2, 19, 0, tzinfo=LISBON))
@@ -108,7 +108,8 @@ def test_kind_word_outside_the_slot_still_picks_the_table(store, clock, profile,
     from assistant.conversation import Utterance
     from assistant.nlu import Matcher, load_intents
 
-    parsed = Matcher(load_intents(PathSettings().intents_dir), profile.partners).parse("delete yesterday's gratitude", "idle")
+    matcher = Matcher(load_intents(PathSettings().intents_dir), profile.partners)
+    parsed = matcher.parse("delete yesterday's gratitude", "idle")
     assert parsed.intent == "forget.item"
     clock.set(clock.now() - timedelta(days=1))
     promise = promises.log_promise(store, clock, "Sam", "call the plumber", None)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import schedule_words as sw
 from assistant.conversation import COMMAND, IDLE
 from assistant.nlu.hints import text_hints
 from assistant.nlu.loader import IntentFileError, loads
 from assistant.speech.recognizers import Recognition
+from assistant.time_words import schedule as sw
 
 from .speech_helpers import needs_tts, noisy, silence, speech
 

@@ -23,10 +23,13 @@ def _add(store, clock, when, from_, about, text):
 
 @pytest.fixture
 def filled(store, clock, profile):
-    _add(store, clock, datetime(2026, 11, 20, 21, 0, tzinfo=LISBON), "Alex", "Sam", "thanks for the long walk")  # Fri, two weeks ago
-    _add(store, clock, datetime(2026, 11, 24, 21, 0, tzinfo=LISBON), "Sam", "Alex", "thanks for fixing the shelf")  # Tue, last week
+    # Fri, two weeks ago
+    _add(store, clock, datetime(2026, 11, 20, 21, 0, tzinfo=LISBON), "Alex", "Sam", "thanks for the long walk")
+    # Tue, last week
+    _add(store, clock, datetime(2026, 11, 24, 21, 0, tzinfo=LISBON), "Sam", "Alex", "thanks for fixing the shelf")
     _add(store, clock, datetime(2026, 11, 30, 21, 0, tzinfo=LISBON), "Alex", "Sam", "thanks for the soup")  # Mon
-    _add(store, clock, datetime(2026, 12, 1, 21, 0, tzinfo=LISBON), "Sam", "Alex", "thanks for listening")  # Tue, yesterday
+    _add(store, clock, datetime(2026, 12, 1, 21, 0, tzinfo=LISBON), "Sam", "Alex",
+         "thanks for listening")  # Tue, yesterday
     _add(store, clock, datetime(2026, 12, 1, 21, 5, tzinfo=LISBON), "Alex", "Sam", "thanks for the tea")
     clock.set(WED)
 
@@ -87,10 +90,12 @@ def test_privacy_blocks_recall(store, clock, profile, settings, filled) -> None:
 
 def test_what_was_said_keeps_its_capitals_and_every_word(store, clock) -> None:
     """Issue 14: the recogniser hears lower case; the journal reads "Japan", "Friday", "Sam" and "I" as written."""
-    entry = _add(store, clock, WED, "Alex", "Sam", "i loved that you didn't give up on the trip to japan on friday. it says a lot")
+    entry = _add(store, clock, WED, "Alex", "Sam",
+                 "i loved that you didn't give up on the trip to japan on friday. it says a lot")
     assert entry["text"] == "I loved that you didn't give up on the trip to Japan on Friday. It says a lot"
     # an entry stored before capitals were kept is read back with them too
-    old = {"from": "Sam", "about": "Alex", "text": "thanks for waiting for alex's train", "at": WED.isoformat(), "session": None}
+    old = {"from": "Sam", "about": "Alex", "text": "thanks for waiting for alex's train", "at": WED.isoformat(),
+           "session": None}
     store.insert("gratitude", old)
     spoken = journal.spoken_entry(old, WED, with_day=False)
     assert spoken == "Sam to Alex: thanks for waiting for Alex's train."

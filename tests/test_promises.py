@@ -342,13 +342,15 @@ def _said_as(heard: str, **slots: str) -> Utterance:
      "Got it: Alex promises not to work on weekends.", "not work on weekends"),
     ("I won't be late again, I promise", {"partner": "Alex", "text": "not be late again"},
      "Got it: Alex promises not to be late again.", "not be late again"),
-    ("Sam promises he will stop shouting on saturday morning", {"partner": "Sam", "text": "stop shouting", "due": "on saturday morning"},
+    ("Sam promises he will stop shouting on saturday morning",
+     {"partner": "Sam", "text": "stop shouting", "due": "on saturday morning"},
      "Got it: Sam promises to stop shouting on Saturday morning.", "stop shouting"),
     ("we promise to no longer argue about money", {"partner": "Sam", "text": "no longer argue about money"},
      "Got it: Sam promises to no longer argue about money.", "no longer argue about money"),
     ("I promise to bring the wine at the party", {"partner": "Alex", "text": "bring the wine", "due": "at the party"},
      "Got it: Alex promises to bring the wine at the party.", "bring the wine"),
-    ("alex promises to take sam to japan by christmas", {"partner": "Alex", "text": "take sam to japan", "due": "by christmas"},
+    ("alex promises to take sam to japan by christmas",
+     {"partner": "Alex", "text": "take sam to japan", "due": "by christmas"},
      "Got it: Alex promises to take Sam to Japan by Christmas.", "take Sam to Japan"),
 ])
 def test_the_read_back_and_the_record_keep_what_was_said(world, store, heard, slots, read_back, kept) -> None:

@@ -40,7 +40,8 @@ def test_log_list_and_keep_a_promise_by_voice_text(tandem_home: Path) -> None:
 
 
 def test_promises_keep_their_meaning_end_to_end(tandem_home: Path) -> None:
-    """Issue 14, part 3, through `tandem run --text` on a pinned clock (Sunday 6 December 2026, noon) and `tandem export`."""
+    """Issue 14, part 3, through `tandem run --text` on a pinned clock (Sunday 6 December 2026, noon)
+    and `tandem export`."""
     init = tandem(tandem_home, "init", "--partner", "Sam", "--partner", "Alex", "--timezone", "Europe/London")
     assert init.returncode == 0, init.stderr
     lines = [
@@ -58,13 +59,15 @@ def test_promises_keep_their_meaning_end_to_end(tandem_home: Path) -> None:
         "what promises are still open",
         "yes",
     ]
-    run = tandem(tandem_home, "run", "--text", "--mute", "--clock-start", "2026-12-06T12:00", stdin="\n".join(lines) + "\n")
+    run = tandem(tandem_home, "run", "--text", "--mute", "--clock-start", "2026-12-06T12:00",
+                 stdin="\n".join(lines) + "\n")
     assert run.returncode == 0, run.stderr
     out = run.stdout
     for read_back in ("Sam promises never to raise his voice.", "Sam promises not to be late on Friday.",
                       "Alex promises not to work on weekends.", "Alex promises to fix the shelf by Friday."):
         assert out.count(read_back) == 2, out  # once when logged, once in the list
-    assert "will" not in out.split("open promises", 1)[0].replace("I'll", ""), out  # no re-inflected "will ..." read-back
+    # no re-inflected "will ..." read-back
+    assert "will" not in out.split("open promises", 1)[0].replace("I'll", ""), out
     assert "save for a trip to Japan" in out, out
 
     data = json.loads(tandem(tandem_home, "export").stdout)
@@ -73,7 +76,8 @@ def test_promises_keep_their_meaning_end_to_end(tandem_home: Path) -> None:
         ("Sam", "never raise his voice", None, None),
         ("Sam", "not be late", "on friday", "2026-12-11T23:59:00+00:00"),
         ("Alex", "not work on weekends", None, None),
-        ("Alex", "fix the shelf", "before the weekend", "2026-12-11T23:59:00+00:00"),  # the coming Friday, not "tonight"
+        # the coming Friday, not "tonight"
+        ("Alex", "fix the shelf", "before the weekend", "2026-12-11T23:59:00+00:00"),
     ]
     assert data["experiences"] == []
     (goal,) = data["goals"]

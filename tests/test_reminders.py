@@ -40,7 +40,8 @@ SUNDAYS_2027 = [date(2027, m, d) for m, days in {
     6: [6, 13, 20, 27], 7: [4, 11, 18, 25], 8: [1, 8, 15, 22, 29], 9: [5, 12, 19, 26], 10: [3, 10, 17, 24, 31],
     11: [7, 14, 21, 28], 12: [5, 12, 19, 26]}.items() for d in days]
 CHECKINS_2027 = [d for d in SUNDAYS_2027 if d not in TRUST_TALKS_2027]
-SUMMER_START, SUMMER_END = date(2027, 3, 28), date(2027, 10, 31)  # 19:00 is +01:00 from the first, +00:00 from the second
+# 19:00 is +01:00 from the first, +00:00 from the second
+SUMMER_START, SUMMER_END = date(2027, 3, 28), date(2027, 10, 31)
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -93,7 +94,8 @@ def rig(store: Store, clock: FakeClock, profile: Profile, settings: Settings, *,
         started.append((began, exercise))
         if complete:
             clock.advance(30 * 60)
-            store.insert("sessions", {"exercise": exercise, "started": isoformat(began), "ended": isoformat(clock.now()),
+            store.insert("sessions", {"exercise": exercise, "started": isoformat(began),
+                                      "ended": isoformat(clock.now()),
                                       "end_reason": "completed", "turns": []})
 
     ctx = Context(listener=listener, speaker=speaker, clock=clock, store=store, profile=profile, events=sink,
@@ -114,7 +116,8 @@ def drive(r: Rig, until: datetime, answer: str = "!confirm.yes") -> None:
         before = r.clock.now()
         rm.speak_due(r.ctx)
         after = rm.next_wakeup(r.ctx)
-        assert after is None or after > r.clock.now() or r.clock.now() > before, "speak_due left a due reminder unsettled"
+        assert after is None or after > r.clock.now() or r.clock.now() > before, \
+            "speak_due left a due reminder unsettled"
     raise AssertionError("too many wake-ups")
 
 
@@ -153,7 +156,8 @@ def observed(times: list[datetime]) -> list[tuple[date, int, int]]:
             for t in times]
 
 
-def test_a_year_of_trust_talks_and_checkins(store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
+def test_a_year_of_trust_talks_and_checkins(
+        store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings)
     drive(r, at(2027, 12, 31, 23, 59))
     assert observed(r.said("trusttalk")) == expected_times(TRUST_TALKS_2027)
@@ -169,7 +173,8 @@ def test_a_year_of_trust_talks_and_checkins(store: Store, profile: Profile, sett
     assert store.get("reminders", "checkin")["skipped"][0] == "2027-01-03T19:00:00+00:00"  # gave way to the trust talk
 
 
-def test_restarts_mid_year_carry_on(store: Store, profile: Profile, settings: Settings, year_start: FakeClock, home: HomePaths) -> None:
+def test_restarts_mid_year_carry_on(
+        store: Store, profile: Profile, settings: Settings, year_start: FakeClock, home: HomePaths) -> None:
     r = rig(store, year_start, profile, settings)
     drive(r, at(2027, 5, 2, 19, 0, ) + timedelta(seconds=1))  # stop right after the May trust talk was said
     store.close()
@@ -256,7 +261,8 @@ def test_quiet_hours(store: Store, profile: Profile, settings: Settings, year_st
     assert len(r.said()) == 2
 
 
-def test_clock_that_went_back_holds_reminders(store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
+def test_clock_that_went_back_holds_reminders(
+        store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings)
     drive(r, at(2027, 1, 3, 20))
     assert rm.clock_problem(store, r.clock) is None
@@ -279,7 +285,8 @@ def test_clock_that_went_back_holds_reminders(store: Store, profile: Profile, se
 # --- speaking only when idle, snoozing, asking -----------------------------------------------------------------
 
 
-def test_deferred_while_an_exercise_runs(store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
+def test_deferred_while_an_exercise_runs(
+        store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings)
     r.clock.set(at(2027, 1, 3, 19, 0))
     r.ctx.in_exercise = True  # a gratitude moment began at 18:50
@@ -293,10 +300,12 @@ def test_deferred_while_an_exercise_runs(store: Store, profile: Profile, setting
     assert r.started[0][1] == "trusttalk"
 
 
-def test_skipped_when_the_exercise_was_already_done(store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
+def test_skipped_when_the_exercise_was_already_done(
+        store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings)
     # they did the trust talk on Sunday afternoon by themselves; and a check-in on Wednesday
-    store.insert("sessions", {"exercise": "trusttalk", "started": "2027-01-03T15:00:00+00:00", "end_reason": "completed"})
+    store.insert("sessions", {"exercise": "trusttalk", "started": "2027-01-03T15:00:00+00:00",
+                              "end_reason": "completed"})
     store.insert("sessions", {"exercise": "checkin", "started": "2027-01-13T20:00:00+00:00", "end_reason": "completed"})
     store.insert("sessions", {"exercise": "checkin", "started": "2027-01-20T20:00:00+00:00", "end_reason": "stopped"})
     drive(r, at(2027, 1, 24, 22))
@@ -328,7 +337,8 @@ def test_snooze_then_let_go_and_ask_after_two_declined(store: Store, profile: Pr
     assert not rm.should_ask_about(store, "trusttalk")
 
 
-def test_asked_to_stop_after_two_declined(store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
+def test_asked_to_stop_after_two_declined(
+        store: Store, profile: Profile, settings: Settings, year_start: FakeClock) -> None:
     r = rig(store, year_start, profile, settings, max_reoffers=0)
     rm.turn_off(store, "checkin")
     drive(r, at(2027, 2, 8), answer="!confirm.no")
@@ -381,7 +391,8 @@ def test_reminder_list_in_natural_words(store: Store, clock: FakeClock, profile:
 def test_editing_a_schedule_by_voice(store: Store, clock: FakeClock, profile: Profile, settings: Settings) -> None:
     r = rig(store, clock, profile, settings)
     r.listener.lines[:] = ["!confirm.yes"]
-    rm.HANDLERS["reminder.set"](r.ctx, say("reminder.set", kind="trust talk", text="on the last friday of every month at eight pm"))
+    rm.HANDLERS["reminder.set"](r.ctx, say("reminder.set", kind="trust talk",
+                                           text="on the last friday of every month at eight pm"))
     assert "last Friday of every month at 8 pm" in r.speaker.said[0]
     assert r.speaker.said[-1] == "Done. Your next trust talk is Friday, December 25th at 8 pm."
     rec = store.get("reminders", "trusttalk")
@@ -398,7 +409,8 @@ def test_editing_a_schedule_by_voice(store: Store, clock: FakeClock, profile: Pr
     assert r.speaker.said[-1] == "Okay, no more gratitude moment reminders."
 
 
-def test_unclear_schedule_words_change_nothing(store: Store, clock: FakeClock, profile: Profile, settings: Settings) -> None:
+def test_unclear_schedule_words_change_nothing(
+        store: Store, clock: FakeClock, profile: Profile, settings: Settings) -> None:
     r = rig(store, clock, profile, settings)
     rm.install_defaults(store, profile)
     before = store.all("reminders")
@@ -419,7 +431,8 @@ def test_a_new_schedule_does_not_fire_for_a_time_already_past(store: Store, cloc
     assert rm.next_wakeup(r.ctx) == at(2026, 12, 3, 20, 0)
 
 
-def test_voice_edits_through_the_real_matcher(store: Store, clock: FakeClock, profile: Profile, settings: Settings) -> None:
+def test_voice_edits_through_the_real_matcher(
+        store: Store, clock: FakeClock, profile: Profile, settings: Settings) -> None:
     from assistant import wiring
 
     matcher = wiring.build_matcher(settings, profile)
@@ -434,14 +447,16 @@ def test_voice_edits_through_the_real_matcher(store: Store, clock: FakeClock, pr
     def hear(text: str) -> None:
         parsed = matcher.parse(text, "idle")
         assert parsed.intent in rm.HANDLERS, (text, parsed.intent)
-        rm.HANDLERS[parsed.intent](r.ctx, Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots), score=1.0))
+        heard = Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots), score=1.0)
+        rm.HANDLERS[parsed.intent](r.ctx, heard)
 
     r.listener.lines[:] = ["yes"]
     hear("remind us about the trust talk on the last friday of every month at eight pm")
     assert store.get("reminders", "trusttalk")["rule"] == "FREQ=MONTHLY;BYDAY=-1FR"
     r.listener.lines[:] = ["yes"]
     hear("change the check in reminder to saturdays at 6 pm")
-    assert (store.get("reminders", "checkin")["rule"], store.get("reminders", "checkin")["time"]) == ("FREQ=WEEKLY;BYDAY=SA", "18:00")
+    checkin = store.get("reminders", "checkin")
+    assert (checkin["rule"], checkin["time"]) == ("FREQ=WEEKLY;BYDAY=SA", "18:00")
     hear("remind us about the trust talk every other sunday")
     assert "for example" in r.speaker.said[-1]
     assert store.get("reminders", "trusttalk")["rule"] == "FREQ=MONTHLY;BYDAY=-1FR"

@@ -112,18 +112,26 @@ SAT_12 = datetime(2026, 12, 12, 10, 0, tzinfo=LISBON)
 NEW_YEARS_EVE = datetime(2026, 12, 31, 20, 0, tzinfo=LISBON)  # Thursday, the last day of the year
 JAN_31 = datetime(2027, 1, 31, 9, 0, tzinfo=LISBON)  # Sunday, the last day of a month
 
-ISSUE_WORDS = ("before the weekend", "on the 14th", "next tuesday evening", "end of the month", "in two weeks", "by christmas")
+ISSUE_WORDS = ("before the weekend", "on the 14th", "next tuesday evening", "end of the month", "in two weeks",
+               "by christmas")
 
 
 @pytest.mark.parametrize("now, expected", [
-    (SUN_6, [at(2026, 12, 11), at(2026, 12, 14), at(2026, 12, 8, 21, 0), at(2026, 12, 31), at(2026, 12, 20), at(2026, 12, 25)]),
-    (WED_9, [at(2026, 12, 11), at(2026, 12, 14), at(2026, 12, 15, 21, 0), at(2026, 12, 31), at(2026, 12, 23), at(2026, 12, 25)]),
-    (FRI_11, [at(2026, 12, 11), at(2026, 12, 14), at(2026, 12, 15, 21, 0), at(2026, 12, 31), at(2026, 12, 25), at(2026, 12, 25)]),
-    (SAT_12, [at(2026, 12, 18), at(2026, 12, 14), at(2026, 12, 15, 21, 0), at(2026, 12, 31), at(2026, 12, 26), at(2026, 12, 25)]),
-    (NEW_YEARS_EVE, [at(2027, 1, 1), at(2027, 1, 14), at(2027, 1, 5, 21, 0), at(2026, 12, 31), at(2027, 1, 14), at(2027, 12, 25)]),
-    (JAN_31, [at(2027, 2, 5), at(2027, 2, 14), at(2027, 2, 2, 21, 0), at(2027, 1, 31), at(2027, 2, 14), at(2027, 12, 25)]),
+    (SUN_6, [at(2026, 12, 11), at(2026, 12, 14), at(2026, 12, 8, 21, 0),
+            at(2026, 12, 31), at(2026, 12, 20), at(2026, 12, 25)]),
+    (WED_9, [at(2026, 12, 11), at(2026, 12, 14), at(2026, 12, 15, 21, 0),
+            at(2026, 12, 31), at(2026, 12, 23), at(2026, 12, 25)]),
+    (FRI_11, [at(2026, 12, 11), at(2026, 12, 14), at(2026, 12, 15, 21, 0),
+             at(2026, 12, 31), at(2026, 12, 25), at(2026, 12, 25)]),
+    (SAT_12, [at(2026, 12, 18), at(2026, 12, 14), at(2026, 12, 15, 21, 0),
+             at(2026, 12, 31), at(2026, 12, 26), at(2026, 12, 25)]),
+    (NEW_YEARS_EVE, [at(2027, 1, 1), at(2027, 1, 14), at(2027, 1, 5, 21, 0),
+                    at(2026, 12, 31), at(2027, 1, 14), at(2027, 12, 25)]),
+    (JAN_31, [at(2027, 2, 5), at(2027, 2, 14), at(2027, 2, 2, 21, 0),
+             at(2027, 1, 31), at(2027, 2, 14), at(2027, 12, 25)]),
 ])
-def test_the_issues_due_words_at_several_weekdays_and_across_month_and_year_ends(now: datetime, expected: list[datetime]) -> None:
+def test_the_issues_due_words_at_several_weekdays_and_across_month_and_year_ends(
+        now: datetime, expected: list[datetime]) -> None:
     got = [parse_due(words, now).when for words in ISSUE_WORDS]
     assert got == expected
     assert all(when is not None and when >= now for when in got)  # never a moment already gone
@@ -175,5 +183,6 @@ def test_an_occasion_read_back_later_in_the_week_names_the_day() -> None:
     due = parse_due("on friday", SUN_6)
     assert due.when is not None
     assert describe_due_record(due.when.isoformat(), due.words, WED_9) == "on Friday"
-    assert describe_due_record(due.when.isoformat(), due.words, datetime(2026, 12, 10, 9, 0, tzinfo=LISBON)) == "tomorrow"
+    thursday = datetime(2026, 12, 10, 9, 0, tzinfo=LISBON)
+    assert describe_due_record(due.when.isoformat(), due.words, thursday) == "tomorrow"
     assert describe_due_record(due.when.isoformat(), due.words, FRI_11) == "today"

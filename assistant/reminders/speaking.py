@@ -163,7 +163,10 @@ def _offer(ctx: Context, rec: Reminder, item: Due, now: datetime) -> None:
     kw = kind_wordings(words, kind)
     if first:
         late = now.date() != item.occurrence.astimezone(ctx.profile.tz).date()
-        options = kw["said_only"] if not rec.exercise and kw.get("said_only") else (kw.get("late") if late else None) or kw["due"]
+        if not rec.exercise and kw.get("said_only"):
+            options = kw["said_only"]
+        else:
+            options = (kw.get("late") if late else None) or kw["due"]
         index, text = pick(options, values, kind + occ, rec.last_wording)
     else:
         index, text = pick(words["reoffer"], values, f"{kind}{occ}{count}")  # index unused: re-offers vary by count

@@ -85,7 +85,10 @@ def more_time_s(planned_s: float, more_s: float) -> float:
 def run_turn(host: TurnHost, partner: str, step: str, planned_s: float, prompt: str, *,
              silence_s: float, more_s: float = 0.0, reprompt: Callable[[], str] | None = None,
              done_after_s: float = 0.0) -> TurnResult:
-    """Run one turn; the prompt has just been spoken. ``reprompt()``: what to say after a first silence before any words."""
+    """Run one turn; the prompt has just been spoken.
+
+    ``reprompt()``: what to say after a first silence before any words.
+    """
     result = TurnResult(partner=partner, step=step, planned_s=planned_s, actual_s=0.0, ended_by="time")
     start = host.monotonic()
     paused_s = 0.0

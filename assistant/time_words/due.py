@@ -191,7 +191,8 @@ def _by_hand(text: str, now: datetime) -> datetime | None:
         if holiday < today:
             holiday = date(today.year + 1, month, day)
         return _at(holiday, END_OF_DAY, tz)
-    if text in ("tonight", "this evening", "today", "end of today", "end of the day", "the end of the day", "end of day"):
+    if text in ("tonight", "this evening", "today", "end of today", "end of the day", "the end of the day",
+                "end of day"):
         return _at(today, PARTS["evening"] if text == "this evening" else END_OF_DAY, tz)
     if text in ("this morning", "this afternoon"):
         return _at(today, PARTS[text.split()[1]], tz)

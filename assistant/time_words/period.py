@@ -57,5 +57,6 @@ def parse_period(words: str | None, now: datetime) -> Period | None:
     for number, month in enumerate(calendar.month_name):
         if number and text in (month.lower(), f"last {month.lower()}"):
             year = today.year if number <= today.month else today.year - 1
-            return Period(date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1]), f"in {month}")
+            last = calendar.monthrange(year, number)[1]
+            return Period(date(year, number, 1), date(year, number, last), f"in {month}")
     return None

@@ -90,13 +90,16 @@ def _normalise(words: str) -> str:
 
 def _take_time(text: str) -> tuple[str | None, str]:
     """Find the time of day; returns ("HH:MM" or None, the words without it)."""
-    hint = "am" if re.search(r"\bmornings?\b", text) else "pm" if re.search(r"\b(evenings?|nights?|afternoons?|tonight)\b", text) else None
+    hint = ("am" if re.search(r"\bmornings?\b", text)
+            else "pm" if re.search(r"\b(evenings?|nights?|afternoons?|tonight)\b", text) else None)
     patterns: list[tuple[str, object]] = [
         (r"\b(?:at )?(noon|midday|midnight)\b", lambda m: (0 if m[1] == "midnight" else 12, 0, "24h")),
         (r"\b(?:at )?half past (\d{1,2})( am| pm)?\b", lambda m: (int(m[1]), 30, (m[2] or "").strip())),
         (r"\b(?:at )?(?:a )?quarter past (\d{1,2})( am| pm)?\b", lambda m: (int(m[1]), 15, (m[2] or "").strip())),
         (r"\b(?:at )?(?:a )?quarter to (\d{1,2})( am| pm)?\b", lambda m: (int(m[1]) - 1, 45, (m[2] or "").strip())),
-        (r"\b(\d{1,2}):(\d{2})( ?am| ?pm)?\b", lambda m: (int(m[1]), int(m[2]), (m[3] or "").strip() or ("24h" if int(m[1]) > 12 or m[1].startswith("0") else ""))),
+        (r"\b(\d{1,2}):(\d{2})( ?am| ?pm)?\b",
+         lambda m: (int(m[1]), int(m[2]),
+                    (m[3] or "").strip() or ("24h" if int(m[1]) > 12 or m[1].startswith("0") else ""))),
         (r"\b(?:at )?(\d{1,2})(?: (\d{2}))? ?(am|pm)\b", lambda m: (int(m[1]), int(m[2] or 0), m[3])),
         # "at eight", and the way a recogniser often hears it: "and eight", "that eight"
         (r"\b(?:at|and|that) (\d{1,2})(?: (\d{2}))?\b(?!st|nd|rd|th)", lambda m: (int(m[1]), int(m[2] or 0), "")),
@@ -151,7 +154,8 @@ def _take_rule(text: str) -> str | None:
     if days:
         ordered = [c for c in WEEKDAY_CODES if c in days]
         return f"FREQ=WEEKLY;BYDAY={','.join(ordered)}"
-    if re.search(r"\b(every|each) (day|evening|night|morning|afternoon)\b|\b(daily|nightly|evenings|mornings|nights)\b", text):
+    if re.search(r"\b(every|each) (day|evening|night|morning|afternoon)\b"
+                 r"|\b(daily|nightly|evenings|mornings|nights)\b", text):
         return "FREQ=DAILY"
     return None
 

@@ -149,3 +149,32 @@ class Normaliser:
                     changed = True
                     break
         return tokens[start:end] if (start, end) != (0, len(tokens)) else tokens
+
+    def windows(self, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+        """Where in the utterance's line (its canonical words, each followed by a space) a template may start
+        and end: after any lead-ins ("okay so can you please"), before any trailing politeness ("please",
+        "thanks"); most of them taken off first. Unlike ``strip`` it keeps every choice: the utterance keeps
+        its politeness, so "okay your turn" still fits a template that says "okay"."""
+        n = len(tokens)
+        offsets = [0]
+        for t in tokens:
+            offsets.append(offsets[-1] + len(t.canon) + 1)
+        starts, frontier = {0}, [0]
+        while frontier:
+            i = frontier.pop()
+            for phrase in self._lead_by_first.get(tokens[i].canon, ()) if i < n else ():
+                k = len(phrase)
+                if i + k <= n and i + k not in starts and all(tokens[i + j].canon == phrase[j] for j in range(k)):
+                    starts.add(i + k)
+                    frontier.append(i + k)
+        ends, frontier = {n}, [n]
+        while frontier:
+            e = frontier.pop()
+            for phrase in self._trail_by_last.get(tokens[e - 1].canon, ()) if e > 0 else ():
+                k = len(phrase)
+                if e - k >= 0 and e - k not in ends and all(tokens[e - k + j].canon == phrase[j] for j in range(k)):
+                    ends.add(e - k)
+                    frontier.append(e - k)
+        if len(starts) == 1 and len(ends) == 1:
+            return [(0, offsets[n])]
+        return [(offsets[s], offsets[e]) for s in sorted(starts, reverse=True) for e in sorted(ends) if s < e]

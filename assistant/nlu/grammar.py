@@ -1,0 +1,53 @@
+"""An ``IntentSet`` compiled once for a couple, and the one signature every understanding stage has.
+
+``Grammar.build`` normalises, compiles the templates into per-context layers (layers.py) and the
+regexes that rule intents out or veto them (fitting.py); each stage (stages/) prepares what else it
+needs from it when the pipeline is built, so that reading an utterance only runs regexes, rapidfuzz
+and array lookups over precomputed tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from .compiler import Compiler
+from .correct import Corrector
+from .fitting import Fitter
+from .layers import Layer, Layers, compile_layers
+from .loader import IntentSet
+from .match import Match, Reading
+from .normalise import Normaliser, Token
+
+
+@dataclass
+class Grammar:
+    intents: IntentSet
+    partners: tuple[str, ...]
+    norm: Normaliser
+    compiler: Compiler
+    layers: Layers
+    fitter: Fitter
+    corrector: Corrector
+
+    @classmethod
+    def build(cls, intents: IntentSet, partners: tuple[str, ...] = ()) -> Grammar:
+        norm = Normaliser(intents.rules)
+        compiler = Compiler(intents, partners, norm)
+        layers = compile_layers(intents, compiler)
+        corrector = Corrector()
+        for layer in layers.by_key.values():
+            corrector.prepare(layer.vocab_set, id(layer))
+        return cls(intents, partners, norm, compiler, layers, Fitter(compiler, norm), corrector)
+
+    def correct(self, layer: Layer, tokens: list[Token]) -> tuple[list[Token] | None, float]:
+        """Snap words the layer never uses to the closest word it does use (correct.py)."""
+        return self.corrector.correct(layer.vocab_set, layer.vocab, id(layer), tokens)
+
+
+class Stage(Protocol):
+    """One stage of understanding: an answer for the reading, or None to let the next stage try."""
+
+    name: str
+
+    def match(self, reading: Reading) -> Match | None: ...

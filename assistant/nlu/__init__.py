@@ -12,4 +12,4 @@ from .loader import CONTEXTS, Intent, IntentFileError, IntentSet, load_intents
 from .matcher import Matcher, Parse
 from .pipeline import SURE_SCORE
 
-__all__ = ["CONTEXTS", "Intent", "IntentFileError", "IntentSet", "Matcher", "Parse", "SURE_SCORE", "load_intents"]
+__all__ = ["CONTEXTS", "SURE_SCORE", "Intent", "IntentFileError", "IntentSet", "Matcher", "Parse", "load_intents"]

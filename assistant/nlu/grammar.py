@@ -40,6 +40,15 @@ class Grammar:
             corrector.prepare(layer.vocab_set, id(layer))
         return cls(intents, partners, norm, compiler, layers, Fitter(compiler, norm), corrector)
 
+    def reading(self, tokens: list[Token], context: str, in_exercise: bool = False, can_resume: bool = False) -> Reading:
+        """The utterance ``tokens`` (normalised, not empty) as every stage reads it in a context."""
+        key, layer = self.layers.get(context, in_exercise, can_resume)
+        return Reading(key, layer, tokens, self.norm.strip(tokens), self.fitter.barred(tokens), self.correct)
+
+    def tokens(self, text: str) -> list[Token]:
+        """``text`` normalised, the couple's names read as ``@p0``/``@p1``."""
+        return self.norm.tokens(text, self.compiler.partner_of)
+
     def correct(self, layer: Layer, tokens: list[Token]) -> tuple[list[Token] | None, float]:
         """Snap words the layer never uses to the closest word it does use (correct.py)."""
         return self.corrector.correct(layer.vocab_set, layer.vocab, id(layer), tokens)

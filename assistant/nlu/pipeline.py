@@ -82,18 +82,18 @@ class Pipeline:
 
     def understand(self, text: str, context: str, *, in_exercise: bool = False, can_resume: bool = False) -> Match:
         """What ``text`` means in ``context``: the first stage's answer, scored, unless vetoed."""
-        key, layer = self.grammar.layers.get(context, in_exercise, can_resume)
-        norm = self.grammar.norm
-        tokens = norm.tokens(text, self.grammar.compiler.partner_of)
+        grammar = self.grammar
+        grammar.layers.get(context)  # an unknown context is an error, even for silence
+        tokens = grammar.tokens(text)
         if not tokens:
             return Match(None, {}, 1.0)
-        found = self.run(Reading(key, layer, tokens, norm.strip(tokens), self.grammar.fitter.barred(tokens), self.grammar.correct))
+        found = self.run(grammar.reading(tokens, context, in_exercise, can_resume))
         if (found.intent is None or found.score <= GEN_SCORE[1]) and self._sound_partner is not None:
             # nothing meant as heard, or only the classifier's guess: a word that sounds like a partner's
             # name may be the name ("psalm did"); that reading must be one a template explains
-            again = norm.tokens(text, self._sound_partner)
+            again = grammar.norm.tokens(text, self._sound_partner)
             if _names(again) > _names(tokens):
-                named = self.run(Reading(key, layer, again, norm.strip(again), self.grammar.fitter.barred(again), self.grammar.correct))
+                named = self.run(grammar.reading(again, context, in_exercise, can_resume))
                 if named.intent is not None and (found.intent is None or named.score > GEN_SCORE[1]):
                     # a guess from the sound: at most a corrected match's score
                     return replace(named, score=min(named.score, round(corrected_score(CORRECT_CUTOFF), 3)))

@@ -10,6 +10,7 @@ how a slot reads and what a pair is kept for.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from . import templates as tpl
@@ -61,7 +62,7 @@ class EdgeWalker:
         parts = self.canon(text)
         if text in self.drop or not parts:
             return EMPTY
-        for a, b in zip(parts, parts[1:]):  # "let's" is "let" then "us"
+        for a, b in itertools.pairwise(parts):  # "let's" is "let" then "us"
             self.pair(frozenset({a}), frozenset({b}))
         return frozenset({parts[0]}), frozenset({parts[-1]}), False
 

@@ -36,6 +36,7 @@ partner by name (followed by a word that follows ``{partner}`` in them).
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -45,7 +46,7 @@ import numpy as np
 
 from . import templates as tpl
 from .classifier import UNK, NaiveBayes
-from .edges import PARTNER_TOKEN, TEXT, EdgeWalker, Edges, single
+from .edges import PARTNER_TOKEN, TEXT, Edges, EdgeWalker, single
 from .normalise import Token
 
 START, END = "^", "$"
@@ -78,7 +79,7 @@ class IntentShape:
 class ContextModel:
     classes: list[str | None]  # index 0 is "not for me"
     vocab: frozenset[str]  # the words the context's intents use
-    by_initial: dict[str, list[str]]  # the same by first letter, for correcting misheard words (matcher._by_sound)
+    by_initial: dict[str, list[str]]  # the same by first letter, for correcting misheard words (correct._by_sound)
     known_other: frozenset[str]  # words only "not for me" and other contexts' sentences use ("weather", "flight")
     function_words: frozenset[str]  # words most intents share
     classifier: NaiveBayes
@@ -108,7 +109,7 @@ def features(words: Sequence[str], vocab: frozenset[str], known_other: frozenset
     out = set(mapped)
     out.update(f"={w}" for w in words if w in known_other)
     seq = [START, *mapped, END]
-    out.update(f"{a} {b}" for a, b in zip(seq, seq[1:]))
+    out.update(f"{a} {b}" for a, b in itertools.pairwise(seq))
     out.add(f"#unk{min(mapped.count(UNK), 3)}")
     out.add(f"#len{min(len(words), 12) // 3}")
     return out

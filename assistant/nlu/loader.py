@@ -15,7 +15,7 @@ import yaml
 
 from ..errors import TandemError
 from . import templates as tpl
-from .normalise import NormaliseRules, Normaliser, words
+from .normalise import Normaliser, NormaliseRules, words
 
 CONTEXTS = ("idle", "ritual", "confirm", "name")
 BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
@@ -179,7 +179,7 @@ class _Builder:
                          not_for_me={c: tuple(t) for c, t in not_for_me.items()})
 
     def _intent(self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> Intent:
-        fields = dict((k.value, (k, v)) for k, v in _mapping(node, where.split(":")[0], f"intent {name!r}"))
+        fields = {k.value: (k, v) for k, v in _mapping(node, where.split(":")[0], f"intent {name!r}")}
         for key, (knode, _) in fields.items():
             if key not in INTENT_KEYS:
                 raise IntentFileError(f"{_where(where.split(':')[0], knode)}: unknown key {key!r} in intent {name!r} (expected {', '.join(INTENT_KEYS)})")
@@ -317,17 +317,17 @@ class _Builder:
                     continue
                 if key.value == "contextual":
                     for ckey, variants in _mapping(value, file, "contextual"):
-                        target = words(str(ckey.value))
-                        if len(target) != 1:
+                        word = words(str(ckey.value))
+                        if len(word) != 1:
                             raise IntentFileError(f"{_where(file, ckey)}: a contextual word must be one word, not {ckey.value!r}")
                         for variant in _strings(variants, file, "contextual"):
-                            heard = words(variant)
-                            if len(heard) != 1 or heard == target:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} must be one word other than {target[0]!r}")
-                            if heard[0] in contextual and contextual[heard[0]][0] != target[0]:
+                            one = words(variant)
+                            if len(one) != 1 or one == word:
+                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} must be one word other than {word[0]!r}")
+                            if one[0] in contextual and contextual[one[0]][0] != word[0]:
                                 raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a contextual variant of "
-                                                      f"{contextual[heard[0]][0]!r} (at {contextual[heard[0]][1]})")
-                            contextual[heard[0]] = (target[0], _where(file, variants))
+                                                      f"{contextual[one[0]][0]!r} (at {contextual[one[0]][1]})")
+                            contextual[one[0]] = (word[0], _where(file, variants))
                     continue
                 phrases = [tuple(words(s)) for s in _strings(value, file, key.value)]
                 if any(not p for p in phrases):
@@ -344,9 +344,9 @@ class _Builder:
                     aside.extend(phrases)
                 else:
                     droppable.update(p[0] for p in phrases)
-        for heard, (_, where) in contextual.items():
-            if (heard,) in canonical:
-                raise IntentFileError(f"{where}: {heard!r} is already a canonical variant of {canonical[(heard,)]!r}")
+        for alias, (_, where) in contextual.items():
+            if (alias,) in canonical:
+                raise IntentFileError(f"{where}: {alias!r} is already a canonical variant of {canonical[(alias,)]!r}")
         return NormaliseRules(frozenset(drop), tuple(lead), tuple(trail), frozenset(optional), frozenset(droppable), canonical,
                               {h: t for h, (t, _) in contextual.items()}, tuple(aside))
 

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from . import templates as tpl
-from .edges import PARTNER_TOKEN, TEXT, EdgeWalker, Edges, single
+from .edges import PARTNER_TOKEN, TEXT, Edges, EdgeWalker, single
 
 _VOWELS = frozenset("aeiouy")
 

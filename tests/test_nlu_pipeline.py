@@ -29,13 +29,16 @@ def pipeline() -> Pipeline:
     return _pipeline
 
 
-@pytest.mark.parametrize("text, context, stage", [
-    ("start our gratitude moment", "idle", STRICT),
-    ("stop the exorcise", "ritual", CORRECTED),
-    ("gratitude moment start", "idle", FUZZY),
-    ("stop the exercise we're too tired", "ritual", ASIDE),
-    ("kick off the thankfulness thing", "idle", GENERAL),
-])
+@pytest.mark.parametrize(
+    "text, context, stage",
+    [
+        ("start our gratitude moment", "idle", STRICT),
+        ("stop the exorcise", "ritual", CORRECTED),
+        ("gratitude moment start", "idle", FUZZY),
+        ("stop the exercise we're too tired", "ritual", ASIDE),
+        ("kick off the thankfulness thing", "idle", GENERAL),
+    ],
+)
 def test_the_first_stage_that_answers_counts(text: str, context: str, stage: str) -> None:
     found = pipeline().understand(text, context)
     assert found.intent is not None and found.stage == stage and found.score == banded(found)
@@ -48,8 +51,10 @@ def test_a_not_for_me_sentence_that_explains_more_vetoes_a_match() -> None:
 
 
 def test_the_bands_keep_every_kind_of_match_apart() -> None:
-    strict, corrected, fuzzy, aside, general = (banded(Match("x", stage=s, evidence=e)) for s, e in
-                                                [(STRICT, 100.0), (CORRECTED, 80.0), (FUZZY, 84.0), (ASIDE, 0.0), (GENERAL, 1.0)])
+    strict, corrected, fuzzy, aside, general = (
+        banded(Match("x", stage=s, evidence=e))
+        for s, e in [(STRICT, 100.0), (CORRECTED, 80.0), (FUZZY, 84.0), (ASIDE, 0.0), (GENERAL, 1.0)]
+    )
     assert strict == 1.0 > corrected >= 0.8 > fuzzy == aside == SURE_SCORE > general == GEN_SCORE[1]
     assert banded(Match("x", stage=GENERAL, evidence=0.6)) == GEN_SCORE[0]
     with pytest.raises(ValueError):
@@ -68,18 +73,33 @@ def test_silence_means_nothing_and_an_unknown_context_is_an_error() -> None:
 
 
 def test_layers_depend_only_on_the_flags_a_context_uses() -> None:
-    assert layer_key("idle", True, True) == ("idle", False, True) and layer_key("ritual", True, True) == ("ritual", False, False)
+    assert layer_key("idle", True, True) == ("idle", False, True) and layer_key("ritual", True, True) == (
+        "ritual",
+        False,
+        False,
+    )
     intents = loads(SMALL, "small.yaml")
     assert intent_names(intents, "ritual", False, False)[-1] == "cancel"  # every context hears cancel
     assert "gratitude.start" not in intent_names(intents, "ritual", True, True)
 
 
 def test_the_n_best_choice_prefers_a_sure_hypothesis_then_any_accepted_one() -> None:
-    readings = {"stop the exercise": Parse("ritual.stop", {}, 1.0), "top the exercise": Parse("ritual.stop", {}, 0.62),
-                "hop": Parse(None, {}, 0.9)}
+    readings = {
+        "stop the exercise": Parse("ritual.stop", {}, 1.0),
+        "top the exercise": Parse("ritual.stop", {}, 0.62),
+        "hop": Parse(None, {}, 0.9),
+    }
     parse = readings.__getitem__
-    assert best_hypothesis("hop", readings["hop"], ["top the exercise", "stop the exercise"], parse) == \
-        ("stop the exercise", readings["stop the exercise"])
-    assert best_hypothesis("hop", readings["hop"], ["hop", "top the exercise"], parse) == ("top the exercise", readings["top the exercise"])
+    assert best_hypothesis("hop", readings["hop"], ["top the exercise", "stop the exercise"], parse) == (
+        "stop the exercise",
+        readings["stop the exercise"],
+    )
+    assert best_hypothesis("hop", readings["hop"], ["hop", "top the exercise"], parse) == (
+        "top the exercise",
+        readings["top the exercise"],
+    )
     guessed = Parse("ritual.pause", {}, 0.7)
-    assert best_hypothesis("paws", guessed, ["top the exercise"], parse) == ("paws", guessed)  # a guess is not replaced by a guess
+    assert best_hypothesis("paws", guessed, ["top the exercise"], parse) == (
+        "paws",
+        guessed,
+    )  # a guess is not replaced by a guess

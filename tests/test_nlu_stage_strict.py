@@ -13,7 +13,12 @@ def stage() -> StrictStage:
 
 def test_a_template_fits_the_words_as_heard() -> None:
     found = stage().match(reading("start our gratitude moment"))
-    assert found is not None and (found.intent, found.slots, found.stage, found.free_chars) == ("gratitude.start", {}, STRICT, 0)
+    assert found is not None and (found.intent, found.slots, found.stage, found.free_chars) == (
+        "gratitude.start",
+        {},
+        STRICT,
+        0,
+    )
 
 
 def test_politeness_around_the_request_is_allowed_and_a_near_miss_is_not() -> None:

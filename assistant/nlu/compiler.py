@@ -57,7 +57,8 @@ class Compiler:
             self.lists[f"slot:{name}"] = seq
         # politeness at either end is tolerated by every template (the utterance keeps it, so "okay your
         # turn" still fits a template that says "okay"): a template's regex is tried on the utterance with
-        # and without its lead-ins and trailing politeness (Normaliser.windows), rather than each regex spelling them out
+        # and without its lead-ins and trailing politeness (Normaliser.windows), rather than each regex
+        # spelling them out
         self.skippable = frozenset(norm.canon_word(w) for w in intents.rules.droppable | intents.rules.optional)
         self._list_word_memo: dict[str, set[str]] = {}
         # the slot grammars alone, for placing a grammar slot's words (general.Spans)
@@ -89,7 +90,9 @@ class Compiler:
         elif name in tpl.FREE_SLOTS:
             inner = r"(?:\S+ )+?"
         else:
-            inner = tpl.to_regex(self.intents.slot_grammars[name], self.lists, self.slot_rx, lambda w: self.word_rx(w.text))
+            inner = tpl.to_regex(
+                self.intents.slot_grammars[name], self.lists, self.slot_rx, lambda w: self.word_rx(w.text)
+            )
         return f"(?P<{name}__{n}>{inner})"
 
     def pattern(self, name: str, node: tpl.Node) -> Pattern:

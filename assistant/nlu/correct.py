@@ -51,9 +51,17 @@ class Corrector:
         """Index a vocabulary by sound before the first utterance needs it."""
         self.sounds_like(vocab_set, cache, "")
 
-    def correct(self, vocab_set: frozenset[str], vocab: Vocab, cache: Hashable, tokens: list[Token],
-                skip: frozenset[str] = frozenset(), cutoff: float = CORRECT_CUTOFF,
-                join_cutoff: float | None = None, join_max_words: int = 0) -> tuple[list[Token] | None, float]:
+    def correct(
+        self,
+        vocab_set: frozenset[str],
+        vocab: Vocab,
+        cache: Hashable,
+        tokens: list[Token],
+        skip: frozenset[str] = frozenset(),
+        cutoff: float = CORRECT_CUTOFF,
+        join_cutoff: float | None = None,
+        join_max_words: int = 0,
+    ) -> tuple[list[Token] | None, float]:
         """Snap unknown words to ``vocab``: (the corrected words, or None when none changed; the weakest similarity).
 
         Two unknown neighbours that spell a known word are first joined: the recogniser split it ("listen ing",
@@ -85,7 +93,12 @@ class Corrector:
             joined.append(tok)
             i += 1
         for tok in joined:
-            if tok.canon in vocab_set or tok.canon in skip or tok.canon.startswith("@") or len(tok.canon) < CORRECT_MIN_LEN:
+            if (
+                tok.canon in vocab_set
+                or tok.canon in skip
+                or tok.canon.startswith("@")
+                or len(tok.canon) < CORRECT_MIN_LEN
+            ):
                 out.append(tok)
                 continue
             key = (cache, tok.canon)
@@ -107,8 +120,16 @@ class Corrector:
             changed = True
         return (out if changed else None), worst
 
-    def _join(self, vocab_set: frozenset[str], vocab: Vocab, cache: Hashable, tokens: list[Token], i: int,
-              skip: frozenset[str], cutoff: float) -> tuple[Token, int] | None:
+    def _join(
+        self,
+        vocab_set: frozenset[str],
+        vocab: Vocab,
+        cache: Hashable,
+        tokens: list[Token],
+        i: int,
+        skip: frozenset[str],
+        cutoff: float,
+    ) -> tuple[Token, int] | None:
         """A word the recogniser split in two or three ("meaning full", "come it ments") -> (the word, parts used)."""
         for n in (3, 2):
             parts = tokens[i : i + n]
@@ -124,11 +145,18 @@ class Corrector:
                 hit = self._corrections[key]
             else:
                 choices = _by_sound(vocab, glued)
-                hit = (glued, 100.0, 0) if glued in vocab_set else process.extractOne(glued, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+                hit = (
+                    (glued, 100.0, 0)
+                    if glued in vocab_set
+                    else process.extractOne(glued, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+                )
                 if hit is None and (n == 2 or all(len(t.canon) <= 4 for t in parts)):
-                    hit = self.sounds_like(vocab_set, cache, glued)  # "re zoom" -> "resume", "ex sir size" -> "exercise"
+                    hit = self.sounds_like(
+                        vocab_set, cache, glued
+                    )  # "re zoom" -> "resume", "ex sir size" -> "exercise"
                 if hit is not None and any(hit[0] == t.canon for t in parts):
-                    hit = None  # a known word swallowing a scrap ("gratitude mo" is not "gratitude": "mo meant" is "moment")
+                    # a known word swallowing a scrap ("gratitude mo" is not "gratitude": "mo meant" is "moment")
+                    hit = None
                 if len(self._corrections) < CORRECTION_CACHE:
                     self._corrections[key] = hit
             if hit is not None and len(hit[0]) >= JOIN_MIN_LEN:
@@ -136,7 +164,8 @@ class Corrector:
         return None
 
     def sounds_like(self, vocab_set: frozenset[str], cache: Hashable, word: str) -> Hit | None:
-        """The known word that ``word`` sounds like (``sounds.sound_key``, and some letters in common): "pores" -> "pause"."""
+        """The known word that ``word`` sounds like (``sounds.sound_key``, and some letters in common):
+        "pores" -> "pause"."""
         index = self._sound_index.get(cache)
         if index is None:
             index = self._sound_index[cache] = _SoundIndex(vocab_set, self._sound_keys)
@@ -144,7 +173,8 @@ class Corrector:
 
 
 def _inflected(word: str, vocab_set: frozenset[str]) -> Hit | None:
-    """A known word that ``word`` is another form of: "starting" -> "start", "paused" -> "pause", "evenings" -> "evening"."""
+    """A known word that ``word`` is another form of: "starting" -> "start", "paused" -> "pause",
+    "evenings" -> "evening"."""
     stems: list[str] = []
     if word.endswith("ing") and len(word) > 5:
         base = word[:-3]

@@ -62,11 +62,16 @@ class Fitter:
         self.norm = norm
         self.partners = compiler.partners
         # not_for_me sentences as whole-utterance patterns: they overrule a request's template that explains less
-        self._vetoes = {context: [compiler.pattern("", t.node).regex for t in intents.not_for_me.get(context, ())]
-                        for context in CONTEXTS}
+        self._vetoes = {
+            context: [compiler.pattern("", t.node).regex for t in intents.not_for_me.get(context, ())]
+            for context in CONTEXTS
+        }
         # each intent's "not" sentences: whole-utterance patterns that rule it out
-        self.exceptions = {i.name: [compiler.pattern(i.name, t.node).regex for t in i.exceptions]
-                           for i in intents.intents.values() if i.exceptions}
+        self.exceptions = {
+            i.name: [compiler.pattern(i.name, t.node).regex for t in i.exceptions]
+            for i in intents.intents.values()
+            if i.exceptions
+        }
         self.keeps_negation = frozenset(i.name for i in intents.intents.values() if i.keeps_negation)
 
     def windows(self, tokens: Sequence[Token]) -> list[tuple[int, int]]:
@@ -97,8 +102,13 @@ class Fitter:
         back ("we went to the shops" corrected to "... the hopes" is still no experience)."""
         return frozenset(name for name in self.exceptions if self.ruled_out(name, tokens))
 
-    def ruled_out(self, intent: str, tokens: Sequence[Token], text: str | None = None,
-                  windows: list[tuple[int, int]] | None = None) -> bool:
+    def ruled_out(
+        self,
+        intent: str,
+        tokens: Sequence[Token],
+        text: str | None = None,
+        windows: list[tuple[int, int]] | None = None,
+    ) -> bool:
         """Whether one of the intent's ``not`` sentences fits the whole utterance."""
         patterns = self.exceptions.get(intent)
         if not patterns:

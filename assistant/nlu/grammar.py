@@ -40,7 +40,9 @@ class Grammar:
             corrector.prepare(layer.vocab_set, id(layer))
         return cls(intents, partners, norm, compiler, layers, Fitter(compiler, norm), corrector)
 
-    def reading(self, tokens: list[Token], context: str, in_exercise: bool = False, can_resume: bool = False) -> Reading:
+    def reading(
+        self, tokens: list[Token], context: str, in_exercise: bool = False, can_resume: bool = False
+    ) -> Reading:
         """The utterance ``tokens`` (normalised, not empty) as every stage reads it in a context."""
         key, layer = self.layers.get(context, in_exercise, can_resume)
         return Reading(key, layer, tokens, self.norm.strip(tokens), self.fitter.barred(tokens), self.correct)

@@ -84,7 +84,8 @@ class Reading:
 
     @cached_property
     def correction(self) -> tuple[list[Token] | None, float]:
-        """(the stripped words with unknown ones snapped to the layer's, or None when none was; the weakest similarity)."""
+        """(the stripped words with unknown ones snapped to the layer's, or None when none was;
+        the weakest similarity)."""
         return self.correct(self.layer, self.stripped)
 
     @property

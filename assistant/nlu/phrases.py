@@ -37,7 +37,9 @@ def phrases(compiler: Compiler, context: str, *, in_exercise: bool = False, can_
             node = tpl.substitute(template.node, phrase_slot)
             if node is None:
                 continue
-            for sentence in tpl.sample(node, compiler.lists, lambda s: _TEXT_MARK, max(1, share // len(templates)), seed=order):
+            for sentence in tpl.sample(
+                node, compiler.lists, lambda s: _TEXT_MARK, max(1, share // len(templates)), seed=order
+            ):
                 phrase = " ".join(w for w in sentence.split(_TEXT_MARK)[0].split() if w not in intents.rules.drop)
                 if phrase:
                     out.setdefault(phrase, None)

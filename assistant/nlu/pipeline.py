@@ -36,7 +36,10 @@ from .stages.strict import StrictStage
 SCORE_STRICT = 1.0
 ASIDE_SCORE = 0.75  # a command with a side remark: like the weakest fuzzy match
 NONE_SCORE = 0.9  # confidence in "nothing meant" when no stage answered (see calibration)
-GEN_SCORE = (0.6, 0.74)  # the classifier's answers score from this to that (GEN_MIN_PROB .. certainty): below every fuzzy match
+GEN_SCORE = (
+    0.6,
+    0.74,
+)  # the classifier's answers score from this to that (GEN_MIN_PROB .. certainty): below every fuzzy match
 # From here up a template (or a slot-free sentence) explains the utterance (strict 1.0, corrected 0.8+,
 # fuzzy and aside 0.75+); below it only the classifier guessed, and a listener may prefer another
 # hypothesis or ask again.
@@ -76,8 +79,13 @@ def banded(match: Match) -> float:
 class Pipeline:
     def __init__(self, intents: IntentSet, partners: tuple[str, ...] = ()) -> None:
         self.grammar = Grammar.build(intents, partners)
-        self.stages: tuple[Stage, ...] = (StrictStage(self.grammar), CorrectedStage(self.grammar), FuzzyStage(self.grammar),
-                                          AsideStage(self.grammar), GeneraliseStage(self.grammar))
+        self.stages: tuple[Stage, ...] = (
+            StrictStage(self.grammar),
+            CorrectedStage(self.grammar),
+            FuzzyStage(self.grammar),
+            AsideStage(self.grammar),
+            GeneraliseStage(self.grammar),
+        )
         self._sound_partner = PartnerLookup(partners, by_sound=True) if partners else None
 
     def understand(self, text: str, context: str, *, in_exercise: bool = False, can_resume: bool = False) -> Match:

@@ -68,7 +68,8 @@ class Trainer:
         return out
 
     def _intent_sentences(self, name: str) -> list[list[str]]:
-        """Training sentences of one intent: its templates' (shared with the fuzzy stage where slot-free) and its examples'."""
+        """Training sentences of one intent: its templates' (shared with the fuzzy stage where slot-free)
+        and its examples'."""
         cached = self._cache.get(name)
         if cached is not None:
             return cached
@@ -103,8 +104,9 @@ class Trainer:
             if shape is None:
                 intent = self.intents.intents[name]
                 nodes = [t.node for t in intent.templates + intent.examples]
-                shape = self._shapes[name] = gen.intent_shape(name, nodes, compiler.lists, compiler.canon, rules.drop,
-                                                              compiler.words_of, self._edge_memo)
+                shape = self._shapes[name] = gen.intent_shape(
+                    name, nodes, compiler.lists, compiler.canon, rules.drop, compiler.words_of, self._edge_memo
+                )
             shapes[name] = shape
             vocab |= shape.vocab
             sentences[name] = self._intent_sentences(name)
@@ -124,12 +126,15 @@ class Trainer:
         for name in foreign:
             self._intent_sentences(name)
             sentences[name] = self._core[name]
-        known_other |= frozenset(w for name in foreign for words in sentences[name] for w in words
-                                 if w not in vocab and w not in marks)
+        known_other |= frozenset(
+            w for name in foreign for words in sentences[name] for w in words if w not in vocab and w not in marks
+        )
         classes += foreign
         prior = [GEN_NULL_PRIOR] + [1.0] * len(names) + [GEN_FOREIGN_PRIOR] * len(foreign)
         clf = gen.train(classes, sentences, frozen, known_other, function_words, prior, GEN_ALPHA, GEN_TEMPERATURE)
-        grammar_words: frozenset[str] = frozenset().union(*(compiler.list_words(f"slot:{g}") for g in self.intents.slot_grammars))
+        grammar_words: frozenset[str] = frozenset().union(
+            *(compiler.list_words(f"slot:{g}") for g in self.intents.slot_grammars)
+        )
         anchors = gen.anchor_words(freq, function_words, grammar_words, GEN_ANCHOR_SHARE, GEN_ANCHOR_COVERAGE)
         kept = {name: self.intents.intents[name].slots for name in names}
         by_initial: dict[str, list[str]] = {}
@@ -140,5 +145,15 @@ class Trainer:
             intent = self.intents.intents[name]
             for t in (*intent.templates, *intent.examples):
                 plain |= compiler.plain_words(t.node)
-        return gen.ContextModel(classes, frozen, by_initial, known_other, function_words, clf, shapes, anchors, kept,
-                                frozenset(grammar_words - plain))
+        return gen.ContextModel(
+            classes,
+            frozen,
+            by_initial,
+            known_other,
+            function_words,
+            clf,
+            shapes,
+            anchors,
+            kept,
+            frozenset(grammar_words - plain),
+        )

@@ -13,7 +13,9 @@ from ..match import ASIDE, Match, Reading
 
 ASIDE_MIN_COMMAND = 2  # words of the command ("not so loud", "stop it here")
 ASIDE_MIN_WORDS = 2  # words of the remark ("we're tired")
-ASIDE_MAX_REMARK = 4  # ... at most, as heard ("I'm in the kitchen"): a longer one is speech ("that's it I'm tired of ...")
+ASIDE_MAX_REMARK = (
+    4  # ... at most, as heard ("I'm in the kitchen"): a longer one is speech ("that's it I'm tired of ...")
+)
 ASIDE_MAX_WORDS = 14  # longer speech is a partner talking
 ASIDE_DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her"})  # ... and "the <word>'s" opens one too
 ASIDE_NOT = frozenset({"you", "your", "yours", "yourself", "not", "no", "never"})  # "I'm done because you never listen"
@@ -36,8 +38,12 @@ class AsideStage:
         if not self.asides or n < ASIDE_MIN_COMMAND + ASIDE_MIN_WORDS or n > ASIDE_MAX_WORDS:
             return None
         canon = [t.canon for t in tokens]
-        opens = [i for i in range(n) if any(tuple(canon[i : i + len(a)]) == a for a in self.asides_by_first.get(canon[i], ()))
-                 or (canon[i] in ASIDE_DETERMINERS and i + 1 < n and canon[i + 1].endswith("'s"))]  # "the baby's asleep"
+        opens = [
+            i
+            for i in range(n)
+            if any(tuple(canon[i : i + len(a)]) == a for a in self.asides_by_first.get(canon[i], ()))
+            or (canon[i] in ASIDE_DETERMINERS and i + 1 < n and canon[i + 1].endswith("'s"))
+        ]  # "the baby's asleep"
         if not opens:
             return None
         tries: list[tuple[int, int]] = []  # (command start, command end)

@@ -23,5 +23,11 @@ class CorrectedStage:
         found = self.fitter.best(reading.layer, corrected, reading.barred)
         if found is None:
             return None
-        return Match(found.intent, found.slots, stage=CORRECTED, free_chars=found.free_chars, words=tuple(corrected),
-                     evidence=similarity)
+        return Match(
+            found.intent,
+            found.slots,
+            stage=CORRECTED,
+            free_chars=found.free_chars,
+            words=tuple(corrected),
+            evidence=similarity,
+        )

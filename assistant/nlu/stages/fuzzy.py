@@ -50,9 +50,13 @@ class FuzzyStage:
         tokens, layer, barred = reading.stripped, reading.layer, reading.barred
         best = self.nearest(layer, corrected or tokens, barred)
         if best is None and corrected is not None and similarity < CORRECT_CUTOFF:
-            best = self.nearest(layer, tokens, barred)  # a guessed correction may be wrong ("shop" is not "short" but "stop")
+            best = self.nearest(
+                layer, tokens, barred
+            )  # a guessed correction may be wrong ("shop" is not "short" but "stop")
         if best is None and len(reading.heard) == len(tokens) + 1:
-            best = self.nearest(layer, reading.heard, barred)  # ... and so may a lead-in ("and the session" is "end the session")
+            best = self.nearest(
+                layer, reading.heard, barred
+            )  # ... and so may a lead-in ("and the session" is "end the session")
         if best is None or best[0] < FUZZY_CUTOFF:
             return None
         return Match(best[1], dict(best[2]), stage=FUZZY, evidence=best[0])

@@ -28,13 +28,17 @@ from ..training import Trainer
 # old sofa") and a higher one to lose plain rewordings.
 GEN_MIN_PROB = 0.6  # the classifier's probability needed to accept its answer
 GEN_EXAMPLE_PROB = 0.3  # ... when one of the intent's own examples says the utterance word for word
-GEN_CORRECT_CUTOFF = 85.0  # stricter than CORRECT_CUTOFF: a snapped word must not make up a request ("crack on" is not "track on")
+GEN_CORRECT_CUTOFF = (
+    85.0  # stricter than CORRECT_CUTOFF: a snapped word must not make up a request ("crack on" is not "track on")
+)
 GEN_JOIN_CUTOFF = 88.0  # two or three words glued together must be this close to a known word ("meaning full")
 GEN_JOIN_MAX_WORDS = 16  # ... tried in commands, not in long speech
 GEN_FORGIVE_PROB = 0.95  # so sure that one new word is forgiven (a request without {text} has none otherwise)
 GEN_FORGIVE_MIN_WORDS = 5  # ... in a sentence at least this long
 GEN_MAX_WORDS = 30  # longer utterances are never a request (the longest in the corpora has 17 words)
-GEN_VETO_SHARE = 0.5  # a "not for me" sentence overrules an answer without {text} when it leaves less than this share to its {text}
+GEN_VETO_SHARE = (
+    0.5  # a "not for me" sentence overrules an answer without {text} when it leaves less than this share to its {text}
+)
 
 Candidate = tuple[float, str, dict[str, gen.Span]]
 
@@ -59,13 +63,26 @@ class GeneraliseStage:
         context, barred = reading.context, reading.barred
         model = self.models[context]
         corrected, similarity = self.grammar.corrector.correct(
-            model.vocab, model.by_initial, ("gen", context), tokens, skip=model.known_other,
-            cutoff=GEN_CORRECT_CUTOFF, join_cutoff=GEN_JOIN_CUTOFF, join_max_words=GEN_JOIN_MAX_WORDS)
+            model.vocab,
+            model.by_initial,
+            ("gen", context),
+            tokens,
+            skip=model.known_other,
+            cutoff=GEN_CORRECT_CUTOFF,
+            join_cutoff=GEN_JOIN_CUTOFF,
+            join_max_words=GEN_JOIN_MAX_WORDS,
+        )
         if corrected is not None:
             found = self.fitter.best(reading.layer, corrected, barred)
             if found is not None:
-                return Match(found.intent, found.slots, stage=CORRECTED, free_chars=found.free_chars,
-                             words=tuple(corrected), evidence=max(similarity, CORRECT_CUTOFF))
+                return Match(
+                    found.intent,
+                    found.slots,
+                    stage=CORRECTED,
+                    free_chars=found.free_chars,
+                    words=tuple(corrected),
+                    evidence=max(similarity, CORRECT_CUTOFF),
+                )
         tokens = corrected or tokens
         canon = [gen.PARTNER_TOKEN if t.canon.startswith("@p") else t.canon for t in tokens]
         active = frozenset(intent_names(self.grammar.intents, *reading.key))
@@ -86,8 +103,14 @@ class GeneraliseStage:
             slots[slot] = self.partners[int(tokens[i].canon[2:])] if slot == tpl.PARTNER else heard_text(tokens[i:j])
         return Match(name, slots, stage=GENERAL, free_chars=int(free), words=tuple(tokens), evidence=p)
 
-    def _candidates(self, model: gen.ContextModel, tokens: list[Token], canon: list[str], active: frozenset[str],
-                    barred: frozenset[str]) -> list[Candidate]:
+    def _candidates(
+        self,
+        model: gen.ContextModel,
+        tokens: list[Token],
+        canon: list[str],
+        active: frozenset[str],
+        barred: frozenset[str],
+    ) -> list[Candidate]:
         """(probability, intent, slot spans) of each intent of the context whose slots can be placed."""
         present = set(canon)
         plain = model.probabilities(canon, active)
@@ -121,13 +144,35 @@ class GeneraliseStage:
                 found = None
                 if q >= GEN_MIN_PROB:
                     forgive = int(q >= GEN_FORGIVE_PROB and len(canon) >= GEN_FORGIVE_MIN_WORDS and not novel_other)
-                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, named, False, forgive,
-                                     model.grammar_only)
-                elif q >= GEN_EXAMPLE_PROB and int(np.argmax(plain[1:])) + 1 == index \
-                        and self._says_example(name, text, self.fitter.windows(tokens)):
+                    found = gen.read(
+                        shape,
+                        canon,
+                        spans,
+                        model.vocab,
+                        model.function_words,
+                        anchors,
+                        named,
+                        False,
+                        forgive,
+                        model.grammar_only,
+                    )
+                elif (
+                    q >= GEN_EXAMPLE_PROB
+                    and int(np.argmax(plain[1:])) + 1 == index
+                    and self._says_example(name, text, self.fitter.windows(tokens))
+                ):
                     # one of its own examples word for word, and no other intent likelier: a lower bar
-                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, named, False,
-                                     grammar_only=model.grammar_only)
+                    found = gen.read(
+                        shape,
+                        canon,
+                        spans,
+                        model.vocab,
+                        model.function_words,
+                        anchors,
+                        named,
+                        False,
+                        grammar_only=model.grammar_only,
+                    )
                     q = GEN_MIN_PROB
                 if found is not None:
                     candidates.append((q, name, found))
@@ -140,8 +185,11 @@ class GeneraliseStage:
             intent = self.grammar.intents.intents[name]
             compiled = self.grammar.layers.compiled[name].patterns
             patterns = [p for p, t in zip(compiled, intent.templates) if tpl.FREE_SLOTS & set(tpl.slots_of(t.node))]
-            patterns += [self.grammar.compiler.pattern(name, t.node) for t in intent.examples
-                         if tpl.FREE_SLOTS & set(tpl.slots_of(t.node))]
+            patterns += [
+                self.grammar.compiler.pattern(name, t.node)
+                for t in intent.examples
+                if tpl.FREE_SLOTS & set(tpl.slots_of(t.node))
+            ]
             self._dictating[name] = patterns
         return patterns
 
@@ -150,12 +198,14 @@ class GeneraliseStage:
         patterns = self._plain_examples.get(name)
         if patterns is None:
             intent = self.grammar.intents.intents[name]
-            patterns = self._plain_examples[name] = [self.grammar.compiler.pattern(name, t.node) for t in intent.examples
-                                                     if not tpl.slots_of(t.node)]
+            patterns = self._plain_examples[name] = [
+                self.grammar.compiler.pattern(name, t.node) for t in intent.examples if not tpl.slots_of(t.node)
+            ]
         return any(fit(p.regex, text, windows) for p in patterns)
 
     def _pattern_spans(self, name: str, tokens: list[Token]) -> dict[str, gen.Span] | None:
-        """The slot spans of the intent's template or example with a {text} that fits the whole utterance (least dictation wins)."""
+        """The slot spans of the intent's template or example with a {text} that fits the whole utterance
+        (least dictation wins)."""
         text = line(tokens)
         starts = {}
         pos = 0

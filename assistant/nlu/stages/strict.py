@@ -36,7 +36,9 @@ class StrictStage:
                 found, tokens = other, read
         if found is None:
             return None
-        return Match(found.intent, found.slots, stage=STRICT, free_chars=found.free_chars, words=tuple(tokens), evidence=100.0)
+        return Match(
+            found.intent, found.slots, stage=STRICT, free_chars=found.free_chars, words=tuple(tokens), evidence=100.0
+        )
 
     def in_context(self, tokens: list[Token]) -> list[Token]:
         """Read a contextual word as the word it may stand for where the templates' word pairs support that
@@ -60,7 +62,8 @@ class StrictStage:
 
     def _pair_fit(self, nb: Neighbours, word: str, prev: str, nxt: str) -> int:
         """How well the templates put ``word`` after ``prev`` and before ``nxt``: each side counts 2 when a
-        template names that neighbour, 1 when a {text} may be there; 0 unless both sides are allowed and one is named."""
+        template names that neighbour, 1 when a {text} may be there; 0 unless both sides are allowed and
+        one is named."""
         before, after = nb.before.get(word, ()), nb.after.get(word, ())
         left = 2 if prev in before else int(EDGE_TEXT in before)
         right = 2 if (nxt in after or (nxt in self.trail_first and END in after)) else int(EDGE_TEXT in after)

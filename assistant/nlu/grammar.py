@@ -14,7 +14,7 @@ from typing import Protocol
 from .compiler import Compiler
 from .correct import Corrector
 from .fitting import Fitter
-from .layers import Layer, Layers, compile_layers
+from .layers import Layer, LayerKey, Layers, compile_layers
 from .loader import IntentSet
 from .match import Match, Reading
 from .normalise import Normaliser, Token
@@ -44,8 +44,10 @@ class Grammar:
         self, tokens: list[Token], context: str, in_exercise: bool = False, can_resume: bool = False
     ) -> Reading:
         """The utterance ``tokens`` (normalised, not empty) as every stage reads it in a context."""
-        key, layer = self.layers.get(context, in_exercise, can_resume)
-        return Reading(key, layer, tokens, self.norm.strip(tokens), self.fitter.barred(tokens), self.correct)
+        return self.read(tokens, *self.layers.get(context, in_exercise, can_resume))
+
+    def read(self, tokens: list[Token], key: LayerKey, layer: Layer) -> Reading:
+        return Reading(key, layer, tokens, self.fitter.barred(tokens), self.norm.strip, self.correct)
 
     def tokens(self, text: str) -> list[Token]:
         """``text`` normalised, the couple's names read as ``@p0``/``@p1``."""

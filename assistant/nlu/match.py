@@ -59,6 +59,7 @@ class Match:
         return Parse(self.intent, self.slots, self.score)
 
 
+Strip = Callable[[list[Token]], list[Token]]
 Correct = Callable[[Layer, list[Token]], tuple[list[Token] | None, float]]
 
 
@@ -74,13 +75,18 @@ class Reading:
     key: LayerKey
     layer: Layer
     heard: list[Token]
-    stripped: list[Token]
     barred: frozenset[str]  # intents whose own "not" sentences fit the words as heard
+    strip: Strip
     correct: Correct
 
     @property
     def context(self) -> str:
         return self.key[0]
+
+    @cached_property
+    def stripped(self) -> list[Token]:
+        """The words without the politeness at either end (made on first use: most utterances fit strictly)."""
+        return self.strip(self.heard)
 
     @cached_property
     def correction(self) -> tuple[list[Token] | None, float]:

@@ -91,17 +91,18 @@ class Pipeline:
     def understand(self, text: str, context: str, *, in_exercise: bool = False, can_resume: bool = False) -> Match:
         """What ``text`` means in ``context``: the first stage's answer, scored, unless vetoed."""
         grammar = self.grammar
-        grammar.layers.get(context)  # an unknown context is an error, even for silence
+        # an unknown context is an error, even for silence
+        key, layer = grammar.layers.get(context, in_exercise, can_resume)
         tokens = grammar.tokens(text)
         if not tokens:
             return Match(None, {}, 1.0)
-        found = self.run(grammar.reading(tokens, context, in_exercise, can_resume))
+        found = self.run(grammar.read(tokens, key, layer))
         if (found.intent is None or found.score <= GEN_SCORE[1]) and self._sound_partner is not None:
             # nothing meant as heard, or only the classifier's guess: a word that sounds like a partner's
             # name may be the name ("psalm did"); that reading must be one a template explains
             again = grammar.norm.tokens(text, self._sound_partner)
             if _names(again) > _names(tokens):
-                named = self.run(grammar.reading(again, context, in_exercise, can_resume))
+                named = self.run(grammar.read(again, key, layer))
                 if named.intent is not None and (found.intent is None or named.score > GEN_SCORE[1]):
                     # a guess from the sound: at most a corrected match's score
                     return replace(named, score=min(named.score, round(corrected_score(CORRECT_CUTOFF), 3)))
@@ -115,7 +116,9 @@ class Pipeline:
                 continue
             if found.free_chars and self.grammar.fitter.veto(reading.context, found.words, found.free_chars):
                 return Match(None, {}, NONE_SCORE, stage=found.stage)
-            return replace(found, score=banded(found))
+            return Match(
+                found.intent, found.slots, banded(found), found.stage, found.free_chars, found.words, found.evidence
+            )
         return Match(None, {}, NONE_SCORE, stage=NONE)
 
 

@@ -65,7 +65,9 @@ class IntentShape:
     slots: frozenset[str]  # slots any of its sentences has
     required: frozenset[str]  # slots every one of its sentences has
     vocab: frozenset[str]  # canonical words of its sentences outside slots
-    before: frozenset[str] = frozenset()  # tokens right before a {text} ("^": it may open the sentence; "<due>": a slot)
+    before: frozenset[str] = (
+        frozenset()
+    )  # tokens right before a {text} ("^": it may open the sentence; "<due>": a slot)
     after: frozenset[str] = frozenset()  # tokens right after it ("$": it may end the sentence)
     loose: int = 0  # words it may contain that no sentence names (its templates' <any>)
     after_partner: frozenset[str] = frozenset()  # tokens right after a {partner} ("will", "promised"; "$")
@@ -121,7 +123,9 @@ def features(words: Sequence[str], vocab: frozenset[str], known_other: frozenset
 class _Edges(EdgeWalker):
     """What borders each {text} (and follows each {partner}) in an intent's templates."""
 
-    def __init__(self, lists: tpl.Lists, canon: Callable[[str], list[str]], drop: frozenset[str], memo: dict[str, Edges]) -> None:
+    def __init__(
+        self, lists: tpl.Lists, canon: Callable[[str], list[str]], drop: frozenset[str], memo: dict[str, Edges]
+    ) -> None:
         super().__init__(lists, canon, drop, memo)  # word lists hold no {text}: their edges are shared by every intent
         self.before: set[str] = set()
         self.after: set[str] = set()
@@ -159,9 +163,16 @@ def intent_shape(name: str, nodes: Sequence[tpl.Node], lists: tpl.Lists, canon: 
         vocab |= words_of(node)
     every = frozenset.intersection(*required) if required else frozenset()
     slot_edge = {PARTNER_SLOT: PARTNER_TOKEN}  # a {partner} next to a {text} is a name there too
-    return IntentShape(name, frozenset().union(*slot_sets) - {tpl.ANY}, every - {tpl.ANY}, frozenset(vocab),
-                       frozenset(slot_edge.get(w, w) for w in edges.before), frozenset(slot_edge.get(w, w) for w in edges.after),
-                       loose, frozenset(slot_edge.get(w, w) for w in edges.after_partner))
+    return IntentShape(
+        name,
+        frozenset().union(*slot_sets) - {tpl.ANY},
+        every - {tpl.ANY},
+        frozenset(vocab),
+        frozenset(slot_edge.get(w, w) for w in edges.before),
+        frozenset(slot_edge.get(w, w) for w in edges.after),
+        loose,
+        frozenset(slot_edge.get(w, w) for w in edges.after_partner),
+    )
 
 
 def required_slots(node: tpl.Node) -> frozenset[str]:
@@ -236,7 +247,9 @@ def read(shape: IntentShape, canon: Sequence[str], spans: Spans, vocab: frozense
         found["text"] = text
         taken[text[0]:text[1]] = [True] * (text[1] - text[0])
     else:
-        stray = sum(c in grammar_only and not taken[k] for k, c in enumerate(canon))  # "party" outside "before the party"
+        stray = sum(
+            c in grammar_only and not taken[k] for k, c in enumerate(canon)
+        )  # "party" outside "before the party"
         unknown = sum(c not in vocab and c != PARTNER_TOKEN for c in canon)
         if unknown + stray > shape.loose + (0 if stray else forgive):
             return None  # a word this context never uses: "check in for our flight" is about something else
@@ -341,7 +354,9 @@ def word_statistics(sentences: dict[str | None, list[list[str]]]) -> dict[str, d
     return freq
 
 
-def function_words(freq: dict[str, dict[str, float]], n_intents: int, share: float, floor: float = 0.05) -> frozenset[str]:
+def function_words(
+    freq: dict[str, dict[str, float]], n_intents: int, share: float, floor: float = 0.05
+) -> frozenset[str]:
     """Words most intents use (in at least ``floor`` of their sentences): "the", "we", "can"."""
     need = max(2, share * n_intents)
     return frozenset(w for w, row in freq.items() if sum(f >= floor for f in row.values()) >= need)
@@ -366,7 +381,8 @@ def anchor_words(freq: dict[str, dict[str, float]], function: frozenset[str], ex
 
 
 def fill(words: Sequence[str], rng: random.Random, function_words: Sequence[str], vocab: Sequence[str]) -> list[str]:
-    """A training sentence with its ``<text>`` replaced by stand-in words, the way dictated words look to the classifier."""
+    """A training sentence with its ``<text>`` replaced by stand-in words, the way dictated words look to the
+    classifier."""
     out: list[str] = []
     for w in words:
         if w != TEXT:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -137,11 +138,19 @@ class _Builder:
             if key.value == "not_for_me":
                 self.not_for_me.append((name, _require_mapping(value, name, "not_for_me")))
                 continue
-            target = {"lists": self.lists, "slots": self.slots, "intents": self.intents}[key.value]
+            sections: dict[str, dict[str, tuple[str, Any]]] = {
+                "lists": self.lists,
+                "slots": self.slots,
+                "intents": self.intents,
+            }
+            target = sections[key.value]
             for item_key, item in _mapping(value, name, key.value):
                 label = {"lists": "word list", "slots": "slot", "intents": "intent"}[key.value]
                 if item_key.value in target:
-                    raise IntentFileError(f"{_where(name, item_key)}: duplicate {label} {item_key.value!r} (also at {target[item_key.value][0]})")
+                    raise IntentFileError(
+                        f"{_where(name, item_key)}: duplicate {label} {item_key.value!r} "
+                        f"(also at {target[item_key.value][0]})"
+                    )
                 target[item_key.value] = (_where(name, item_key), item)
 
     # -- validating ----------------------------------------------------------
@@ -172,17 +181,25 @@ class _Builder:
         for file, node in self.not_for_me:
             for key, value in _mapping(node, file, "not_for_me"):
                 if key.value not in CONTEXTS:
-                    raise IntentFileError(f"{_where(file, key)}: unknown context {key.value!r} in not_for_me (expected one of {', '.join(CONTEXTS)})")
+                    raise IntentFileError(
+                        f"{_where(file, key)}: unknown context {key.value!r} in not_for_me "
+                        f"(expected one of {', '.join(CONTEXTS)})"
+                    )
                 not_for_me.setdefault(key.value, []).extend(
                     self._templates(value, file, f"not_for_me.{key.value}", lists, grammars, repeat_text=True))
         return IntentSet(intents=intents, lists=lists, slot_grammars=grammars, rules=rules,
                          not_for_me={c: tuple(t) for c, t in not_for_me.items()})
 
-    def _intent(self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> Intent:
+    def _intent(
+        self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]
+    ) -> Intent:
         fields = {k.value: (k, v) for k, v in _mapping(node, where.split(":")[0], f"intent {name!r}")}
         for key, (knode, _) in fields.items():
             if key not in INTENT_KEYS:
-                raise IntentFileError(f"{_where(where.split(':')[0], knode)}: unknown key {key!r} in intent {name!r} (expected {', '.join(INTENT_KEYS)})")
+                raise IntentFileError(
+                    f"{_where(where.split(':')[0], knode)}: unknown key {key!r} in intent {name!r} "
+                    f"(expected {', '.join(INTENT_KEYS)})"
+                )
         file = where.split(":")[0]
         if "context" not in fields:
             raise IntentFileError(f"{where}: intent {name!r} has no context (one of {', '.join(CONTEXTS)})")
@@ -192,7 +209,9 @@ class _Builder:
         contexts = _strings(cnode, file, "context")
         for c in contexts:
             if c not in CONTEXTS:
-                raise IntentFileError(f"{_where(file, cnode)}: unknown context {c!r} (expected one of {', '.join(CONTEXTS)})")
+                raise IntentFileError(
+                    f"{_where(file, cnode)}: unknown context {c!r} (expected one of {', '.join(CONTEXTS)})"
+                )
         tnode = fields["templates"][1]
         out = self._templates(tnode, file, f"templates of {name!r}", lists, grammars)
         examples: list[Template] = []
@@ -210,15 +229,25 @@ class _Builder:
             nnode = fields["negation"][1]
             value = str(nnode.value) if isinstance(nnode, yaml.ScalarNode) else ""
             if value not in NEGATION:
-                raise IntentFileError(f"{_where(file, nnode)}: negation of {name!r} must be one of {', '.join(NEGATION)}, not {value!r}")
+                raise IntentFileError(
+                    f"{_where(file, nnode)}: negation of {name!r} must be one of {', '.join(NEGATION)}, not {value!r}"
+                )
             keeps_negation = value == "keep"
         hear_text = self._hear_text(name, fields, file, grammars, out)
         desc = fields.get("description", (None, None))[1]
-        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples),
-                      tuple(exceptions), keeps_negation, hear_text)
+        return Intent(
+            name,
+            tuple(contexts),
+            tuple(out),
+            str(desc.value) if isinstance(desc, yaml.ScalarNode) else "",
+            tuple(examples),
+            tuple(exceptions),
+            keeps_negation,
+            hear_text,
+        )
 
     @staticmethod
-    def _hear_text(name: str, fields: dict[str, tuple[yaml.Node, yaml.Node]], file: str,
+    def _hear_text(name: str, fields: dict[str, tuple[yaml.ScalarNode, yaml.Node]], file: str,
                    grammars: dict[str, tpl.Seq], templates: list[Template]) -> str | None:
         if "hear_text" not in fields:
             return None
@@ -235,7 +264,8 @@ class _Builder:
                    repeat_text: bool = False) -> list[Template]:
         """A non-empty YAML list of templates, each checked (slots, word lists) with its line.
 
-        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me`` and an intent's ``not``: "we tried {text} but {text}").
+        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me`` and an intent's ``not``:
+        "we tried {text} but {text}").
         """
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise IntentFileError(f"{_where(file, node)}: {what} must be a non-empty list")
@@ -266,7 +296,9 @@ class _Builder:
         options = []
         for item in items:
             if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-                raise IntentFileError(f"{_where(file, item)}: {name!r} must be a list of words or phrases, without empty entries")
+                raise IntentFileError(
+                    f"{_where(file, item)}: {name!r} must be a list of words or phrases, without empty entries"
+                )
             try:
                 options.append(tpl.parse(str(item.value)))
             except tpl.TemplateError as exc:
@@ -278,12 +310,16 @@ class _Builder:
     def _check_lists(self, seq: tpl.Seq, lists: dict[str, tpl.Seq], where: str) -> None:
         for ref in tpl.lists_of(seq):
             if ref not in lists and ref not in BUILTIN_LISTS:
-                raise IntentFileError(f"{where}: unknown word list <{ref}>" + (f" (known: {', '.join(sorted(lists))})" if lists else ""))
+                raise IntentFileError(
+                    f"{where}: unknown word list <{ref}>" + (f" (known: {', '.join(sorted(lists))})" if lists else "")
+                )
 
     def _check_cycles(self, lists: dict[str, tpl.Seq]) -> None:
         def visit(name: str, path: tuple[str, ...]) -> None:
             if name in path:
-                raise IntentFileError(f"{self.lists[name][0]}: word list <{name}> refers to itself ({' -> '.join((*path, name))})")
+                raise IntentFileError(
+                    f"{self.lists[name][0]}: word list <{name}> refers to itself ({' -> '.join((*path, name))})"
+                )
             for ref in tpl.lists_of(lists[name]):
                 if ref not in BUILTIN_LISTS:
                     visit(ref, (*path, name))
@@ -303,7 +339,10 @@ class _Builder:
         for file, node in self.normalise:
             for key, value in _mapping(node, file, "normalise"):
                 if key.value not in NORMALISE_KEYS:
-                    raise IntentFileError(f"{_where(file, key)}: unknown key {key.value!r} in normalise (expected {', '.join(NORMALISE_KEYS)})")
+                    raise IntentFileError(
+                        f"{_where(file, key)}: unknown key {key.value!r} in normalise "
+                        f"(expected {', '.join(NORMALISE_KEYS)})"
+                    )
                 if key.value == "canonical":
                     for ckey, variants in _mapping(value, file, "canonical"):
                         target = " ".join(words(str(ckey.value)))
@@ -312,21 +351,30 @@ class _Builder:
                             if not heard:
                                 raise IntentFileError(f"{_where(file, variants)}: empty variant of {target!r}")
                             if heard in canonical and canonical[heard] != target:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a variant of {canonical[heard]!r}")
+                                raise IntentFileError(
+                                    f"{_where(file, variants)}: {variant!r} is already a variant of "
+                                    f"{canonical[heard]!r}"
+                                )
                             canonical[heard] = target
                     continue
                 if key.value == "contextual":
                     for ckey, variants in _mapping(value, file, "contextual"):
                         word = words(str(ckey.value))
                         if len(word) != 1:
-                            raise IntentFileError(f"{_where(file, ckey)}: a contextual word must be one word, not {ckey.value!r}")
+                            raise IntentFileError(
+                                f"{_where(file, ckey)}: a contextual word must be one word, not {ckey.value!r}"
+                            )
                         for variant in _strings(variants, file, "contextual"):
                             one = words(variant)
                             if len(one) != 1 or one == word:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} must be one word other than {word[0]!r}")
+                                raise IntentFileError(
+                                    f"{_where(file, variants)}: {variant!r} must be one word other than {word[0]!r}"
+                                )
                             if one[0] in contextual and contextual[one[0]][0] != word[0]:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a contextual variant of "
-                                                      f"{contextual[one[0]][0]!r} (at {contextual[one[0]][1]})")
+                                raise IntentFileError(
+                                    f"{_where(file, variants)}: {variant!r} is already a contextual variant of "
+                                    f"{contextual[one[0]][0]!r} (at {contextual[one[0]][1]})"
+                                )
                             contextual[one[0]] = (word[0], _where(file, variants))
                     continue
                 phrases = [tuple(words(s)) for s in _strings(value, file, key.value)]
@@ -347,8 +395,16 @@ class _Builder:
         for alias, (_, where) in contextual.items():
             if (alias,) in canonical:
                 raise IntentFileError(f"{where}: {alias!r} is already a canonical variant of {canonical[(alias,)]!r}")
-        return NormaliseRules(frozenset(drop), tuple(lead), tuple(trail), frozenset(optional), frozenset(droppable), canonical,
-                              {h: t for h, (t, _) in contextual.items()}, tuple(aside))
+        return NormaliseRules(
+            frozenset(drop),
+            tuple(lead),
+            tuple(trail),
+            frozenset(optional),
+            frozenset(droppable),
+            canonical,
+            {h: t for h, (t, _) in contextual.items()},
+            tuple(aside),
+        )
 
 
 def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:
@@ -363,7 +419,9 @@ def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:
     for context in CONTEXTS:
         owner: dict[str, tuple[str, str]] = {}
         intents_here = intents.in_context(context)
-        sentences = [(i, t) for i in intents_here for t in i.templates] + [(i, t) for i in intents_here for t in i.examples]
+        sentences = [(i, t) for i in intents_here for t in i.templates] + [
+            (i, t) for i in intents_here for t in i.examples
+        ]
         for intent, t in sentences:
             if tpl.slots_of(t.node):
                 continue
@@ -372,7 +430,8 @@ def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:
                 other = owner.get(key)
                 if other is not None and other[0] != intent.name:
                     raise IntentFileError(
-                        f"{t.where}: {sentence!r} is both {intent.name!r} and {other[0]!r} (at {other[1]}) in context {context!r}"
+                        f"{t.where}: {sentence!r} is both {intent.name!r} and {other[0]!r} (at {other[1]}) "
+                        f"in context {context!r}"
                     )
                 owner[key] = (intent.name, t.where)
 
@@ -396,7 +455,9 @@ def _mapping(node: yaml.Node, file: str, what: str) -> list[tuple[yaml.ScalarNod
             raise IntentFileError(f"{_where(file, key)}: keys in {what} must be plain names")
         if key.value in seen:
             # plain YAML keeps the last duplicate silently; here it is always a mistake
-            raise IntentFileError(f"{_where(file, key)}: duplicate {key.value!r} in {what} (first at line {seen[key.value]})")
+            raise IntentFileError(
+                f"{_where(file, key)}: duplicate {key.value!r} in {what} (first at line {seen[key.value]})"
+            )
         seen[key.value] = key.start_mark.line + 1
         pairs.append((key, value))
     return pairs
@@ -407,6 +468,8 @@ def _strings(node: yaml.Node, file: str, what: str) -> list[str]:
     out = []
     for item in items:
         if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-            raise IntentFileError(f"{_where(file, item)}: {what} must be text or a list of texts, without empty entries")
+            raise IntentFileError(
+                f"{_where(file, item)}: {what} must be text or a list of texts, without empty entries"
+            )
         out.append(str(item.value).strip())
     return out

@@ -56,7 +56,9 @@ class Normaliser:
         self.rules = rules
         # a canonical form of several words is itself canonical word by word: "we're" is "we are" is "we our",
         # the same as a recogniser's spelled-out "we are" (whose "are" is "our")
-        self._canonical = {k: " ".join(rules.canonical.get((p,), p) for p in v.split()) for k, v in rules.canonical.items()}
+        self._canonical = {
+            k: " ".join(rules.canonical.get((p,), p) for p in v.split()) for k, v in rules.canonical.items()
+        }
         self._max_phrase = max((len(k) for k in rules.canonical), default=1)
         self._phrase_starts = frozenset(k[0] for k in rules.canonical if len(k) > 1)
         # variants made of hesitation sounds ("mm hmm" is a yes): read before the sounds are dropped

@@ -37,7 +37,6 @@ partner by name (followed by a word that follows ``{partner}`` in them).
 from __future__ import annotations
 
 import itertools
-import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -338,79 +337,3 @@ def _text_span(shape: IntentShape, canon: Sequence[str], taken: list[bool], mark
     if best is None or best[0][0] >= 10:
         return None
     return best[1]
-
-
-def word_statistics(sentences: dict[str | None, list[list[str]]]) -> dict[str, dict[str, float]]:
-    """word -> intent -> share of that intent's sentences with the word."""
-    freq: dict[str, dict[str, float]] = {}
-    for name, items in sentences.items():
-        if name is None or not items:
-            continue
-        step = 1.0 / len(items)
-        for words in items:
-            for w in set(words):
-                row = freq.setdefault(w, {})
-                row[name] = row.get(name, 0.0) + step
-    return freq
-
-
-def function_words(
-    freq: dict[str, dict[str, float]], n_intents: int, share: float, floor: float = 0.05
-) -> frozenset[str]:
-    """Words most intents use (in at least ``floor`` of their sentences): "the", "we", "can"."""
-    need = max(2, share * n_intents)
-    return frozenset(w for w, row in freq.items() if sum(f >= floor for f in row.values()) >= need)
-
-
-def anchor_words(freq: dict[str, dict[str, float]], function: frozenset[str], exclude: frozenset[str],
-                 share: float, coverage: float) -> dict[str, frozenset[str]]:
-    """Per intent, the words that point to it: P(intent | word) >= ``share`` (every intent weighing
-    the same), or in at least ``coverage`` of its sentences; not function words, not slot grammar words."""
-    out: dict[str, set[str]] = {}
-    for w, row in freq.items():
-        if w in function or w in exclude or w in (TEXT, PARTNER_TOKEN):
-            continue
-        total = sum(row.values())
-        for name, f in row.items():
-            if f / total >= share or f >= coverage:
-                out.setdefault(name, set()).add(w)
-    return {name: frozenset(ws) for name, ws in out.items()}
-
-
-# -- training -------------------------------------------------------------------
-
-
-def fill(words: Sequence[str], rng: random.Random, function_words: Sequence[str], vocab: Sequence[str]) -> list[str]:
-    """A training sentence with its ``<text>`` replaced by stand-in words, the way dictated words look to the
-    classifier."""
-    out: list[str] = []
-    for w in words:
-        if w != TEXT:
-            out.append(w)
-            continue
-        for _ in range(rng.randint(1, 4)):
-            r = rng.random()
-            out.append(UNK if r < 0.55 else rng.choice(function_words) if r < 0.85 else rng.choice(vocab))
-    return out
-
-
-def train(classes: list[str | None], sentences: dict[str | None, list[list[str]]], vocab: frozenset[str],
-          known_other: frozenset[str], function_words: frozenset[str], prior: Sequence[float], alpha: float,
-          temperature: float, seed: int = 1) -> NaiveBayes:
-    """Fit the classifier on the sentences of each class, with relative class weights ``prior``.
-
-    A sentence with a ``{text}`` is learnt twice: with stand-in words where
-    the dictation goes (as an utterance sounds), and with ``<text>`` (as an
-    utterance reads once a template or example has placed its dictation).
-    """
-    rng = random.Random(seed)
-    fw, vl = sorted(function_words), sorted(vocab)
-    samples = []
-    for index, name in enumerate(classes):
-        for words in sentences.get(name, []):
-            samples.append((features(fill(words, rng, fw, vl), vocab, known_other), index, 1.0))
-            if TEXT in words:
-                samples.append((features(words, vocab, known_other), index, 1.0))
-    clf = NaiveBayes(len(classes), alpha=alpha, temperature=temperature)
-    clf.fit(samples, prior=prior)
-    return clf

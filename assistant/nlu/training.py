@@ -7,8 +7,14 @@ out-of-domain lines (the stage's own thresholds are in stages/generalise.py).
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
+
 from . import general as gen
 from . import templates as tpl
+from .classifier import UNK, NaiveBayes
+from .edges import PARTNER_TOKEN, TEXT
+from .general import features
 from .grammar import Grammar
 from .layers import VOCAB_MIN_LEN, intent_names
 from .loader import CONTEXTS
@@ -117,8 +123,8 @@ class Trainer:
         sentences[None] = ood
         marks = (gen.TEXT, gen.PARTNER_TOKEN)
         known_other = frozenset(w for words in ood for w in words if w not in vocab and w not in marks)
-        freq = gen.word_statistics(sentences)
-        function_words = gen.function_words(freq, len(names), GEN_FUNCTION_SHARE) | filler_words
+        freq = word_statistics(sentences)
+        function_words = find_function_words(freq, len(names), GEN_FUNCTION_SHARE) | filler_words
         frozen = frozenset(vocab)
         # the other contexts' intents are classes of their own that this context never hears (their answers
         # count as "not for me"): "start our gratitude moment" during a turn is plainly gratitude.start
@@ -131,11 +137,11 @@ class Trainer:
         )
         classes += foreign
         prior = [GEN_NULL_PRIOR] + [1.0] * len(names) + [GEN_FOREIGN_PRIOR] * len(foreign)
-        clf = gen.train(classes, sentences, frozen, known_other, function_words, prior, GEN_ALPHA, GEN_TEMPERATURE)
+        clf = train(classes, sentences, frozen, known_other, function_words, prior, GEN_ALPHA, GEN_TEMPERATURE)
         grammar_words: frozenset[str] = frozenset().union(
             *(compiler.list_words(f"slot:{g}") for g in self.intents.slot_grammars)
         )
-        anchors = gen.anchor_words(freq, function_words, grammar_words, GEN_ANCHOR_SHARE, GEN_ANCHOR_COVERAGE)
+        anchors = anchor_words(freq, function_words, grammar_words, GEN_ANCHOR_SHARE, GEN_ANCHOR_COVERAGE)
         kept = {name: self.intents.intents[name].slots for name in names}
         by_initial: dict[str, list[str]] = {}
         for w in sorted(w for w in frozen if len(w) >= VOCAB_MIN_LEN):
@@ -157,3 +163,79 @@ class Trainer:
             kept,
             frozenset(grammar_words - plain),
         )
+
+
+# -- the classifier's statistics and fitting -----------------------------------------
+
+
+def word_statistics(sentences: dict[str | None, list[list[str]]]) -> dict[str, dict[str, float]]:
+    """word -> intent -> share of that intent's sentences with the word."""
+    freq: dict[str, dict[str, float]] = {}
+    for name, items in sentences.items():
+        if name is None or not items:
+            continue
+        step = 1.0 / len(items)
+        for words in items:
+            for w in set(words):
+                row = freq.setdefault(w, {})
+                row[name] = row.get(name, 0.0) + step
+    return freq
+
+
+def find_function_words(
+    freq: dict[str, dict[str, float]], n_intents: int, share: float, floor: float = 0.05
+) -> frozenset[str]:
+    """Words most intents use (in at least ``floor`` of their sentences): "the", "we", "can"."""
+    need = max(2, share * n_intents)
+    return frozenset(w for w, row in freq.items() if sum(f >= floor for f in row.values()) >= need)
+
+
+def anchor_words(freq: dict[str, dict[str, float]], function: frozenset[str], exclude: frozenset[str],
+                 share: float, coverage: float) -> dict[str, frozenset[str]]:
+    """Per intent, the words that point to it: P(intent | word) >= ``share`` (every intent weighing
+    the same), or in at least ``coverage`` of its sentences; not function words, not slot grammar words."""
+    out: dict[str, set[str]] = {}
+    for w, row in freq.items():
+        if w in function or w in exclude or w in (TEXT, PARTNER_TOKEN):
+            continue
+        total = sum(row.values())
+        for name, f in row.items():
+            if f / total >= share or f >= coverage:
+                out.setdefault(name, set()).add(w)
+    return {name: frozenset(ws) for name, ws in out.items()}
+
+
+def fill(words: Sequence[str], rng: random.Random, function_words: Sequence[str], vocab: Sequence[str]) -> list[str]:
+    """A training sentence with its ``<text>`` replaced by stand-in words, the way dictated words look to the
+    classifier."""
+    out: list[str] = []
+    for w in words:
+        if w != TEXT:
+            out.append(w)
+            continue
+        for _ in range(rng.randint(1, 4)):
+            r = rng.random()
+            out.append(UNK if r < 0.55 else rng.choice(function_words) if r < 0.85 else rng.choice(vocab))
+    return out
+
+
+def train(classes: list[str | None], sentences: dict[str | None, list[list[str]]], vocab: frozenset[str],
+          known_other: frozenset[str], function_words: frozenset[str], prior: Sequence[float], alpha: float,
+          temperature: float, seed: int = 1) -> NaiveBayes:
+    """Fit the classifier on the sentences of each class, with relative class weights ``prior``.
+
+    A sentence with a ``{text}`` is learnt twice: with stand-in words where
+    the dictation goes (as an utterance sounds), and with ``<text>`` (as an
+    utterance reads once a template or example has placed its dictation).
+    """
+    rng = random.Random(seed)
+    fw, vl = sorted(function_words), sorted(vocab)
+    samples = []
+    for index, name in enumerate(classes):
+        for words in sentences.get(name, []):
+            samples.append((features(fill(words, rng, fw, vl), vocab, known_other), index, 1.0))
+            if TEXT in words:
+                samples.append((features(words, vocab, known_other), index, 1.0))
+    clf = NaiveBayes(len(classes), alpha=alpha, temperature=temperature)
+    clf.fit(samples, prior=prior)
+    return clf

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.nlu import IntentFileError, Matcher, load_intents
-from assistant.nlu.loader import check_collisions, loads
+from assistant.nlu.collisions import check_collisions
+from assistant.nlu.loader import loads
 from assistant.nlu.matcher import GEN_SCORE
 
 REPO = Path(__file__).resolve().parent.parent

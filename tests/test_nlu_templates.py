@@ -9,7 +9,8 @@ import pytest
 
 from assistant.nlu import IntentFileError, load_intents
 from assistant.nlu import templates as tpl
-from assistant.nlu.loader import check_collisions, loads
+from assistant.nlu.collisions import check_collisions
+from assistant.nlu.loader import loads
 
 REPO = Path(__file__).resolve().parent.parent
 

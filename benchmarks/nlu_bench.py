@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from assistant.nlu import CONTEXTS, Matcher, load_intents  # noqa: E402
-from assistant.nlu.loader import check_collisions  # noqa: E402
+from assistant.nlu.collisions import check_collisions  # noqa: E402
 from assistant.nlu.normalise import words  # noqa: E402
 
 PARTNERS = ("Alex", "Sam")

@@ -55,7 +55,9 @@ def m() -> Matcher:
 def test_a_not_sentence_rules_its_intent_out(small: Matcher) -> None:
     assert small.parse("we went to a pottery class", "idle").intent == "experience.log"
     assert small.parse("we went to the shops", "idle").intent is None
-    assert small.parse("okay so we went to the bank earlier please", "idle").intent is None  # lead-ins and politeness too
+    assert (
+        small.parse("okay so we went to the bank earlier please", "idle").intent is None
+    )  # lead-ins and politeness too
 
 
 def test_another_intent_may_still_answer(small: Matcher) -> None:
@@ -78,13 +80,27 @@ def test_other_intents_still_read_a_negation_as_nothing_done(m: Matcher, text: s
     assert m.parse(text, "idle").intent != "experience.log"
 
 
-@pytest.mark.parametrize("text, message", [
-    (SMALL.replace('negation: keep', 'negation: maybe'), "x.yaml:15: negation of 'promise.log' must be one of reject, keep, not 'maybe'"),
-    (SMALL.replace('      - "we went to the (shops | bank) [{text}]"', '      - "we went to <errands>"'), "x.yaml:8: unknown word list <errands>"),
-    (SMALL.replace('      - "we went to the (shops | bank) [{text}]"', '      - "we tried {text}"'),
-     "x.yaml:8: 'we tried {text}' is both a template and a 'not' of 'experience.log'"),
-    (SMALL.replace('    not:\n      - "we went to the (shops | bank) [{text}]"\n', '    not: []\n'), "x.yaml:7: not of 'experience.log' must be a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            SMALL.replace("negation: keep", "negation: maybe"),
+            "x.yaml:15: negation of 'promise.log' must be one of reject, keep, not 'maybe'",
+        ),
+        (
+            SMALL.replace('      - "we went to the (shops | bank) [{text}]"', '      - "we went to <errands>"'),
+            "x.yaml:8: unknown word list <errands>",
+        ),
+        (
+            SMALL.replace('      - "we went to the (shops | bank) [{text}]"', '      - "we tried {text}"'),
+            "x.yaml:8: 'we tried {text}' is both a template and a 'not' of 'experience.log'",
+        ),
+        (
+            SMALL.replace('    not:\n      - "we went to the (shops | bank) [{text}]"\n', "    not: []\n"),
+            "x.yaml:7: not of 'experience.log' must be a non-empty list",
+        ),
+    ],
+)
 def test_mistakes_name_file_and_line(text: str, message: str) -> None:
     with pytest.raises(IntentFileError) as info:
         loads(text, "x.yaml")
@@ -121,18 +137,27 @@ def test_false_positives_are_neither_a_promise_nor_an_experience(m: Matcher, tex
     assert m.parse(text, "idle").intent not in ("promise.log", "experience.log")
 
 
-@pytest.mark.parametrize("text, slots", [
-    ("Sam promises never to raise his voice", {"partner": "Sam", "text": "never to raise his voice"}),
-    ("Sam promises not to be late on Friday", {"partner": "Sam", "text": "not to be late", "due": "on friday"}),
-    ("Alex promises to not work on weekends", {"partner": "Alex", "text": "not work on weekends"}),  # "on weekends": a habit
-    ("I won't be late again, I promise", {"text": "not be late again"}),
-    ("Sam promises he won't check his phone at dinner", {"partner": "Sam", "text": "not check his phone at dinner"}),
-    ("I promise I'll stop shouting on saturday morning", {"text": "stop shouting", "due": "on saturday morning"}),
-    ("we promise to no longer argue about money", {"text": "no longer argue about money"}),
-    ("I promise to bring the wine at the party", {"text": "bring the wine", "due": "at the party"}),
-    ("I promise Alex I'll call my mum on the 14th", {"text": "call my mum", "due": "on the 14th"}),
-    ("I'll fix the shelf before the weekend, I promise", {"text": "fix the shelf", "due": "before the weekend"}),
-])
+@pytest.mark.parametrize(
+    "text, slots",
+    [
+        ("Sam promises never to raise his voice", {"partner": "Sam", "text": "never to raise his voice"}),
+        ("Sam promises not to be late on Friday", {"partner": "Sam", "text": "not to be late", "due": "on friday"}),
+        (
+            "Alex promises to not work on weekends",
+            {"partner": "Alex", "text": "not work on weekends"},
+        ),  # "on weekends": a habit
+        ("I won't be late again, I promise", {"text": "not be late again"}),
+        (
+            "Sam promises he won't check his phone at dinner",
+            {"partner": "Sam", "text": "not check his phone at dinner"},
+        ),
+        ("I promise I'll stop shouting on saturday morning", {"text": "stop shouting", "due": "on saturday morning"}),
+        ("we promise to no longer argue about money", {"text": "no longer argue about money"}),
+        ("I promise to bring the wine at the party", {"text": "bring the wine", "due": "at the party"}),
+        ("I promise Alex I'll call my mum on the 14th", {"text": "call my mum", "due": "on the 14th"}),
+        ("I'll fix the shelf before the weekend, I promise", {"text": "fix the shelf", "due": "before the weekend"}),
+    ],
+)
 def test_promises_keep_their_negation_and_occasion(m: Matcher, text: str, slots: dict[str, str]) -> None:
     p = m.parse(text, "idle")
     assert (p.intent, p.slots) == ("promise.log", slots)

@@ -73,7 +73,11 @@ def test_near_misses_stay_out_of_domain(m: Matcher, text: str, context: str) -> 
 
 @pytest.mark.parametrize("name", ["generalisation.jsonl", "generalisation-holdout.jsonl"])
 def test_generalisation_sets_are_well_formed(name: str) -> None:
-    rows = [json.loads(line) for line in (REPO / "benchmarks" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (REPO / "benchmarks" / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     assert len(rows) >= 100
     for row in rows:
         assert set(row) == {"text", "context", "intent", "slots", "tag"}

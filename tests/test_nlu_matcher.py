@@ -119,16 +119,30 @@ def test_name_context_rejects_other_names_and_questions(m: Matcher) -> None:
     assert intent(m, "what do you mean", "name") is None
 
 
-@pytest.mark.parametrize("text, want", [
-    ("log a promise that Sam will call the plumber by friday", {"partner": "Sam", "text": "call the plumber", "due": "by friday"}),
-    ("lock a promise that alex will buy the birthday present tomorrow",
-     {"partner": "Alex", "text": "buy the birthday present", "due": "tomorrow"}),
-    ("I promise to pick up your favorite snack", {"text": "pick up your favorite snack"}),
-    ("i promise Sam i'll stop leaving cups in the bedroom", {"text": "stop leaving cups in the bedroom"}),  # Sam is addressed, not promising
-    ("sam's promise is to spend less time on her phone", {"partner": "Sam", "text": "spend less time on her phone"}),
-    ("tomorrow i promise to pick up the dry cleaning", {"text": "pick up the dry cleaning", "due": "tomorrow"}),
-    ("hey please log that i promised to help Sam with her cv", {"text": "help Sam with her cv"}),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        (
+            "log a promise that Sam will call the plumber by friday",
+            {"partner": "Sam", "text": "call the plumber", "due": "by friday"},
+        ),
+        (
+            "lock a promise that alex will buy the birthday present tomorrow",
+            {"partner": "Alex", "text": "buy the birthday present", "due": "tomorrow"},
+        ),
+        ("I promise to pick up your favorite snack", {"text": "pick up your favorite snack"}),
+        (
+            "i promise Sam i'll stop leaving cups in the bedroom",
+            {"text": "stop leaving cups in the bedroom"},
+        ),  # Sam is addressed, not promising
+        (
+            "sam's promise is to spend less time on her phone",
+            {"partner": "Sam", "text": "spend less time on her phone"},
+        ),
+        ("tomorrow i promise to pick up the dry cleaning", {"text": "pick up the dry cleaning", "due": "tomorrow"}),
+        ("hey please log that i promised to help Sam with her cv", {"text": "help Sam with her cv"}),
+    ],
+)
 def test_promise_slots(m: Matcher, text: str, want: dict[str, str]) -> None:
     parsed = m.parse(text, "idle")
     assert (parsed.intent, parsed.slots) == ("promise.log", want)
@@ -173,7 +187,7 @@ def test_scores_order_strict_above_fuzzy(m: Matcher) -> None:
     assert strict.score == 1.0 > fuzzy.score >= 0.6
 
 
-def test_phrases_and_jsgf_for_the_recogniser(m: Matcher) -> None:
+def test_phrases_for_the_recogniser(m: Matcher) -> None:
     idle = m.phrases("idle")
     assert "gratitude" in idle and "let's start our gratitude moment now" in idle  # plainest, then first options
     vocabulary = {w for p in idle for w in p.split()}
@@ -186,11 +200,6 @@ def test_phrases_and_jsgf_for_the_recogniser(m: Matcher) -> None:
     assert "i'm done" in ritual and "start our gratitude moment" not in ritual and "never mind" in ritual
     assert "stop the exercise" in m.phrases("confirm", in_exercise=True)
     assert "stop the exercise" not in m.phrases("confirm")
-    grammar = m.jsgf("confirm")
-    assert grammar.startswith("#JSGF V1.0;") and "public <command> =" in grammar and "yes" in grammar
-    assert "<partners> = (alex | sam);" in m.jsgf("name")
-    promise = m.jsgf("idle")
-    assert "{" not in promise and "<any>" not in promise and "log_verb" in promise
 
 
 def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -201,7 +210,12 @@ def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def test_held_out_accuracy_meets_the_targets(m: Matcher) -> None:
-    rows = [json.loads(line) for name in ("dev.jsonl", "dev-more.jsonl") for line in (CORPUS / name).read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for name in ("dev.jsonl", "dev-more.jsonl")
+        for line in (CORPUS / name).read_text().splitlines()
+        if line.strip()
+    ]
     _, held = split(rows)
     in_domain = [r for r in held if r["intent"] is not None]
     ood = [r for r in held if r["intent"] is None]
@@ -257,12 +271,21 @@ def test_name_look_alikes_come_from_the_configured_names(intents) -> None:  # ty
     assert (p.intent, p.slots) == ("promise.list", {"partner": "Kate"})
 
 
-@pytest.mark.parametrize("text, want", [
-    ("Sam promises two water the plants on sunday", {"partner": "Sam", "text": "water the plants", "due": "on sunday"}),
-    ("i promise too take the bins out tonight", {"text": "take the bins out", "due": "tonight"}),
-    ("i promise to buy two tickets by friday", {"text": "buy two tickets", "due": "by friday"}),  # a number stays
-    ("Alex promised to repaint the hall in two weeks", {"partner": "Alex", "text": "repaint the hall", "due": "in two weeks"}),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        (
+            "Sam promises two water the plants on sunday",
+            {"partner": "Sam", "text": "water the plants", "due": "on sunday"},
+        ),
+        ("i promise too take the bins out tonight", {"text": "take the bins out", "due": "tonight"}),
+        ("i promise to buy two tickets by friday", {"text": "buy two tickets", "due": "by friday"}),  # a number stays
+        (
+            "Alex promised to repaint the hall in two weeks",
+            {"partner": "Alex", "text": "repaint the hall", "due": "in two weeks"},
+        ),
+    ],
+)
 def test_contextual_words_are_read_where_the_templates_say_so(m: Matcher, text: str, want: dict[str, str]) -> None:
     p = m.parse(text, "idle")
     assert (p.intent, p.slots) == ("promise.log", want)
@@ -320,11 +343,20 @@ def test_spelled_out_contractions_read_like_contractions(m: Matcher) -> None:
     assert m.parse("you are too loud", "idle").score == 1.0
 
 
-@pytest.mark.parametrize("text, want", [
-    ("Sam promised to fix the bike before easter", {"partner": "Sam", "text": "fix the bike", "due": "before easter"}),
-    ("i promise to finish the photo book by our anniversary", {"text": "finish the photo book", "due": "by our anniversary"}),
-    ("first thing tomorrow i'll book the vet i promise", {"text": "book the vet", "due": "first thing tomorrow"}),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        (
+            "Sam promised to fix the bike before easter",
+            {"partner": "Sam", "text": "fix the bike", "due": "before easter"},
+        ),
+        (
+            "i promise to finish the photo book by our anniversary",
+            {"text": "finish the photo book", "due": "by our anniversary"},
+        ),
+        ("first thing tomorrow i'll book the vet i promise", {"text": "book the vet", "due": "first thing tomorrow"}),
+    ],
+)
 def test_occasions_and_promises_said_last(m: Matcher, text: str, want: dict[str, str]) -> None:
     p = m.parse(text, "idle")
     assert (p.intent, p.slots) == ("promise.log", want)

@@ -11,7 +11,9 @@ import pytest
 from assistant.cli import main
 
 
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], stdin: str = "") -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], stdin: str = ""
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = main(args)
     out, err = capsys.readouterr()
@@ -59,7 +61,9 @@ def test_parse_hears_the_catalogues_layering_unless_told_otherwise(capsys, monke
     """A yes/no question inside an exercise also hears stop; idle also hears resume (intent-catalogue.md)."""
     code, out, _ = run(capsys, monkeypatch, ["parse", "let's stop the exercise", "--context", "confirm"])
     assert code == 0 and json.loads(out)["intent"] == "ritual.stop"
-    _, out, _ = run(capsys, monkeypatch, ["parse", "let's stop the exercise", "--context", "confirm", "--outside-exercise"])
+    _, out, _ = run(
+        capsys, monkeypatch, ["parse", "let's stop the exercise", "--context", "confirm", "--outside-exercise"]
+    )
     assert json.loads(out)["intent"] is None
     _, out, _ = run(capsys, monkeypatch, ["parse", "let's continue our trust talk"])
     assert json.loads(out)["intent"] == "ritual.resume"

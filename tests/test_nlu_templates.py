@@ -9,7 +9,8 @@ import pytest
 
 from assistant.nlu import IntentFileError, load_intents
 from assistant.nlu import templates as tpl
-from assistant.nlu.loader import check_collisions, loads
+from assistant.nlu.collisions import check_collisions
+from assistant.nlu.loader import loads
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,11 @@ def test_alternatives_optionals_and_lists_expand() -> None:
 
 
 def test_slots_expand_to_their_placeholder_and_nest() -> None:
-    assert sentences("log [a [new] promise] {text}") == {"log {text}", "log a promise {text}", "log a new promise {text}"}
+    assert sentences("log [a [new] promise] {text}") == {
+        "log {text}",
+        "log a promise {text}",
+        "log a new promise {text}",
+    }
 
 
 def test_count_matches_expansion() -> None:
@@ -103,13 +108,19 @@ def test_duplicate_intent_across_files(tmp_path: Path) -> None:
         load_intents(tmp_path)
 
 
-@pytest.mark.parametrize("change, message", [
-    (("context: idle", "context: kitchen"), "x.yaml:3: unknown context 'kitchen'"),
-    (('"start a"', '"start <nothing>"'), "x.yaml:5: unknown word list <nothing>"),
-    (("templates:", "templatez:"), "x.yaml:4: unknown key 'templatez'"),
-    (("intents:", "intentz:"), "x.yaml:1: unknown section 'intentz'"),
-    (('    templates:\n      - "start a"\n', "    templates: []\n"), "x.yaml:4: templates of 'a.start' must be a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("context: idle", "context: kitchen"), "x.yaml:3: unknown context 'kitchen'"),
+        (('"start a"', '"start <nothing>"'), "x.yaml:5: unknown word list <nothing>"),
+        (("templates:", "templatez:"), "x.yaml:4: unknown key 'templatez'"),
+        (("intents:", "intentz:"), "x.yaml:1: unknown section 'intentz'"),
+        (
+            ('    templates:\n      - "start a"\n', "    templates: []\n"),
+            "x.yaml:4: templates of 'a.start' must be a non-empty list",
+        ),
+    ],
+)
 def test_other_mistakes_are_one_line(change: tuple[str, str], message: str) -> None:
     assert errors(GOOD.replace(*change)).startswith(message)
 
@@ -154,12 +165,21 @@ def test_contextual_words_and_asides_load() -> None:
     assert rules.aside == (("because",), ("we're",))
 
 
-@pytest.mark.parametrize("section, message", [
-    ("  contextual:\n    in to: [into]\n", "x.yaml:8: a contextual word must be one word, not 'in to'"),
-    ("  contextual:\n    to: [two words]\n", "x.yaml:8: 'two words' must be one word other than 'to'"),
-    ("  contextual:\n    to: [two]\n    for: [two]\n", "x.yaml:9: 'two' is already a contextual variant of 'to' (at x.yaml:8)"),
-    ("  canonical:\n    log: [lock]\n  contextual:\n    log: [lock]\n", "x.yaml:10: 'lock' is already a canonical variant of 'log'"),
-])
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("  contextual:\n    in to: [into]\n", "x.yaml:8: a contextual word must be one word, not 'in to'"),
+        ("  contextual:\n    to: [two words]\n", "x.yaml:8: 'two words' must be one word other than 'to'"),
+        (
+            "  contextual:\n    to: [two]\n    for: [two]\n",
+            "x.yaml:9: 'two' is already a contextual variant of 'to' (at x.yaml:8)",
+        ),
+        (
+            "  canonical:\n    log: [lock]\n  contextual:\n    log: [lock]\n",
+            "x.yaml:10: 'lock' is already a canonical variant of 'log'",
+        ),
+    ],
+)
 def test_mistakes_in_contextual_words_name_file_and_line(section: str, message: str) -> None:
     assert errors(GOOD + "normalise:\n" + section).startswith(message)
 

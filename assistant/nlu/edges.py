@@ -10,6 +10,7 @@ how a slot reads and what a pair is kept for.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from . import templates as tpl
@@ -44,15 +45,17 @@ class EdgeWalker:
         if isinstance(node, tpl.Slot):
             return self.slot(node.name)
         if isinstance(node, tpl.ListRef):
-            return single(PARTNER_TOKEN) if node.name == "partners" else self.named(node.name, self.lists.get(node.name))
+            return (
+                single(PARTNER_TOKEN) if node.name == "partners" else self.named(node.name, self.lists.get(node.name))
+            )
         if isinstance(node, tpl.Alt):
             first: set[str] = set()
             last: set[str] = set()
             empty = node.optional
             for option in node.options:
-                f, l, e = self.walk(option)
+                f, lasts, e = self.walk(option)
                 first |= f
-                last |= l
+                last |= lasts
                 empty = empty or e
             return frozenset(first), frozenset(last), empty
         return self._seq([self.walk(item) for item in node.items])
@@ -61,7 +64,7 @@ class EdgeWalker:
         parts = self.canon(text)
         if text in self.drop or not parts:
             return EMPTY
-        for a, b in zip(parts, parts[1:]):  # "let's" is "let" then "us"
+        for a, b in itertools.pairwise(parts):  # "let's" is "let" then "us"
             self.pair(frozenset({a}), frozenset({b}))
         return frozenset({parts[0]}), frozenset({parts[-1]}), False
 
@@ -92,8 +95,8 @@ class EdgeWalker:
             if not e:
                 break
         last: set[str] = set()
-        for _, l, e in reversed(items):
-            last |= l
+        for _, lasts, e in reversed(items):
+            last |= lasts
             if not e:
                 break
         return frozenset(first), frozenset(last), all(e for _, _, e in items)

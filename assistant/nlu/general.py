@@ -36,7 +36,7 @@ partner by name (followed by a word that follows ``{partner}`` in them).
 
 from __future__ import annotations
 
-import random
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +45,7 @@ import numpy as np
 
 from . import templates as tpl
 from .classifier import UNK, NaiveBayes
-from .edges import PARTNER_TOKEN, TEXT, EdgeWalker, Edges, single
+from .edges import PARTNER_TOKEN, TEXT, Edges, EdgeWalker, single
 from .normalise import Token
 
 START, END = "^", "$"
@@ -64,7 +64,9 @@ class IntentShape:
     slots: frozenset[str]  # slots any of its sentences has
     required: frozenset[str]  # slots every one of its sentences has
     vocab: frozenset[str]  # canonical words of its sentences outside slots
-    before: frozenset[str] = frozenset()  # tokens right before a {text} ("^": it may open the sentence; "<due>": a slot)
+    before: frozenset[str] = (
+        frozenset()
+    )  # tokens right before a {text} ("^": it may open the sentence; "<due>": a slot)
     after: frozenset[str] = frozenset()  # tokens right after it ("$": it may end the sentence)
     loose: int = 0  # words it may contain that no sentence names (its templates' <any>)
     after_partner: frozenset[str] = frozenset()  # tokens right after a {partner} ("will", "promised"; "$")
@@ -78,7 +80,7 @@ class IntentShape:
 class ContextModel:
     classes: list[str | None]  # index 0 is "not for me"
     vocab: frozenset[str]  # the words the context's intents use
-    by_initial: dict[str, list[str]]  # the same by first letter, for correcting misheard words (matcher._by_sound)
+    by_initial: dict[str, list[str]]  # the same by first letter, for correcting misheard words (correct._by_sound)
     known_other: frozenset[str]  # words only "not for me" and other contexts' sentences use ("weather", "flight")
     function_words: frozenset[str]  # words most intents share
     classifier: NaiveBayes
@@ -108,7 +110,7 @@ def features(words: Sequence[str], vocab: frozenset[str], known_other: frozenset
     out = set(mapped)
     out.update(f"={w}" for w in words if w in known_other)
     seq = [START, *mapped, END]
-    out.update(f"{a} {b}" for a, b in zip(seq, seq[1:]))
+    out.update(f"{a} {b}" for a, b in itertools.pairwise(seq))
     out.add(f"#unk{min(mapped.count(UNK), 3)}")
     out.add(f"#len{min(len(words), 12) // 3}")
     return out
@@ -120,7 +122,9 @@ def features(words: Sequence[str], vocab: frozenset[str], known_other: frozenset
 class _Edges(EdgeWalker):
     """What borders each {text} (and follows each {partner}) in an intent's templates."""
 
-    def __init__(self, lists: tpl.Lists, canon: Callable[[str], list[str]], drop: frozenset[str], memo: dict[str, Edges]) -> None:
+    def __init__(
+        self, lists: tpl.Lists, canon: Callable[[str], list[str]], drop: frozenset[str], memo: dict[str, Edges]
+    ) -> None:
         super().__init__(lists, canon, drop, memo)  # word lists hold no {text}: their edges are shared by every intent
         self.before: set[str] = set()
         self.after: set[str] = set()
@@ -158,9 +162,16 @@ def intent_shape(name: str, nodes: Sequence[tpl.Node], lists: tpl.Lists, canon: 
         vocab |= words_of(node)
     every = frozenset.intersection(*required) if required else frozenset()
     slot_edge = {PARTNER_SLOT: PARTNER_TOKEN}  # a {partner} next to a {text} is a name there too
-    return IntentShape(name, frozenset().union(*slot_sets) - {tpl.ANY}, every - {tpl.ANY}, frozenset(vocab),
-                       frozenset(slot_edge.get(w, w) for w in edges.before), frozenset(slot_edge.get(w, w) for w in edges.after),
-                       loose, frozenset(slot_edge.get(w, w) for w in edges.after_partner))
+    return IntentShape(
+        name,
+        frozenset().union(*slot_sets) - {tpl.ANY},
+        every - {tpl.ANY},
+        frozenset(vocab),
+        frozenset(slot_edge.get(w, w) for w in edges.before),
+        frozenset(slot_edge.get(w, w) for w in edges.after),
+        loose,
+        frozenset(slot_edge.get(w, w) for w in edges.after_partner),
+    )
 
 
 def required_slots(node: tpl.Node) -> frozenset[str]:
@@ -235,7 +246,9 @@ def read(shape: IntentShape, canon: Sequence[str], spans: Spans, vocab: frozense
         found["text"] = text
         taken[text[0]:text[1]] = [True] * (text[1] - text[0])
     else:
-        stray = sum(c in grammar_only and not taken[k] for k, c in enumerate(canon))  # "party" outside "before the party"
+        stray = sum(
+            c in grammar_only and not taken[k] for k, c in enumerate(canon)
+        )  # "party" outside "before the party"
         unknown = sum(c not in vocab and c != PARTNER_TOKEN for c in canon)
         if unknown + stray > shape.loose + (0 if stray else forgive):
             return None  # a word this context never uses: "check in for our flight" is about something else
@@ -324,76 +337,3 @@ def _text_span(shape: IntentShape, canon: Sequence[str], taken: list[bool], mark
     if best is None or best[0][0] >= 10:
         return None
     return best[1]
-
-
-def word_statistics(sentences: dict[str | None, list[list[str]]]) -> dict[str, dict[str, float]]:
-    """word -> intent -> share of that intent's sentences with the word."""
-    freq: dict[str, dict[str, float]] = {}
-    for name, items in sentences.items():
-        if name is None or not items:
-            continue
-        step = 1.0 / len(items)
-        for words in items:
-            for w in set(words):
-                row = freq.setdefault(w, {})
-                row[name] = row.get(name, 0.0) + step
-    return freq
-
-
-def function_words(freq: dict[str, dict[str, float]], n_intents: int, share: float, floor: float = 0.05) -> frozenset[str]:
-    """Words most intents use (in at least ``floor`` of their sentences): "the", "we", "can"."""
-    need = max(2, share * n_intents)
-    return frozenset(w for w, row in freq.items() if sum(f >= floor for f in row.values()) >= need)
-
-
-def anchor_words(freq: dict[str, dict[str, float]], function: frozenset[str], exclude: frozenset[str],
-                 share: float, coverage: float) -> dict[str, frozenset[str]]:
-    """Per intent, the words that point to it: P(intent | word) >= ``share`` (every intent weighing
-    the same), or in at least ``coverage`` of its sentences; not function words, not slot grammar words."""
-    out: dict[str, set[str]] = {}
-    for w, row in freq.items():
-        if w in function or w in exclude or w in (TEXT, PARTNER_TOKEN):
-            continue
-        total = sum(row.values())
-        for name, f in row.items():
-            if f / total >= share or f >= coverage:
-                out.setdefault(name, set()).add(w)
-    return {name: frozenset(ws) for name, ws in out.items()}
-
-
-# -- training -------------------------------------------------------------------
-
-
-def fill(words: Sequence[str], rng: random.Random, function_words: Sequence[str], vocab: Sequence[str]) -> list[str]:
-    """A training sentence with its ``<text>`` replaced by stand-in words, the way dictated words look to the classifier."""
-    out: list[str] = []
-    for w in words:
-        if w != TEXT:
-            out.append(w)
-            continue
-        for _ in range(rng.randint(1, 4)):
-            r = rng.random()
-            out.append(UNK if r < 0.55 else rng.choice(function_words) if r < 0.85 else rng.choice(vocab))
-    return out
-
-
-def train(classes: list[str | None], sentences: dict[str | None, list[list[str]]], vocab: frozenset[str],
-          known_other: frozenset[str], function_words: frozenset[str], prior: Sequence[float], alpha: float,
-          temperature: float, seed: int = 1) -> NaiveBayes:
-    """Fit the classifier on the sentences of each class, with relative class weights ``prior``.
-
-    A sentence with a ``{text}`` is learnt twice: with stand-in words where
-    the dictation goes (as an utterance sounds), and with ``<text>`` (as an
-    utterance reads once a template or example has placed its dictation).
-    """
-    rng = random.Random(seed)
-    fw, vl = sorted(function_words), sorted(vocab)
-    samples = []
-    for index, name in enumerate(classes):
-        for words in sentences.get(name, []):
-            samples.append((features(fill(words, rng, fw, vl), vocab, known_other), index, 1.0))
-            if TEXT in words:
-                samples.append((features(words, vocab, known_other), index, 1.0))
-    clf = NaiveBayes(len(classes), alpha=alpha, temperature=temperature)
-    clf.fit(samples, prior=prior)
-    return clf

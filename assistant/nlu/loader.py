@@ -10,27 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from ..errors import TandemError
 from . import templates as tpl
-from .normalise import NormaliseRules, Normaliser, words
+from .intent_yaml import IntentFileError, mapping, require_mapping, strings, where_of
+from .normalise import NormaliseRules
+from .normalise_section import read_rules
 
 CONTEXTS = ("idle", "ritual", "confirm", "name")
 BUILTIN_SLOTS = frozenset({tpl.PARTNER, *tpl.FREE_SLOTS})
 TOP_KEYS = ("lists", "slots", "intents", "normalise", "not_for_me")
 INTENT_KEYS = ("context", "templates", "examples", "description", "not", "negation", "hear_text")
 NEGATION = ("reject", "keep")  # may an intent's {text} start with "not"? (a promise *not* to be late: keep)
-NORMALISE_KEYS = ("drop", "lead", "trail", "optional", "droppable", "canonical", "contextual", "aside")
 # Built-in word lists: <partners> (either name, filling no slot: "over to you Sam")
 # and <any> (one word, filling no slot: "how's the savings goal going").
 BUILTIN_LISTS = {"partners": tpl.Seq((tpl.Slot(tpl.PARTNER),)), "any": tpl.Seq((tpl.Slot(tpl.ANY),))}
 EXPANSION_CAP = 2000  # per template: keeps start-up and fuzzy matching fast
-
-
-class IntentFileError(TandemError):
-    """A problem in an intents file, as ``file:line: what is wrong``."""
 
 
 @dataclass(frozen=True)
@@ -127,27 +124,35 @@ class _Builder:
             raise IntentFileError(f"{name}:{line}: not valid YAML: {problem}") from None
         if root is None:
             return
-        for key, value in _mapping(root, name, "the file"):
-            where = _where(name, key)
+        for key, value in mapping(root, name, "the file"):
+            where = where_of(name, key)
             if key.value not in TOP_KEYS:
                 raise IntentFileError(f"{where}: unknown section {key.value!r} (expected one of {', '.join(TOP_KEYS)})")
             if key.value == "normalise":
-                self.normalise.append((name, _require_mapping(value, name, "normalise")))
+                self.normalise.append((name, require_mapping(value, name, "normalise")))
                 continue
             if key.value == "not_for_me":
-                self.not_for_me.append((name, _require_mapping(value, name, "not_for_me")))
+                self.not_for_me.append((name, require_mapping(value, name, "not_for_me")))
                 continue
-            target = {"lists": self.lists, "slots": self.slots, "intents": self.intents}[key.value]
-            for item_key, item in _mapping(value, name, key.value):
+            sections: dict[str, dict[str, tuple[str, Any]]] = {
+                "lists": self.lists,
+                "slots": self.slots,
+                "intents": self.intents,
+            }
+            target = sections[key.value]
+            for item_key, item in mapping(value, name, key.value):
                 label = {"lists": "word list", "slots": "slot", "intents": "intent"}[key.value]
                 if item_key.value in target:
-                    raise IntentFileError(f"{_where(name, item_key)}: duplicate {label} {item_key.value!r} (also at {target[item_key.value][0]})")
-                target[item_key.value] = (_where(name, item_key), item)
+                    raise IntentFileError(
+                        f"{where_of(name, item_key)}: duplicate {label} {item_key.value!r} "
+                        f"(also at {target[item_key.value][0]})"
+                    )
+                target[item_key.value] = (where_of(name, item_key), item)
 
     # -- validating ----------------------------------------------------------
 
     def build(self) -> IntentSet:
-        rules = self._rules()
+        rules = read_rules(self.normalise)
         for name, (where, _) in self.slots.items():
             if name in BUILTIN_SLOTS:
                 raise IntentFileError(f"{where}: slot {name!r} is built in and cannot be redefined")
@@ -170,29 +175,39 @@ class _Builder:
             raise IntentFileError("no intents defined in the intent files")
         not_for_me: dict[str, list[Template]] = {}
         for file, node in self.not_for_me:
-            for key, value in _mapping(node, file, "not_for_me"):
+            for key, value in mapping(node, file, "not_for_me"):
                 if key.value not in CONTEXTS:
-                    raise IntentFileError(f"{_where(file, key)}: unknown context {key.value!r} in not_for_me (expected one of {', '.join(CONTEXTS)})")
+                    raise IntentFileError(
+                        f"{where_of(file, key)}: unknown context {key.value!r} in not_for_me "
+                        f"(expected one of {', '.join(CONTEXTS)})"
+                    )
                 not_for_me.setdefault(key.value, []).extend(
                     self._templates(value, file, f"not_for_me.{key.value}", lists, grammars, repeat_text=True))
         return IntentSet(intents=intents, lists=lists, slot_grammars=grammars, rules=rules,
                          not_for_me={c: tuple(t) for c, t in not_for_me.items()})
 
-    def _intent(self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]) -> Intent:
-        fields = dict((k.value, (k, v)) for k, v in _mapping(node, where.split(":")[0], f"intent {name!r}"))
+    def _intent(
+        self, name: str, where: str, node: yaml.Node, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq]
+    ) -> Intent:
+        fields = {k.value: (k, v) for k, v in mapping(node, where.split(":")[0], f"intent {name!r}")}
         for key, (knode, _) in fields.items():
             if key not in INTENT_KEYS:
-                raise IntentFileError(f"{_where(where.split(':')[0], knode)}: unknown key {key!r} in intent {name!r} (expected {', '.join(INTENT_KEYS)})")
+                raise IntentFileError(
+                    f"{where_of(where.split(':')[0], knode)}: unknown key {key!r} in intent {name!r} "
+                    f"(expected {', '.join(INTENT_KEYS)})"
+                )
         file = where.split(":")[0]
         if "context" not in fields:
             raise IntentFileError(f"{where}: intent {name!r} has no context (one of {', '.join(CONTEXTS)})")
         if "templates" not in fields:
             raise IntentFileError(f"{where}: intent {name!r} has no templates")
         cnode = fields["context"][1]
-        contexts = _strings(cnode, file, "context")
+        contexts = strings(cnode, file, "context")
         for c in contexts:
             if c not in CONTEXTS:
-                raise IntentFileError(f"{_where(file, cnode)}: unknown context {c!r} (expected one of {', '.join(CONTEXTS)})")
+                raise IntentFileError(
+                    f"{where_of(file, cnode)}: unknown context {c!r} (expected one of {', '.join(CONTEXTS)})"
+                )
         tnode = fields["templates"][1]
         out = self._templates(tnode, file, f"templates of {name!r}", lists, grammars)
         examples: list[Template] = []
@@ -210,40 +225,51 @@ class _Builder:
             nnode = fields["negation"][1]
             value = str(nnode.value) if isinstance(nnode, yaml.ScalarNode) else ""
             if value not in NEGATION:
-                raise IntentFileError(f"{_where(file, nnode)}: negation of {name!r} must be one of {', '.join(NEGATION)}, not {value!r}")
+                raise IntentFileError(
+                    f"{where_of(file, nnode)}: negation of {name!r} must be one of {', '.join(NEGATION)}, not {value!r}"
+                )
             keeps_negation = value == "keep"
         hear_text = self._hear_text(name, fields, file, grammars, out)
         desc = fields.get("description", (None, None))[1]
-        return Intent(name, tuple(contexts), tuple(out), str(desc.value) if isinstance(desc, yaml.ScalarNode) else "", tuple(examples),
-                      tuple(exceptions), keeps_negation, hear_text)
+        return Intent(
+            name,
+            tuple(contexts),
+            tuple(out),
+            str(desc.value) if isinstance(desc, yaml.ScalarNode) else "",
+            tuple(examples),
+            tuple(exceptions),
+            keeps_negation,
+            hear_text,
+        )
 
     @staticmethod
-    def _hear_text(name: str, fields: dict[str, tuple[yaml.Node, yaml.Node]], file: str,
+    def _hear_text(name: str, fields: dict[str, tuple[yaml.ScalarNode, yaml.Node]], file: str,
                    grammars: dict[str, tpl.Seq], templates: list[Template]) -> str | None:
         if "hear_text" not in fields:
             return None
         hnode = fields["hear_text"][1]
         value = str(hnode.value) if isinstance(hnode, yaml.ScalarNode) else ""
         if value not in grammars:
-            raise IntentFileError(f"{_where(file, hnode)}: hear_text of {name!r} must name a slot grammar "
+            raise IntentFileError(f"{where_of(file, hnode)}: hear_text of {name!r} must name a slot grammar "
                                   f"(one of {', '.join(sorted(grammars))}), not {value!r}")
         if not any(tpl.FREE_SLOTS & set(tpl.slots_of(t.node)) for t in templates):
-            raise IntentFileError(f"{_where(file, hnode)}: hear_text of {name!r} needs a template with {{text}}")
+            raise IntentFileError(f"{where_of(file, hnode)}: hear_text of {name!r} needs a template with {{text}}")
         return value
 
     def _templates(self, node: yaml.Node, file: str, what: str, lists: dict[str, tpl.Seq], grammars: dict[str, tpl.Seq],
                    repeat_text: bool = False) -> list[Template]:
         """A non-empty YAML list of templates, each checked (slots, word lists) with its line.
 
-        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me`` and an intent's ``not``: "we tried {text} but {text}").
+        ``repeat_text``: ``{text}`` may appear more than once (``not_for_me`` and an intent's ``not``:
+        "we tried {text} but {text}").
         """
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            raise IntentFileError(f"{_where(file, node)}: {what} must be a non-empty list")
+            raise IntentFileError(f"{where_of(file, node)}: {what} must be a non-empty list")
         out = []
         for item in node.value:
             if not isinstance(item, yaml.ScalarNode):
-                raise IntentFileError(f"{_where(file, item)}: a template must be one line of text")
-            iwhere = _where(file, item)
+                raise IntentFileError(f"{where_of(file, item)}: a template must be one line of text")
+            iwhere = where_of(file, item)
             try:
                 seq = tpl.parse(str(item.value))
             except tpl.TemplateError as exc:
@@ -266,11 +292,13 @@ class _Builder:
         options = []
         for item in items:
             if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-                raise IntentFileError(f"{_where(file, item)}: {name!r} must be a list of words or phrases, without empty entries")
+                raise IntentFileError(
+                    f"{where_of(file, item)}: {name!r} must be a list of words or phrases, without empty entries"
+                )
             try:
                 options.append(tpl.parse(str(item.value)))
             except tpl.TemplateError as exc:
-                raise IntentFileError(f"{_where(file, item)}: {exc}") from None
+                raise IntentFileError(f"{where_of(file, item)}: {exc}") from None
         if not options:
             raise IntentFileError(f"{where}: {name!r} is empty")
         return tpl.Seq((tpl.Alt(tuple(options)),))
@@ -278,135 +306,19 @@ class _Builder:
     def _check_lists(self, seq: tpl.Seq, lists: dict[str, tpl.Seq], where: str) -> None:
         for ref in tpl.lists_of(seq):
             if ref not in lists and ref not in BUILTIN_LISTS:
-                raise IntentFileError(f"{where}: unknown word list <{ref}>" + (f" (known: {', '.join(sorted(lists))})" if lists else ""))
+                raise IntentFileError(
+                    f"{where}: unknown word list <{ref}>" + (f" (known: {', '.join(sorted(lists))})" if lists else "")
+                )
 
     def _check_cycles(self, lists: dict[str, tpl.Seq]) -> None:
         def visit(name: str, path: tuple[str, ...]) -> None:
             if name in path:
-                raise IntentFileError(f"{self.lists[name][0]}: word list <{name}> refers to itself ({' -> '.join((*path, name))})")
+                raise IntentFileError(
+                    f"{self.lists[name][0]}: word list <{name}> refers to itself ({' -> '.join((*path, name))})"
+                )
             for ref in tpl.lists_of(lists[name]):
                 if ref not in BUILTIN_LISTS:
                     visit(ref, (*path, name))
 
         for name in lists:
             visit(name, ())
-
-    def _rules(self) -> NormaliseRules:
-        drop: set[str] = set()
-        lead: list[tuple[str, ...]] = []
-        trail: list[tuple[str, ...]] = []
-        optional: set[str] = set()
-        droppable: set[str] = set()
-        canonical: dict[tuple[str, ...], str] = {}
-        contextual: dict[str, tuple[str, str]] = {}  # heard -> (target, where)
-        aside: list[tuple[str, ...]] = []
-        for file, node in self.normalise:
-            for key, value in _mapping(node, file, "normalise"):
-                if key.value not in NORMALISE_KEYS:
-                    raise IntentFileError(f"{_where(file, key)}: unknown key {key.value!r} in normalise (expected {', '.join(NORMALISE_KEYS)})")
-                if key.value == "canonical":
-                    for ckey, variants in _mapping(value, file, "canonical"):
-                        target = " ".join(words(str(ckey.value)))
-                        for variant in _strings(variants, file, "canonical"):
-                            heard = tuple(words(variant))
-                            if not heard:
-                                raise IntentFileError(f"{_where(file, variants)}: empty variant of {target!r}")
-                            if heard in canonical and canonical[heard] != target:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a variant of {canonical[heard]!r}")
-                            canonical[heard] = target
-                    continue
-                if key.value == "contextual":
-                    for ckey, variants in _mapping(value, file, "contextual"):
-                        target = words(str(ckey.value))
-                        if len(target) != 1:
-                            raise IntentFileError(f"{_where(file, ckey)}: a contextual word must be one word, not {ckey.value!r}")
-                        for variant in _strings(variants, file, "contextual"):
-                            heard = words(variant)
-                            if len(heard) != 1 or heard == target:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} must be one word other than {target[0]!r}")
-                            if heard[0] in contextual and contextual[heard[0]][0] != target[0]:
-                                raise IntentFileError(f"{_where(file, variants)}: {variant!r} is already a contextual variant of "
-                                                      f"{contextual[heard[0]][0]!r} (at {contextual[heard[0]][1]})")
-                            contextual[heard[0]] = (target[0], _where(file, variants))
-                    continue
-                phrases = [tuple(words(s)) for s in _strings(value, file, key.value)]
-                if any(not p for p in phrases):
-                    raise IntentFileError(f"{_where(file, value)}: empty entry in normalise.{key.value}")
-                if key.value == "drop":
-                    drop.update(p[0] for p in phrases if len(p) == 1)
-                elif key.value == "lead":
-                    lead.extend(phrases)
-                elif key.value == "trail":
-                    trail.extend(phrases)
-                elif key.value == "optional":
-                    optional.update(p[0] for p in phrases)
-                elif key.value == "aside":
-                    aside.extend(phrases)
-                else:
-                    droppable.update(p[0] for p in phrases)
-        for heard, (_, where) in contextual.items():
-            if (heard,) in canonical:
-                raise IntentFileError(f"{where}: {heard!r} is already a canonical variant of {canonical[(heard,)]!r}")
-        return NormaliseRules(frozenset(drop), tuple(lead), tuple(trail), frozenset(optional), frozenset(droppable), canonical,
-                              {h: t for h, (t, _) in contextual.items()}, tuple(aside))
-
-
-def check_collisions(intents: IntentSet, cap: int = EXPANSION_CAP) -> None:
-    """The same sentence in two intents of one context would make matching a coin toss.
-
-    Templates first, then examples (an example that another intent's template
-    or example says would teach the classifier both). Too slow for every
-    start-up (it expands every template), so the tests and the benchmark run
-    it on the shipped intents instead.
-    """
-    norm = Normaliser(intents.rules)
-    for context in CONTEXTS:
-        owner: dict[str, tuple[str, str]] = {}
-        intents_here = intents.in_context(context)
-        sentences = [(i, t) for i in intents_here for t in i.templates] + [(i, t) for i in intents_here for t in i.examples]
-        for intent, t in sentences:
-            if tpl.slots_of(t.node):
-                continue
-            for sentence in tpl.expand(t.node, intents.lists, lambda s: None, cap):
-                key = " ".join(tok.canon for tok in norm.strip(norm.tokens(sentence)))
-                other = owner.get(key)
-                if other is not None and other[0] != intent.name:
-                    raise IntentFileError(
-                        f"{t.where}: {sentence!r} is both {intent.name!r} and {other[0]!r} (at {other[1]}) in context {context!r}"
-                    )
-                owner[key] = (intent.name, t.where)
-
-
-def _where(file: str, node: yaml.Node) -> str:
-    return f"{file}:{node.start_mark.line + 1}"
-
-
-def _require_mapping(node: yaml.Node, file: str, what: str) -> yaml.MappingNode:
-    if not isinstance(node, yaml.MappingNode):
-        raise IntentFileError(f"{_where(file, node)}: {what} must be a mapping of names to values")
-    return node
-
-
-def _mapping(node: yaml.Node, file: str, what: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
-    node = _require_mapping(node, file, what)
-    seen: dict[str, int] = {}
-    pairs = []
-    for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
-            raise IntentFileError(f"{_where(file, key)}: keys in {what} must be plain names")
-        if key.value in seen:
-            # plain YAML keeps the last duplicate silently; here it is always a mistake
-            raise IntentFileError(f"{_where(file, key)}: duplicate {key.value!r} in {what} (first at line {seen[key.value]})")
-        seen[key.value] = key.start_mark.line + 1
-        pairs.append((key, value))
-    return pairs
-
-
-def _strings(node: yaml.Node, file: str, what: str) -> list[str]:
-    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-    out = []
-    for item in items:
-        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-            raise IntentFileError(f"{_where(file, item)}: {what} must be text or a list of texts, without empty entries")
-        out.append(str(item.value).strip())
-    return out

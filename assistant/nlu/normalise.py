@@ -56,7 +56,9 @@ class Normaliser:
         self.rules = rules
         # a canonical form of several words is itself canonical word by word: "we're" is "we are" is "we our",
         # the same as a recogniser's spelled-out "we are" (whose "are" is "our")
-        self._canonical = {k: " ".join(rules.canonical.get((p,), p) for p in v.split()) for k, v in rules.canonical.items()}
+        self._canonical = {
+            k: " ".join(rules.canonical.get((p,), p) for p in v.split()) for k, v in rules.canonical.items()
+        }
         self._max_phrase = max((len(k) for k in rules.canonical), default=1)
         self._phrase_starts = frozenset(k[0] for k in rules.canonical if len(k) > 1)
         # variants made of hesitation sounds ("mm hmm" is a yes): read before the sounds are dropped
@@ -149,3 +151,32 @@ class Normaliser:
                     changed = True
                     break
         return tokens[start:end] if (start, end) != (0, len(tokens)) else tokens
+
+    def windows(self, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+        """Where in the utterance's line (its canonical words, each followed by a space) a template may start
+        and end: after any lead-ins ("okay so can you please"), before any trailing politeness ("please",
+        "thanks"); most of them taken off first. Unlike ``strip`` it keeps every choice: the utterance keeps
+        its politeness, so "okay your turn" still fits a template that says "okay"."""
+        n = len(tokens)
+        offsets = [0]
+        for t in tokens:
+            offsets.append(offsets[-1] + len(t.canon) + 1)
+        starts, frontier = {0}, [0]
+        while frontier:
+            i = frontier.pop()
+            for phrase in self._lead_by_first.get(tokens[i].canon, ()) if i < n else ():
+                k = len(phrase)
+                if i + k <= n and i + k not in starts and all(tokens[i + j].canon == phrase[j] for j in range(k)):
+                    starts.add(i + k)
+                    frontier.append(i + k)
+        ends, frontier = {n}, [n]
+        while frontier:
+            e = frontier.pop()
+            for phrase in self._trail_by_last.get(tokens[e - 1].canon, ()) if e > 0 else ():
+                k = len(phrase)
+                if e - k >= 0 and e - k not in ends and all(tokens[e - k + j].canon == phrase[j] for j in range(k)):
+                    ends.add(e - k)
+                    frontier.append(e - k)
+        if len(starts) == 1 and len(ends) == 1:
+            return [(0, offsets[n])]
+        return [(offsets[s], offsets[e]) for s in sorted(starts, reverse=True) for e in sorted(ends) if s < e]

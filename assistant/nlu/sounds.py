@@ -28,15 +28,28 @@ import re
 from collections.abc import Callable, Iterable
 
 from . import templates as tpl
-from .edges import PARTNER_TOKEN, TEXT, EdgeWalker, Edges, single
+from .edges import PARTNER_TOKEN, TEXT, Edges, EdgeWalker, single
 
 _VOWELS = frozenset("aeiouy")
 
 # spelling -> sound, in order (a rule sees the result of the ones before it)
 _INITIAL = (("ps", "s"), ("pn", "n"), ("kn", "n"), ("gn", "n"), ("wr", "r"), ("wh", "w"), ("x", "z"), ("gh", "g"))
 _CLUSTERS = (
-    ("tch", "ch"), ("dge", "j"), ("dg", "j"), ("tion", "shn"), ("sion", "shn"), ("sch", "sk"),
-    ("ph", "f"), ("igh", "I"), ("gh", ""), ("ck", "k"), ("qu", "kw"), ("q", "k"), ("alm", "am"), ("alk", "ak"), ("olk", "ok"),
+    ("tch", "ch"),
+    ("dge", "j"),
+    ("dg", "j"),
+    ("tion", "shn"),
+    ("sion", "shn"),
+    ("sch", "sk"),
+    ("ph", "f"),
+    ("igh", "I"),
+    ("gh", ""),
+    ("ck", "k"),
+    ("qu", "kw"),
+    ("q", "k"),
+    ("alm", "am"),
+    ("alk", "ak"),
+    ("olk", "ok"),
 )
 _FINAL = (("mb", "m"), ("mn", "m"), ("ng", "n"))  # "thumb", "autumn"; "checking" as heard: "checkin"
 _SOFT_C = re.compile(r"c(?=[eiy])")
@@ -111,7 +124,9 @@ def sound_key(word: str) -> str:
     i = 0
     while i < len(w):
         for spelled, sound in _VOWEL_BY_FIRST.get(w[i], ()):
-            if w.startswith(spelled, i) and not (spelled.endswith("r") and i + len(spelled) < len(w) and w[i + len(spelled)] in _VOWELS):
+            if w.startswith(spelled, i) and not (
+                spelled.endswith("r") and i + len(spelled) < len(w) and w[i + len(spelled)] in _VOWELS
+            ):
                 out.append(sound)
                 i += len(spelled)
                 break

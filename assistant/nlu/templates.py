@@ -57,7 +57,9 @@ class Alt:
 
 Node = Word | ListRef | Slot | Seq | Alt
 
-_TOKEN = re.compile(r"\s*(?:(?P<punct>[()\[\]|])|<(?P<list>[a-z0-9_.\-]+)>|\{(?P<slot>[a-z_]+)\}|(?P<word>[a-z0-9'\-]+))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<punct>[()\[\]|])|<(?P<list>[a-z0-9_.\-]+)>|\{(?P<slot>[a-z_]+)\}|(?P<word>[a-z0-9'\-]+))"
+)
 
 
 def parse(template: str) -> Seq:
@@ -211,7 +213,9 @@ def _widest(node: Node, lists: Lists) -> int:
     return widest
 
 
-def _walk(node: Node, lists: Lists, slot_text: Callable[[str], str | None], rng: random.Random | None, k: int = 0) -> list[str] | None:
+def _walk(
+    node: Node, lists: Lists, slot_text: Callable[[str], str | None], rng: random.Random | None, k: int = 0
+) -> list[str] | None:
     """One random path; without ``rng`` the k-th covering path (k=0: first options, no optionals)."""
     if isinstance(node, Word):
         return [node.text]
@@ -256,7 +260,9 @@ def _expand(node: Node, lists: Lists, slot_text: Callable[[str], str | None]) ->
         yield from _product(node.items, lists, slot_text)
 
 
-def _product(items: tuple[Node, ...], lists: Lists, slot_text: Callable[[str], str | None]) -> Iterator[list[str] | None]:
+def _product(
+    items: tuple[Node, ...], lists: Lists, slot_text: Callable[[str], str | None]
+) -> Iterator[list[str] | None]:
     if not items:
         yield []
         return
@@ -333,7 +339,9 @@ def to_regex(node: Node, lists: Lists, slot_regex: Callable[[str, int], str], wo
     return _rx(node, lists, slot_regex, word, counter)
 
 
-def _rx(node: Node, lists: Lists, slot_regex: Callable[[str, int], str], word: Callable[[Word], str], counter: Iterator[int]) -> str:
+def _rx(
+    node: Node, lists: Lists, slot_regex: Callable[[str, int], str], word: Callable[[Word], str], counter: Iterator[int]
+) -> str:
     if isinstance(node, Word):
         return word(node)
     if isinstance(node, ListRef):

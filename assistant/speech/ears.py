@@ -42,6 +42,7 @@ from rapidfuzz import fuzz
 from ..clock import Clock
 from ..conversation import COMMAND, CONFIRM, DICTATION, IDLE, NAME, NO, YES, ParseFn, Utterance, settle
 from ..events import EventSink, Heard, IntentEvent, Wake
+from ..nlu.pipeline import SURE_SCORE, best_hypothesis
 from .endpoint import COMMAND_ENDPOINT, DICTATION_ENDPOINT, EndpointSettings, Endpointer, FRAME_S
 from .frames import AudioSource, EchoGate
 from .freewords import splice, trigger
@@ -53,9 +54,6 @@ log = logging.getLogger(__name__)
 # After a yes/no or "which of you" question the answer may be one crisp word: a "no" of 0.2 s
 # (flite kal, festival) was dropped as a breath under the usual 0.25 s of voiced audio.
 SHORT_ANSWERS = (CONFIRM, NAME)
-# The matcher's scores from a template match up (strict 1.0, corrected 0.8+, fuzzy 0.75+); below it
-# its generalising guess (0.6-0.74), which an n-best hypothesis matching a template beats.
-SURE_SCORE = 0.75
 SHORT_ANSWER_VOICED_S = 0.12
 FREE_SLOT = "text"  # the slot of free words (a promise's "call the plumber"): see _free_words
 # A dictated utterance this short (3 s of audio) may be a control phrase said in a turn.
@@ -488,28 +486,12 @@ class AudioListener:
             raise
 
     def _rescored(self, text: str, parsed: Any, context: str, in_exercise: bool, can_resume: bool) -> tuple[str, Any]:
-        """A better n-best hypothesis, when the best one was rejected or only guessed at.
-
-        Noise often turns into a stray word at the start or end of the best
-        hypothesis; a slightly worse hypothesis without it is usually right. A
-        hypothesis the matcher finds a template for (score >= ``SURE_SCORE``) is
-        preferred to a guess; failing that, when the best was rejected, the first
-        one accepted at all. Only engines that offer ``alternatives()`` (PocketSphinx) take part.
-        """
+        """A better n-best hypothesis, when the best one was rejected or only guessed at (pipeline.best_hypothesis).
+        Only engines that offer ``alternatives()`` (PocketSphinx) take part."""
         alternatives = getattr(self.recognizer, "alternatives", None)
         if alternatives is None:
             return text, parsed
-        fallback: tuple[str, Any] | None = None
-        for alt in alternatives():
-            candidate = self.parse(alt, context, in_exercise, can_resume)
-            if getattr(candidate, "intent", None) is None:
-                continue
-            if float(getattr(candidate, "score", 0.0) or 0.0) >= SURE_SCORE:
-                return alt, candidate
-            fallback = fallback or (alt, candidate)
-        if getattr(parsed, "intent", None) is None and fallback is not None:
-            return fallback
-        return text, parsed
+        return best_hypothesis(text, parsed, alternatives(), lambda alt: self.parse(alt, context, in_exercise, can_resume))
 
     def _control_check(self, audio: Sequence[bytes], text: str, parsed: Any, context: str, in_exercise: bool,
                        can_resume: bool) -> tuple[str, Any]:

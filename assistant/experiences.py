@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ COSTS = ("free", "low", "medium", "high")
 ENERGIES = ("low", "medium", "high")
 SEASONS = ("spring", "summer", "autumn", "winter", "any")
 RECENT_WINDOW = 6  # a suggestion is not repeated within this many suggestions
+PENDING_DAYS = 31  # a suggestion agreed on longer ago than this is not brought up again as still to do
 # "we went to the market" is read back as it is; "we tried a pottery class" arrives as "a pottery class"
 PAST_VERBS = ("went", "saw", "made", "took", "had", "did", "ate", "ran", "rode", "swam", "built", "spent", "found",
               "watched")
@@ -137,6 +138,19 @@ def log_done(store: Store, clock: Clock, text: str) -> dict[str, Any]:
         record["id"] = store.insert(TABLE, record)
     remember(store, TABLE, record["id"])
     return record
+
+
+def complete(store: Store, clock: Clock, record_id: str) -> bool:
+    """The suggestion they agreed on (``record_id``) is now done; False when there is no such record."""
+    stamp = isoformat(clock.now())
+    return store.modify(TABLE, record_id, lambda doc: doc.update(done=stamp)) is not None
+
+
+def latest_pending(store: Store, clock: Clock, within_days: int = PENDING_DAYS) -> dict[str, Any] | None:
+    """The latest suggestion they agreed on and have not done yet, if made in the last ``within_days``."""
+    since = isoformat(clock.now() - timedelta(days=within_days))
+    waiting = [e for e in store.all(TABLE) if e.get("suggested") and not e.get("done") and e["suggested"] >= since]
+    return max(waiting, key=lambda e: e["suggested"]) if waiting else None
 
 
 def last_done(store: Store) -> dict[str, Any] | None:

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import TandemError
-from .rituals.script import ScriptError, load_yaml
+from .errors import ScriptError, TandemError
+from .yamlfile import load_yaml
 
 if TYPE_CHECKING:
     from .handlers import Context
@@ -241,7 +241,7 @@ def load_file(path: Path, name: str | None = None) -> dict[str, Reply]:
     if not path.is_file():
         raise ReplyError(f"{path}: the replies file is missing")
     try:
-        data = load_yaml(path)
+        data = load_yaml(path, ScriptError)
     except ScriptError as exc:
         raise ReplyError(str(exc)) from None
     if not isinstance(data, dict):

@@ -124,3 +124,25 @@ def test_an_experience_keeps_the_capitals_of_places(store, clock, profile, setti
     ex.handle_log(ctx, said("experience.log", text="a cooking class in lisbon with sam's sister"))
     assert speaker.said == ["Lovely! I've noted that you tried a cooking class in Lisbon with Sam's sister."]
     assert ex.last_done(store)["text"] == "a cooking class in Lisbon with Sam's sister"
+
+
+def test_complete_fills_in_the_agreed_suggestion_and_says_when_there_is_none(store, clock) -> None:
+    s = ex.record_suggested(store, clock, "a picnic")
+    clock.advance(3600)
+    assert ex.complete(store, clock, s["id"]) is True
+    assert store.get("experiences", s["id"])["done"] == "2026-12-02T20:00:00+00:00"
+    assert ex.complete(store, clock, "no-such-id") is False
+    assert len(store.all("experiences")) == 1  # completing never adds a record
+
+
+def test_latest_pending_is_the_newest_agreed_suggestion_not_done_within_a_month(store, clock) -> None:
+    old = ex.record_suggested(store, clock, "a long walk")
+    clock.advance(40 * 24 * 3600)
+    assert ex.latest_pending(store, clock) is None  # agreed on too long ago to bring up as still to do
+    first = ex.record_suggested(store, clock, "a picnic")
+    clock.advance(60)
+    second = ex.record_suggested(store, clock, "stargazing")
+    assert ex.latest_pending(store, clock)["id"] == second["id"]
+    ex.complete(store, clock, second["id"])
+    assert ex.latest_pending(store, clock)["id"] == first["id"]
+    assert old["id"] not in {first["id"], second["id"]}

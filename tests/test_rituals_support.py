@@ -2,7 +2,7 @@
 
 The feature modules (journal, promises, goals, experiences) are written in
 parallel; these fakes keep the export-format shapes so the engine can be
-tested on its own. ``use_fakes`` points the engine at them.
+tested on its own. The ``fakes`` fixture points the engine's actions at them.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 import yaml
 
+from assistant import experiences
 from assistant.clock import FakeClock, isoformat
 from assistant.config import ExerciseSettings, PathSettings, Settings
 from assistant.events import ExerciseEvent, ListSink
 from assistant.handlers import Context
 from assistant.profile import Profile
-from assistant.rituals import engine
+from assistant.rituals import actions
 from assistant.store import Store
 from tests.fakes import RecordingSpeaker, ScriptedListener
 
@@ -142,6 +143,8 @@ def _experiences() -> types.ModuleType:
 
     m.load_catalogue, m.pick, m.record_suggested, m.log_done, m.last_done = (  # type: ignore[attr-defined]
         load_catalogue, pick, record_suggested, log_done, last_done)
+    # plain reads and writes of a record by id: the real ones, on the same shapes
+    m.complete, m.latest_pending = experiences.complete, experiences.latest_pending  # type: ignore[attr-defined]
     return m
 
 
@@ -150,7 +153,7 @@ FAKES = {"journal": _journal(), "promises": _promises(), "goals": _goals(), "exp
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> dict[str, types.ModuleType]:
-    monkeypatch.setattr(engine, "_feature", lambda name: FAKES[name])
+    monkeypatch.setattr(actions, "FEATURES", actions.Features(**FAKES))  # type: ignore[arg-type]
     return FAKES
 
 

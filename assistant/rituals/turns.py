@@ -38,7 +38,8 @@ STILL_TALKING_S = 4.0  # quiet longer than this at the limit: the thought is fin
 class TurnHost(Protocol):
     """What a turn needs from the engine around it."""
 
-    more_time_max: int
+    @property
+    def more_time_max(self) -> int: ...
 
     def monotonic(self) -> float: ...
 

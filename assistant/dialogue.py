@@ -2,7 +2,7 @@
 
     ASLEEP --wake--> AWAKE --intent--> HANDLING --(say)--> SPEAKING --> HANDLING --> ASLEEP
                        |                   |
-                       |                   +--ctx.start_exercise--> EXERCISE --> HANDLING
+                       |                   +--exercise started--> EXERCISE --ended--> HANDLING
                        +--silence / not understood twice / cancel--> ASLEEP
 
 Every transition is emitted as a ``StateChange`` whose ``reason`` says why
@@ -11,6 +11,10 @@ bounded: asleep, the loop wakes at least once a minute of clock time (and
 exactly when a reminder is due) so reminders and housekeeping run even when
 nobody speaks. The loop never imports audio, speech or TTS libraries: it gets
 a ``Context`` (listener, speaker, clock, store, events) and plain callables.
+
+An exercise starts one way: a handler (or a reminder) calls ``ctx.start_exercise``, which runs the
+engine bound from ``Hooks.start_exercise``; the loop is only told (``ctx.watch``, its
+``exercise_started``/``exercise_ended``) so the exercise shows as a state.
 """
 
 from __future__ import annotations
@@ -70,7 +74,8 @@ class Hooks:
     Plain callables so tests pass tiny fakes; ``real_hooks()`` binds the real ones.
     """
 
-    start_exercise: Callable[[Context, str], str]  # runs one exercise to its end; returns the end reason
+    # runs one exercise to its end, returns the end reason; bound into the context as ctx.run_exercise
+    start_exercise: Callable[[Context, str], str]
     paused_exercise: Callable[[Context], Any] = lambda ctx: None  # something resumable?
     follow_up: Callable[[Context], bool] = lambda ctx: False  # asks about one past-due promise
     speak_due: Callable[[Context], None] = lambda ctx: None  # speaks a due reminder
@@ -136,7 +141,9 @@ class Dialogue:
         self._due_not_before: datetime | None = None
         # The context speaks through us so that speaking is a visible state and a lost speaker never crashes.
         ctx.speaker = _StateSpeaker(self, ctx.speaker)
-        ctx.start_exercise = self._run_exercise
+        ctx.run_exercise = hooks.start_exercise
+        ctx.watch = self
+        self._before_exercise: list[State] = []  # the state each running exercise took over from
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -286,19 +293,15 @@ class Dialogue:
 
     # --- exercises -------------------------------------------------------------------
 
-    def _run_exercise(self, exercise: str) -> str:
-        """``ctx.start_exercise``: the exercise owns listening until it ends."""
-        before = self.state
+    def exercise_started(self, exercise: str) -> None:
+        """(``ctx.watch``) The exercise owns listening until it ends."""
+        self._before_exercise.append(self.state)
         self._set(State.EXERCISE, f"start {exercise}")
-        self.ctx.in_exercise = True
-        reason = "unfinished"
-        try:
-            reason = self.hooks.start_exercise(self.ctx, exercise) or "ended"
-            return reason
-        finally:
-            # InputClosed passes through here: the engine stored the session as unfinished already.
-            self.ctx.in_exercise = False
-            self._set(before if before != State.EXERCISE else State.HANDLING, f"{exercise} {reason}")
+
+    def exercise_ended(self, exercise: str, reason: str) -> None:
+        """(``ctx.watch``) Back to where the exercise began, told why it ended (also when the input closed)."""
+        before = self._before_exercise.pop() if self._before_exercise else State.HANDLING
+        self._set(before if before != State.EXERCISE else State.HANDLING, f"{exercise} {reason}")
 
     # --- failures, said briefly and logged ------------------------------------------------
 

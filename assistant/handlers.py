@@ -13,13 +13,37 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Protocol
 
 from .clock import Clock
 from .config import Settings
 from .conversation import DICTATION, RITUAL, Listener, Speaker, Utterance, ask_partner, ask_yes_no
+from .errors import TandemError
 from .events import EventSink, Said
 from .profile import Profile
 from .store import Store
+
+
+class ExerciseRunner(Protocol):
+    """Runs one exercise to its end (``assistant.rituals.start_exercise``); returns why it ended."""
+
+    def __call__(self, ctx: Context, exercise: str, /) -> str: ...
+
+
+class ExerciseWatch(Protocol):
+    """Told when an exercise takes over listening and when it gives it back (the loop shows it as a state)."""
+
+    def exercise_started(self, exercise: str) -> None: ...
+
+    def exercise_ended(self, exercise: str, reason: str) -> None: ...
+
+
+class _Unwatched:
+    def exercise_started(self, exercise: str) -> None:
+        pass
+
+    def exercise_ended(self, exercise: str, reason: str) -> None:
+        pass
 
 
 @dataclass
@@ -33,8 +57,10 @@ class Context:
     profile: Profile
     events: EventSink
     settings: Settings
-    # Set by the dialogue loop: start an exercise by id ("gratitude", ...) and run it to its end.
-    start_exercise: Callable[[str], str | None] = field(default=lambda exercise: None)
+    # The exercise engine, bound at start-up (the loop's hooks); features start exercises through
+    # start_exercise below, never by calling the engine themselves.
+    run_exercise: ExerciseRunner | None = None
+    watch: ExerciseWatch = field(default_factory=_Unwatched)
     in_exercise: bool = False
     # Picks among reply wordings; tests pin it so replies are predictable.
     rng: random.Random | None = None
@@ -45,6 +71,22 @@ class Context:
     def defer(self, command: Utterance) -> None:
         """Keep ``command`` for the loop; the latest one wins (the couple moved on again)."""
         self.pending = command
+
+    def start_exercise(self, exercise: str) -> str:
+        """Run ``exercise`` ("gratitude", ...) to its end; the watch sees it begin and end. Returns why it ended."""
+        if self.run_exercise is None:
+            raise TandemError(f"cannot start {exercise!r}: no exercise engine here; build the Context with "
+                              "run_exercise=assistant.rituals.start_exercise")
+        was = self.in_exercise
+        self.watch.exercise_started(exercise)
+        self.in_exercise = True
+        reason = "unfinished"  # InputClosed passes through: the engine stored the session as unfinished already
+        try:
+            reason = self.run_exercise(self, exercise) or "ended"
+            return reason
+        finally:
+            self.in_exercise = was
+            self.watch.exercise_ended(exercise, reason)
 
     def take_pending(self) -> Utterance | None:
         command, self.pending = self.pending, None

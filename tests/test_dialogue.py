@@ -10,6 +10,7 @@ from assistant import controls
 from assistant.config import load_settings
 from assistant.conversation import InputClosed
 from assistant.dialogue import NOT_CAUGHT, DeadlineListener, Dialogue, Hooks, State, spoken_store_error
+from assistant.errors import TandemError
 from assistant.events import ErrorEvent, ListSink, StateChange
 from assistant.handlers import Context
 from assistant.store import StoreError
@@ -295,3 +296,23 @@ def test_spoken_store_error_forms():
     said = spoken_store_error(StoreError("x: it is read-only; check"))
     assert said == "I couldn't save that: the storage is read-only."
     assert "storage" in spoken_store_error(StoreError("odd"))
+
+
+def test_an_exercise_that_ends_with_the_input_still_gives_the_state_back(store, profile, settings, clock):
+    def engine(ctx, exercise):
+        raise InputClosed()
+
+    d, ctx, _, sink, _ = make(store, profile, settings, clock, ["!gratitude.start"],
+                              handlers={"gratitude.start": lambda c, u: c.start_exercise("gratitude")},
+                              hooks=Hooks(start_exercise=engine))
+    assert d.run() == "input closed"
+    seq = states(sink)
+    assert seq.index(("exercise", "start gratitude")) < seq.index(("handling", "gratitude unfinished"))
+    assert ctx.in_exercise is False
+
+
+def test_a_context_without_an_exercise_engine_says_so_in_one_line(store, profile, settings, clock):
+    ctx = Context(listener=ScriptedListener([], clock), speaker=RecordingSpeaker(), clock=clock, store=store,
+                  profile=profile, events=ListSink(), settings=settings)
+    with pytest.raises(TandemError, match=r"cannot start 'gratitude': no exercise engine here; .*run_exercise="):
+        ctx.start_exercise("gratitude")

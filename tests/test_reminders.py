@@ -89,7 +89,7 @@ def rig(store: Store, clock: FakeClock, profile: Profile, settings: Settings, *,
     sink = TimedSink(clock)
     started: list[tuple[datetime, str]] = []
 
-    def start_exercise(exercise: str) -> None:
+    def run_exercise(ctx: Context, exercise: str) -> str:
         began = clock.now()
         started.append((began, exercise))
         if complete:
@@ -97,9 +97,10 @@ def rig(store: Store, clock: FakeClock, profile: Profile, settings: Settings, *,
             store.insert("sessions", {"exercise": exercise, "started": isoformat(began),
                                       "ended": isoformat(clock.now()),
                                       "end_reason": "completed", "turns": []})
+        return "completed" if complete else "unfinished"
 
     ctx = Context(listener=listener, speaker=speaker, clock=clock, store=store, profile=profile, events=sink,
-                  settings=settings, start_exercise=start_exercise)
+                  settings=settings, run_exercise=run_exercise)
     return Rig(ctx, clock, store, listener, speaker, sink, started)
 
 

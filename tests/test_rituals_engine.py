@@ -252,9 +252,47 @@ def test_start_handlers_cover_the_eight_intents(store, clock, profile, settings,
             "goals.start", "experience.suggest", "trusttalk.start", "ritual.resume"} <= set(HANDLERS)
     ctx = make_ctx(store, clock, profile, settings, [])
     started = []
-    ctx.start_exercise = started.append  # the loop's wrapper, when it has one
+    ctx.run_exercise = lambda c, exercise: started.append(exercise) or "completed"  # the engine the loop binds
     HANDLERS["experience.suggest"](ctx, Utterance(intent="experience.suggest"))
     assert started == ["experiences"]
+
+
+THANKS = """
+exercise: thanks
+title: thanks
+starts_on: gratitude.start
+why: the shortest exercise a start intent can begin
+steps:
+  - say: "Hello {first}."
+  - close: "Bye."
+"""
+
+
+def test_a_start_intent_runs_the_engine_through_the_context_and_the_watch_is_told(tmp_path, store, clock, profile,
+                                                                                 settings):
+    # one way: handler -> ctx.start_exercise -> the bound engine; the watch (the loop) is only told
+    from assistant import rituals
+
+    class Watch:
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, ...]] = []
+
+        def exercise_started(self, exercise: str) -> None:
+            self.seen.append(("started", exercise, str(ctx.in_exercise)))
+
+        def exercise_ended(self, exercise: str, reason: str) -> None:
+            self.seen.append(("ended", exercise, reason, str(ctx.in_exercise)))
+
+    folder = write_script(tmp_path / "thanks", "thanks", THANKS)
+    ctx = make_ctx(store, clock, profile, settings, [], scripts=folder)
+    ctx.run_exercise, ctx.watch = rituals.start_exercise, Watch()
+    in_run = []
+    ctx.events.emit = lambda event, emit=ctx.events.emit: (in_run.append(ctx.in_exercise), emit(event))[1]
+    HANDLERS["gratitude.start"](ctx, Utterance(intent="gratitude.start"))
+    assert ctx.watch.seen == [("started", "thanks", "False"), ("ended", "thanks", "completed", "False")]
+    assert "Hello Alex." in said(ctx)
+    assert only_session(store)["end_reason"] == "completed"
+    assert in_run and all(in_run)  # everything the exercise said, it said as an exercise
 
 
 def test_unknown_exercise_is_one_line(store, clock, profile, settings, evening):

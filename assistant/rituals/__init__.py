@@ -2,7 +2,8 @@
 
 Public API (used by the dialogue loop):
 
-* ``start_exercise(ctx, exercise_id) -> str`` -- run an exercise to its end;
+* ``start_exercise(ctx, exercise_id) -> str`` -- run an exercise to its end (the engine the
+  dialogue binds as ``ctx.run_exercise``; features start one with ``ctx.start_exercise(id)``);
   returns the end reason (completed | stopped | paused | timed_out; raises
   ``InputClosed`` after storing the session as unfinished);
 * ``paused_exercise(ctx) -> dict | None`` -- the paused session that
@@ -155,19 +156,11 @@ class _Blank(dict):  # type: ignore[type-arg]
 def _starter(intent: str) -> Handler:
     def handle(ctx: Context, utterance: Utterance) -> None:
         script = _scripts(ctx).by_intent(intent)
-        exercise = script.exercise if script else START_INTENTS[intent]
-        if _owns_start(ctx):
-            ctx.start_exercise(exercise)  # the loop's wrapper keeps its own state, then calls start_exercise
-        else:
-            start_exercise(ctx, exercise)
+        # through the context, like any feature: it runs the engine bound at start-up and tells the loop
+        ctx.start_exercise(script.exercise if script else START_INTENTS[intent])
 
     handle.__name__ = f"start_{START_INTENTS[intent]}"
     return handle
-
-
-def _owns_start(ctx: Context) -> bool:
-    default = Context.__dataclass_fields__["start_exercise"].default
-    return ctx.start_exercise is not default
 
 
 def handle_resume(ctx: Context, utterance: Utterance) -> None:

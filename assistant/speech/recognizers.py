@@ -4,6 +4,9 @@ A recogniser is fed 960-byte frames of one utterance; whoever decides that the
 utterance ended (the endpointer) calls ``finish()``, which returns the text and
 makes the recogniser ready for the next one. ``set_grammar`` switches between
 command mode (a phrase list generated from ``intents/``) and dictation (None).
+``alternatives()`` is an optional capability made explicit: an engine that keeps
+an n-best list (PocketSphinx, and Whisper through its command recogniser) gives
+it; the others (Vosk) give [] and nothing is re-ranked.
 One thread owns a recogniser; it is not thread-safe.
 """
 
@@ -35,3 +38,8 @@ class Recognizer(Protocol):
     def finish(self) -> Recognition: ...
 
     def reset(self) -> None: ...
+
+    def alternatives(self) -> list[str]:
+        """The n-best hypotheses of the command-mode utterance just finished, best first by the engine's
+        own ranking; [] in dictation, before ``finish()``, or from an engine without an n-best list."""
+        ...

@@ -140,6 +140,10 @@ class VoskRecognizer:
         now = _text(json.loads(self._rec.PartialResult()).get("partial", ""))
         return " ".join(t for t in [*(_text(s.get("text", "")) for s in self._segments), now] if t)
 
+    def alternatives(self) -> list[str]:
+        """None to offer: Vosk's grammar mode gives one hypothesis here (the Protocol's optional capability)."""
+        return []
+
     def finish(self) -> Recognition:
         segments = [*self._segments, json.loads(self._rec.FinalResult())]  # FinalResult also resets the recogniser
         self._segments = []

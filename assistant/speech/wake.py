@@ -62,12 +62,25 @@ class WakePhraseError(TandemError):
     """The wake phrase cannot be spotted (a word unknown to the recogniser)."""
 
 
-class WakeDetector(Protocol):
+class Spotter(Protocol):
+    """Spots one thing in a stream of 960-byte frames: the wake phrase, or "stop" while Tandem speaks."""
+
     def accept(self, frame: bytes) -> bool:
-        """Feed one 960-byte frame; True when the wake phrase was just heard."""
+        """Feed one 960-byte frame; True when the thing was just heard."""
         ...
 
     def reset(self) -> None: ...
+
+
+class WakeDetector(Spotter, Protocol):
+    """A ``Spotter`` of the wake phrase (``WakeSpotter``, ``OwwWake``)."""
+
+    phrase: str  # the wake phrase as it is spotted: lower-case words, "hey tandem"
+
+    def preroll(self) -> bytes:
+        """The audio heard after the phrase that just woke it, oldest first (a command said in the same
+        breath); b"" when there is none."""
+        ...
 
 
 def _decoder(**options: Any) -> Any:

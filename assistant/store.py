@@ -2,11 +2,8 @@
 
 Layers, as in TinyDB itself:
 
-* ``AtomicJSONStorage`` -- a TinyDB ``Storage`` that writes a temp file,
-  fsyncs and renames, so a write is all on disk or not at all (TinyDB's own
-  JSONStorage writes in place and a kill can leave trailing garbage). Reads
-  are cached by the file's identity (inode, size, mtime), so an unchanged
-  file is not parsed again, and a change by another process is seen at once.
+* ``storage.AtomicJSONStorage`` -- the file's format: written atomically, read through a cache,
+  every record's shape checked (``storage.py``);
 * ``Store`` -- the one write path: every read and write holds a thread lock
   *and* a file lock, so the reminder thread, the main loop and a CLI command
   run in another process never lose or resurrect each other's data.
@@ -20,24 +17,26 @@ has a string ``id``.
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
-from tinydb.storages import Storage
 
 from .errors import TandemError
 from .files import atomic_write_bytes, fsync_dir
+from .storage import RECORD_FIELDS, AtomicJSONStorage, CorruptStore, Writer, good_json, shape_problem
+
+__all__ = ["RECORD_FIELDS", "SCHEMA_VERSION", "TABLES", "AtomicJSONStorage", "CorruptStore", "Store", "StoreError",
+           "StoreHealth", "new_id", "shape_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -46,24 +45,6 @@ TABLES = ("profile", "sessions", "gratitude", "promises", "goals", "experiences"
 BACKUPS_KEPT = 7
 LOCK_TIMEOUT_S = 30.0
 
-# The shape every record must have, checked whenever the file is read (and
-# before a backup is made or restored): a file that parses but is not a
-# Tandem database is set aside like a corrupt one. Fields are checked only
-# when present, so old records and migrations keep working; ``(list, dict)``
-# means a list of dicts. Tables not named here are TinyDB's or a newer
-# Tandem's: their records must still be dicts.
-RECORD_FIELDS: dict[str, dict[str, type | tuple[type, type]]] = {
-    "profile": {"partners": list},
-    "sessions": {"exercise": str, "turns": (list, dict)},
-    "gratitude": {"text": str, "at": str, "from": str, "about": str},
-    "promises": {"text": str, "partner": str, "status": str, "made": str, "followups": list},
-    "goals": {"text": str, "status": str, "steps": (list, dict), "checkins": (list, dict)},
-    "experiences": {"text": str},
-    "reminders": {"kind": str},
-    "asked": {},
-    "meta": {},
-}
-
 # Migrations from version N to N+1, applied in order at open. Each gets the
 # raw TinyDB data dict ({table: {doc_id: doc}}) and returns it changed.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -71,105 +52,6 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 class StoreError(TandemError):
     """A one-line, user-facing problem with the store (disk full, read-only, locked)."""
-
-
-class CorruptStore(Exception):
-    pass
-
-
-Writer = Callable[[Path, bytes], None]
-
-
-class AtomicJSONStorage(Storage):
-    """Whole-file JSON storage with atomic replace and an identity-keyed read cache.
-
-    ``writer`` is injectable so tests can simulate a full disk or a read-only
-    folder (tests run as root, which ignores permissions).
-    """
-
-    def __init__(self, path: str | Path, writer: Writer | None = None, **_: Any) -> None:
-        self.path = Path(path)
-        self._writer = writer or atomic_write_bytes
-        self._cache_key: tuple[int, int, int] | None = None
-        self._cache: dict[str, Any] | None = None
-
-    def _identity(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-    def read(self) -> dict[str, Any] | None:
-        key = self._identity()
-        if key is None:
-            return None
-        if key == self._cache_key and self._cache is not None:
-            return _copy(self._cache)
-        raw = self.path.read_bytes()
-        if not raw.strip():
-            raise CorruptStore(f"{self.path} is empty")
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptStore(f"{self.path} does not parse: {exc}") from None
-        problem = shape_problem(data)
-        if problem:
-            raise CorruptStore(f"{self.path} is not a Tandem database: {problem}")
-        self._cache_key, self._cache = key, data
-        return _copy(data)
-
-    def write(self, data: dict[str, Any]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        self._writer(self.path, payload)
-        self._cache_key, self._cache = self._identity(), _copy(data)
-
-    def close(self) -> None:
-        pass
-
-
-def shape_problem(data: Any) -> str | None:
-    """What makes ``data`` (a parsed file) not a Tandem database, or None when its shape is right."""
-    if not isinstance(data, dict):
-        return f"the top level is a {type(data).__name__}, not a table of tables"
-    for table, docs in data.items():
-        if not isinstance(docs, dict):
-            return f"table {table!r} is a {type(docs).__name__}, not a table"
-        fields = RECORD_FIELDS.get(table)
-        for doc_id, doc in docs.items():
-            where = f"{table}/{doc_id}"
-            if not str(doc_id).isdigit():
-                return f"record {where} has no numeric key"
-            if not isinstance(doc, dict):
-                return f"record {where} is a {type(doc).__name__}, not a record"
-            if fields is None:
-                continue
-            if not isinstance(doc.get("id"), str) or not doc["id"]:
-                return f"record {where} has no id"
-            for name, kind in fields.items():
-                if name in doc and not _fits(doc[name], kind):
-                    return f"record {where}: {name} is a {type(doc[name]).__name__}"
-    return None
-
-
-def _fits(value: Any, kind: type | tuple[type, type]) -> bool:
-    if isinstance(kind, tuple):
-        outer, inner = kind
-        return isinstance(value, outer) and all(isinstance(v, inner) for v in cast(Iterable[Any], value))
-    return isinstance(value, kind)
-
-
-def _good_json(raw: bytes) -> bool:
-    """A backup worth keeping or restoring: it parses and has a database's shape."""
-    try:
-        return shape_problem(json.loads(raw)) is None
-    except (ValueError, UnicodeDecodeError):
-        return False
-
-
-def _copy(data: dict[str, Any]) -> dict[str, Any]:
-    # TinyDB mutates what read() returns; never hand out the cache itself.
-    return json.loads(json.dumps(data))
 
 
 @dataclass
@@ -208,7 +90,7 @@ class Store:
         """Open (creating if needed), recover from corruption, check the schema."""
         os.makedirs(self.path.parent, exist_ok=True)
         with self._lock, self._file_lock():
-            self._db = TinyDB(self.path, storage=AtomicJSONStorage, writer=self._writer)
+            self._db = TinyDB(self.path, storage=AtomicJSONStorage, writer=self._writer or atomic_write_bytes)
             self.health = StoreHealth(self.path)
             if not self.path.exists():
                 self._initialise()
@@ -237,7 +119,7 @@ class Store:
                 raw = backup.read_bytes()
             except OSError:
                 continue
-            if not _good_json(raw):
+            if not good_json(raw):
                 continue
             atomic_write_bytes(self.path, raw)
             self.health.recovered_from = backup
@@ -305,7 +187,7 @@ class Store:
                 data = self.path.read_bytes()
             except OSError:
                 return None
-            if not _good_json(data):
+            if not good_json(data):
                 return None  # never back up a damaged file over a good one
             self._write_file(target, data)
             for old in self.list_backups()[BACKUPS_KEPT:]:

@@ -471,7 +471,11 @@ GRATITUDE_BY_TEXT = "start our gratitude moment\nyou made me tea\nI'm done\nyou 
 def test_by_text_the_gratitude_moment_fits_the_hour(at, never):
     said_ = run_text(GRATITUDE_BY_TEXT, at)
     assert any("journal" in s for s in said_), said_
-    assert not [s for s in said_ if re.search(never, s, re.I)]
+    # the hour shows in Tandem's own framing; a question drawn from the bank may say "your day" at any hour
+    bank = load_scripts(SCRIPTS).get("gratitude").banks
+    asked = [re.escape(text).replace(re.escape("{other}"), r"\w+") for items in bank.values() for _, text in items.items]
+    framing = [re.sub("|".join(asked), "", s, flags=re.I) for s in said_]
+    assert not [s for s in framing if re.search(never, s, re.I)]
 
 
 def test_prompts_tandem_reads_aloud_never_say_our_or_me():

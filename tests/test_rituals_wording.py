@@ -473,7 +473,8 @@ def test_by_text_the_gratitude_moment_fits_the_hour(at, never):
     assert any("journal" in s for s in said_), said_
     # the hour shows in Tandem's own framing; a question drawn from the bank may say "your day" at any hour
     bank = load_scripts(SCRIPTS).get("gratitude").banks
-    asked = [re.escape(text).replace(re.escape("{other}"), r"\w+") for items in bank.values() for _, text in items.items]
+    asked = [re.escape(text).replace(re.escape("{other}"), r"\w+")
+             for items in bank.values() for _, text in items.items]
     framing = [re.sub("|".join(asked), "", s, flags=re.I) for s in said_]
     assert not [s for s in framing if re.search(never, s, re.I)]
 

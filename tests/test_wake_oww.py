@@ -142,3 +142,15 @@ def test_threshold_rule_asks_only_what_the_dev_set_can_measure() -> None:
     # 1 h resolves 3/h: the same point; 10 h resolves the target itself: only zero-wake points qualify
     assert wake_model.pick_operating_point(devs, thresholds, 1.0)[:2] == (2, 1)
     assert wake_model.pick_operating_point(devs, thresholds, 10.0) == (1, 2, pytest.approx(0.5))
+
+
+def test_a_shard_of_another_length_is_another_file() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    # the seed is the same for shard i of a kind whatever --hours says; the cache must still tell them apart
+    a = wake_model.ShardSpec("neg", "train", 3, 1234, 130, 600.0)
+    b = wake_model.ShardSpec("neg", "train", 3, 1234, 130, 540.0)
+    c = wake_model.ShardSpec("pos", "train", 3, 1234, 100, 0.0)
+    assert len({a.file_name(), b.file_name(), c.file_name(),
+                wake_model.ShardSpec("pos", "train", 3, 1234, 200, 0.0).file_name()}) == 4

@@ -357,6 +357,11 @@ class ShardSpec:
     count: int  # positives or utterances in this shard
     seconds: float  # target audio length (negatives)
 
+    def file_name(self) -> str:
+        """Everything that decides the shard's audio is in its name (the voices and seed are in the folder's):
+        a run with other ``--hours`` must not reuse a shard of another length."""
+        return f"{self.kind}-{self.split}-{self.index:04d}-n{self.count}-{self.seconds:.0f}s-{self.seed}.npz"
+
 
 def _prosody(rng: random.Random, voice: Voice) -> dict:
     p = {"pitch": rng.randint(20, 80), "speed": rng.randint(120, 210), "cents": 0, "tempo": 1.0}
@@ -686,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
                                     ).encode()).hexdigest()[:12]
     cache = a.cache / key
     cache.mkdir(parents=True, exist_ok=True)
-    jobs = [(s, voices[s.split], lines, str(cache / f"{s.kind}-{s.split}-{s.index:04d}-{s.seed}.npz")) for s in specs]
+    jobs = [(s, voices[s.split], lines, str(cache / s.file_name())) for s in specs]
     todo = [j for j in jobs if not Path(j[3]).exists()]
     log(f"{len(jobs)} shards ({len(jobs) - len(todo)} cached in {cache}); "
         f"building {len(todo)} with {a.workers} workers")

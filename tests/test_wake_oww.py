@@ -154,3 +154,15 @@ def test_a_shard_of_another_length_is_another_file() -> None:
     c = wake_model.ShardSpec("pos", "train", 3, 1234, 100, 0.0)
     assert len({a.file_name(), b.file_name(), c.file_name(),
                 wake_model.ShardSpec("pos", "train", 3, 1234, 200, 0.0).file_name()}) == 4
+
+
+def test_logistic_regression_runs_as_a_head(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    w, b = rng.standard_normal(16 * 96).astype(np.float32) * 0.05, -0.3
+    mean, std = rng.standard_normal(96).astype(np.float32), np.full(96, 2.0, np.float32)
+    head = Head.linear(w, b, mean, std, 16, "hey tandem", 0.9)
+    x = rng.standard_normal((5, 16, 96)).astype(np.float32)
+    z = ((x - mean) / std).reshape(5, -1) @ w + b
+    assert np.allclose(head.scores(x), 1 / (1 + np.exp(-z)), atol=1e-5)
+    head.save(tmp_path / "lr.npz")
+    assert np.allclose(Head.load(tmp_path / "lr.npz").scores(x), 1 / (1 + np.exp(-z)), atol=1e-2)

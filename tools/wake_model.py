@@ -216,7 +216,10 @@ def split_voices(seed: int) -> dict[str, list[Voice]]:
             (dev if lang in dev_langs or var in dev_variants else train).append(v)
     for f in fest:
         (dev if f in dev_fest else train).append(Voice("festival", f))
-    return {"train": train, "dev": dev}
+    # English-accented voices get shards of their own (the couple speaks English; the other voices read it
+    # with their own phonemes), so they are not a seventh of the audio but about half of the phrases
+    english = lambda vs: [v for v in vs if v.engine == "espeak" and v.name.startswith("en")]  # noqa: E731
+    return {"train": train, "dev": dev, "train-en": english(train), "dev-en": english(dev)}
 
 
 def synth_many(items: list[tuple[str, Voice, dict]], tmp: Path) -> list[np.ndarray]:
@@ -538,15 +541,17 @@ def train(data: Data, seed: int, hidden: int, rounds: int, epochs: int, log, noi
     sample = data.emb[rng.choice(len(data.emb), size=min(len(data.emb), 200000), replace=False)].astype(np.float32)
     mean, std = sample.mean(0), sample.std(0) + 1e-3
     d = WINDOW * EMB_DIM
-    w1 = (rng.standard_normal((d, hidden)) * np.sqrt(2 / d)).astype(np.float32)
-    b1 = np.zeros(hidden, np.float32)
-    w2 = (rng.standard_normal(hidden) * np.sqrt(1 / hidden)).astype(np.float32)
-    b2 = np.float32(0.0)
-    params = [w1, b1, w2, np.array([b2], np.float32)]
+    linear = hidden == 0  # logistic regression: fewer ways to learn the training voices themselves
+    if linear:
+        params = [np.zeros(d, np.float32), np.zeros(1, np.float32)]
+    else:
+        w1 = (rng.standard_normal((d, hidden)) * np.sqrt(2 / d)).astype(np.float32)
+        b1 = np.zeros(hidden, np.float32)
+        w2 = (rng.standard_normal(hidden) * np.sqrt(1 / hidden)).astype(np.float32)
+        params = [w1, b1, w2, np.zeros(1, np.float32)]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     step = 0
-    head = Head(w1, b1, w2, 0.0, mean, std, WINDOW, PHRASE, 0.5)
     neg_pool = rng.choice(data.ends_neg, size=min(len(data.ends_neg), 150000), replace=False)
     hard = np.zeros(0, np.int64)
     for r in range(rounds):
@@ -564,23 +569,27 @@ def train(data: Data, seed: int, hidden: int, rounds: int, epochs: int, log, noi
                 x = ((windows(data.emb, idx[sel]) - mean) / std).reshape(len(sel), -1)
                 # augmentation in feature space: noise on the (normalised) embeddings
                 x += rng.standard_normal(x.shape).astype(np.float32) * noise
-                h_pre = x @ params[0] + params[1]
-                h = np.maximum(h_pre, 0)
-                z = h @ params[2] + params[3][0]
+                if linear:
+                    z = x @ params[0] + params[1][0]
+                else:
+                    h_pre = x @ params[0] + params[1]
+                    h = np.maximum(h_pre, 0)
+                    z = h @ params[2] + params[3][0]
                 p = 1 / (1 + np.exp(-np.clip(z, -30, 30)))
                 g = (p - y[sel]) * wt[sel] / wt[sel].sum()
-                gw2 = h.T @ g
-                gb2 = np.array([g.sum()], np.float32)
-                gh = np.outer(g, params[2]) * (h_pre > 0)
-                gw1 = x.T @ gh + l2 * params[0]
-                gb1 = gh.sum(0)
+                if linear:
+                    grads: tuple[np.ndarray, ...] = (x.T @ g + l2 * params[0], np.array([g.sum()], np.float32))
+                else:
+                    gh = np.outer(g, params[2]) * (h_pre > 0)
+                    grads = (x.T @ gh + l2 * params[0], gh.sum(0), h.T @ g, np.array([g.sum()], np.float32))
                 step += 1
-                for i, gr in enumerate((gw1, gb1, gw2, gb2)):
+                for i, gr in enumerate(grads):
                     m[i] = 0.9 * m[i] + 0.1 * gr
                     v[i] = 0.999 * v[i] + 0.001 * gr * gr
                     params[i] -= lr * (m[i] / (1 - 0.9 ** step)) / (np.sqrt(v[i] / (1 - 0.999 ** step)) + 1e-8)
             progress(ep + 1, epochs, t0, f"round {r + 1}/{rounds}")
-        head = Head(params[0], params[1], params[2], float(params[3][0]), mean, std, WINDOW, PHRASE, 0.5)
+        head = (Head.linear(params[0], float(params[1][0]), mean, std, WINDOW, PHRASE) if linear else
+                Head(params[0], params[1], params[2], float(params[3][0]), mean, std, WINDOW, PHRASE, 0.5))
         # hard negatives: the training negatives (all of them, not just the pool) the head likes most
         sc = score_all(head, data.emb, data.ends_neg)
         top = data.ends_neg[np.argsort(-sc)[:max(2000, int((sc > 0.2).sum()))]]
@@ -652,9 +661,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hours", type=float, default=10.0, help="hours of negative audio (everyday speech, noise)")
     ap.add_argument("--near-hours", type=float, default=2.0, help="hours of near-miss audio")
     ap.add_argument("--positives", type=int, default=4000)
+    ap.add_argument("--en-positives", type=int, default=2000, help="more phrases, in English-accented voices only")
+    ap.add_argument("--en-hours", type=float, default=1.0, help="more negative audio, English-accented voices only")
     ap.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--hidden", type=int, default=32, help="hidden units; 0 = logistic regression")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--noise", type=float, default=0.05, help="noise added to normalised embeddings in training")
@@ -677,6 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     specs: list[ShardSpec] = []
     shard_s = 600.0
     plan = [("pos", "train", a.positives, 0.0), ("pos", "dev", max(200, a.positives // 8), 0.0),
+            ("pos", "train-en", a.en_positives, 0.0), ("pos", "dev-en", max(200, a.en_positives // 8), 0.0),
+            ("neg", "train-en", 0, a.en_hours * 3600), ("neg", "dev-en", 0, max(600.0, a.en_hours * 720)),
             ("neg", "train", 0, a.hours * 3600), ("neg", "dev", 0, max(600.0, a.hours * 720)),
             ("near", "train", 0, a.near_hours * 3600), ("near", "dev", 0, max(600.0, a.near_hours * 720))]
     for kind, split, count, seconds in plan:
@@ -701,7 +714,8 @@ def main(argv: list[str] | None = None) -> int:
         with mp.Pool(a.workers) as pool:
             for k, _ in enumerate(pool.imap_unordered(run_shard, todo), 1):
                 progress(k, len(todo), t0, "audio+embeddings")
-    by = lambda kind, split: [Path(j[3]) for j in jobs if j[0].kind == kind and j[0].split == split]  # noqa: E731
+    by = lambda kind, split: [Path(j[3]) for j in jobs if j[0].kind == kind  # noqa: E731
+                              and j[0].split in (split, split + "-en")]
     data, _ = load(by("pos", "train") + by("neg", "train") + by("near", "train"))
     log(f"training data: {len(data.ends_pos)} positive windows, {len(data.ends_neg)} negative windows, "
         f"{data.seconds / 3600:.2f} h of audio")

@@ -75,6 +75,14 @@ class Head:
     hold: int = 1  # steps in a row at or above the threshold that make a wake (also chosen on the dev set)
 
     @classmethod
+    def linear(cls, w: np.ndarray, b: float, mean: np.ndarray, std: np.ndarray, window: int, phrase: str,
+               threshold: float = 0.5) -> "Head":
+        """Logistic regression in the same form: relu(z) - relu(-z) is z, so one file format runs both."""
+        w = np.asarray(w, np.float32).reshape(-1, 1)
+        return cls(np.hstack([w, -w]), np.array([b, -b], np.float32), np.array([1.0, -1.0], np.float32), 0.0,
+                   mean, std, window, phrase, threshold)
+
+    @classmethod
     def load(cls, path: Path) -> "Head":
         try:
             with np.load(path, allow_pickle=False) as z:

@@ -166,3 +166,30 @@ def test_logistic_regression_runs_as_a_head(tmp_path: Path) -> None:
     assert np.allclose(head.scores(x), 1 / (1 + np.exp(-z)), atol=1e-5)
     head.save(tmp_path / "lr.npz")
     assert np.allclose(Head.load(tmp_path / "lr.npz").scores(x), 1 / (1 + np.exp(-z)), atol=1e-2)
+
+
+class _Always:
+    def observe(self, frame: bytes) -> None: ...
+
+    def confirm(self) -> bool:
+        return True
+
+    def reset(self) -> None: ...
+
+
+def test_a_cascade_runs_the_head_at_its_cascade_threshold(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    thresholds = np.array([0.3, 0.5, 0.9, 0.99])
+    assert wake_model.cascade_threshold({"detection": np.array([0.99, 0.96, 0.8, 0.4])}, thresholds) == 0.5
+    assert wake_model.cascade_threshold({"detection": np.array([0.9, 0.8, 0.7, 0.4])}, thresholds) == 0.3
+    rng = np.random.default_rng(2)
+    head = Head.linear(rng.standard_normal(16 * 96).astype(np.float32) * 0.01, 0.0, np.zeros(96, np.float32),
+                       np.ones(96, np.float32), 16, "hey tandem", 0.99)
+    head.hold, head.cascade_threshold = 2, 0.6
+    head.save(tmp_path / "h.npz")
+    alone = OwwWake(model=tmp_path / "h.npz")
+    cascade = OwwWake(model=tmp_path / "h.npz", verifier=_Always())
+    assert (alone.threshold, alone.hold) == (pytest.approx(0.99), 2)
+    assert (cascade.threshold, cascade.hold) == (pytest.approx(0.6), 1)

@@ -82,7 +82,7 @@ NEAR_MISSES = [
 POSITIVES = ["hey tandem", "hey tandem", "hey tandem start our gratitude moment", "hey tandem what can you do"]
 SNRS: list[float | None] = [None, 20.0, 10.0]
 KINDS = ("pocketsphinx", "openwakeword", "openwakeword+check", "openwakeword eager", "openwakeword+check eager")
-EAGER = 1.0  # the eager columns: the same head at wake_sensitivity 1.0
+EAGER: float | None = 1.0  # the eager columns: the same head at this wake_sensitivity (--eager; none: no such columns)
 EXTRA_FESTIVAL = ("ked_diphone", "cmu_us_slt_arctic_hts")
 
 
@@ -165,7 +165,7 @@ class Pair:
         casc = head.cascade_threshold if head is not None and head.cascade_threshold is not None else None
         self.busy = {k: 0.0 for k in KINDS}
         self.columns: dict[str, _Column] = {}
-        for name, sens in (("", SENS), (" eager", EAGER)):
+        for name, sens in (("", SENS), (" eager", EAGER)) if EAGER is not None else (("", SENS),):
             t = sensitivity_to_threshold(head.threshold, sens) if head is not None else 1.0
             self.columns["openwakeword" + name] = _Column(t, self.new.hold, None, self.new._refractory)
             tc = sensitivity_to_threshold(casc, sens) if casc is not None else t
@@ -323,17 +323,21 @@ def task_rss(kind: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global SENS
+    global SENS, EAGER, KINDS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=10.0, help="hours of chatter for false wakes")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sensitivity", type=float, default=0.5)
+    ap.add_argument("--eager", default="1.0", help="wake_sensitivity of the eager columns, or 'none' to leave them out")
     ap.add_argument("--near-per-voice", type=int, default=72)
     ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--pools-only", action="store_true", help="synthesise (and cache) the audio, measure nothing")
     a = ap.parse_args(argv)
     SENS = a.sensitivity
+    EAGER = None if a.eager == "none" else float(a.eager)
+    if EAGER is None:
+        KINDS = tuple(k for k in KINDS if not k.endswith(" eager"))
     t0 = time.time()
     # the synthesised pools are cached (outside git): a re-run measures the same audio without waiting for festival
     cache = ROOT / ".cache" / "wake-bench" / f"pools-{a.seed}-{a.near_per_voice}-{a.pos_per_voice}.pickle"

@@ -682,7 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "wake")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "hey_tandem.npz")
     a = ap.parse_args(argv)
-    a.argv = list(sys.argv[1:] if argv is None else argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    a.argv = [x for i, x in enumerate(args) if x != "--out" and (i == 0 or args[i - 1] != "--out")]  # the card's command
     t_start = time.time()
     voices = split_voices(a.seed)
     lines = own_lines()

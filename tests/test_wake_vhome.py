@@ -65,7 +65,8 @@ def test_held_out_voices_wake_it(tmp_path: Path) -> None:
 # chatter in the README's wake table) chatter woke Tandem about once a minute, and once a false wake opened
 # the idle grammar, chatter was forced onto "time for our trust talk" and an exercise started (seen
 # 2026-12-07). Issue 15 is open until this passes with the default detector.
-@pytest.mark.xfail(reason="issue 15: the default wake detector still wakes on chatter (README wake table)", strict=False)
+@pytest.mark.xfail(reason="issue 15: the default wake detector still wakes on chatter (README wake table)",
+                   strict=False)
 def test_chatter_makes_no_sound(tmp_path: Path) -> None:
     chatter = [synth_wav(text, tmp_path / f"chat{i}.wav", voice=voice) for i, (text, voice) in enumerate(CHATTER)]
     pause = silence_wav(1.0, tmp_path / "pause.wav")

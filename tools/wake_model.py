@@ -683,7 +683,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "hey_tandem.npz")
     a = ap.parse_args(argv)
     args = list(sys.argv[1:] if argv is None else argv)
-    a.argv = [x for i, x in enumerate(args) if x != "--out" and (i == 0 or args[i - 1] != "--out")]  # the card's command
+    # the card's command: what decides the head, not where it was written
+    a.argv = [x for i, x in enumerate(args) if x != "--out" and (i == 0 or args[i - 1] != "--out")]
     t_start = time.time()
     voices = split_voices(a.seed)
     lines = own_lines()
@@ -806,7 +807,8 @@ def write_card(  # type: ignore[no-untyped-def]
         f"~{a.positives} phrases in every training voice plus ~{a.en_positives} in English-accented ones"
     card = f"""# hey_tandem.npz — the "hey tandem" wake head
 
-Built by `make wake-model` (`tools/wake_model.py {" ".join(a.argv) or "(defaults)"}`) in {seconds / 60:.0f} min on this machine. SHA-256 of `hey_tandem.npz`:
+Built by `make wake-model` (`tools/wake_model.py {" ".join(a.argv) or "(defaults)"}`) in {seconds / 60:.0f} min
+on this machine. SHA-256 of `hey_tandem.npz`:
 `{sha}`.
 
 **Model**: pyopen-wakeword's front end (melspectrogram + speech embedding, one 96-number

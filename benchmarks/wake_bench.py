@@ -166,9 +166,10 @@ class Pair:
         self.busy = {k: 0.0 for k in KINDS}
         self.columns: dict[str, _Column] = {}
         for name, sens in (("", SENS), (" eager", EAGER)) if EAGER is not None else (("", SENS),):
-            t = sensitivity_to_threshold(head.threshold, sens) if head is not None else 1.0
+            floor = casc if casc is not None else 0.0  # as OwwWake does
+            t = max(sensitivity_to_threshold(head.threshold, sens), floor) if head is not None else 1.0
             self.columns["openwakeword" + name] = _Column(t, self.new.hold, None, self.new._refractory)
-            tc = sensitivity_to_threshold(casc, sens) if casc is not None else t
+            tc = max(sensitivity_to_threshold(casc, sens), casc) if casc is not None else t
             self.columns["openwakeword+check" + name] = _Column(tc, 1 if casc is not None else self.new.hold,
                                                                RecentCheck("hey tandem", sens), self.new._refractory)
 

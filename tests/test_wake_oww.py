@@ -193,3 +193,15 @@ def test_a_cascade_runs_the_head_at_its_cascade_threshold(tmp_path: Path) -> Non
     cascade = OwwWake(model=tmp_path / "h.npz", verifier=_Always())
     assert (alone.threshold, alone.hold) == (pytest.approx(0.99), 2)
     assert (cascade.threshold, cascade.hold) == (pytest.approx(0.6), 1)
+
+
+def test_eagerness_stops_at_the_cascade_threshold(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    head = Head.linear(rng.standard_normal(16 * 96).astype(np.float32) * 0.01, 0.0, np.zeros(96, np.float32),
+                       np.ones(96, np.float32), 16, "hey tandem", 0.7)
+    head.cascade_threshold = 0.3
+    head.save(tmp_path / "h.npz")
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=0.5).threshold == pytest.approx(0.7)
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=1.0).threshold == pytest.approx(0.3)
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=0.0).threshold > 0.7
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=1.0, verifier=_Always()).threshold == pytest.approx(0.3)

@@ -171,6 +171,10 @@ class OwwWake:
             if verifier is not None and self._head.cascade_threshold is not None:
                 dev, self.hold = self._head.cascade_threshold, 1
         self.threshold = sensitivity_to_threshold(dev, sensitivity)
+        if self._head is not None and self._head.cascade_threshold is not None:
+            # no eagerness below the loosest point the dev set vouches for (>= 95% of its phrases): lower buys no
+            # detection, and a linear head scores a quiet room ~0.2, so wake_sensitivity 0.9 would wake on silence
+            self.threshold = max(self.threshold, self._head.cascade_threshold)
         self.verifier = verifier
         self._dither = np.random.default_rng(0)
         self._quiet = self._quiet_embedding()

@@ -815,7 +815,8 @@ on this machine. SHA-256 of `hey_tandem.npz`:
 embedding per 80 ms), then this head: {form} (weights float16, numpy at run time).
 Threshold **{head.threshold}**, reached {head.hold} step(s) in a row, at
 `wake_sensitivity` 0.5, picked on the development set (below) by the rule: {rule}; sensitivity
-moves it in log-odds, never below the cascade threshold (`assistant/speech/oww.py`). As the first stage of `openwakeword+check` the head
+moves it in log-odds, never below the cascade threshold (`assistant/speech/oww.py`). As the first stage
+of `openwakeword+check` the head
 runs at its **cascade threshold {head.cascade_threshold}** (one step): the highest with at least
 {CASCADE_RECALL:.0%} dev detection, else the lowest tried; the PocketSphinx near-miss check decides.
 

@@ -16,7 +16,7 @@ APT_WAKE := espeak-ng sox festival festvox-italp16k festvox-itapc16k festvox-cze
 	festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk \
 	festvox-mr-nsk festvox-te-nsk \
 	festvox-kdlpc16k festvox-us-slt-hts
-# make wake-model WAKE_ARGS="--hours 2" trains on less (the defaults are the full recipe)
+# make wake-model rebuilds the committed head (the recipe's defaults); WAKE_ARGS="--hours 10 --near-hours 2" trains on more
 WAKE_ARGS ?=
 
 .PHONY: run test lint test-anytime deps-run deps-test venv install bench soak clean wake-model

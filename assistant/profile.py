@@ -79,9 +79,15 @@ def check_timezone(name: str | None) -> str:
 
 
 def check_wake_phrase(phrase: str | None) -> str:
-    phrase = " ".join((phrase or DEFAULT_WAKE_PHRASE).lower().split())
-    if len(phrase.split()) < 2:
-        raise ProfileError(f"the wake phrase needs at least two words (like 'hey tandem'), not {phrase!r}")
+    """A phrase of two words or more, or one a bundled wake head knows ("alexa"): one short word said
+    in passing would wake a detector trained from scratch far too often, a well-trained head copes."""
+    from .speech.oww import BUILTIN_PHRASES
+
+    phrase = " ".join((phrase or DEFAULT_WAKE_PHRASE).lower().replace(",", " ").split())
+    if len(phrase.split()) < 2 and phrase not in BUILTIN_PHRASES:
+        ready = ", ".join(p for p in BUILTIN_PHRASES if " " not in p)
+        raise ProfileError(f"the wake phrase needs at least two words (like 'hey tandem') or a ready-made one "
+                           f"({ready}), not {phrase!r}")
     return phrase
 
 

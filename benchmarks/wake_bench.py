@@ -21,8 +21,9 @@ every English festival voice installed.
 
 Detectors: ``pocketsphinx`` (keyphrase spotting + near-miss grammar check),
 ``openwakeword`` (pyopen-wakeword front end + our head), and the cascade
-``openwakeword+check`` (the head, then the PocketSphinx near-miss check on the
-last 1.9 s) -- the cascade is measured in the same pass as the head alone.
+``openwakeword+check`` (the head at the card's lower cascade threshold, then the
+PocketSphinx near-miss check on the last 1.9 s) -- every head column replays the
+same step scores, so they are measured in one pass.
 Rates have 95% intervals: Wilson for proportions, exact-Poisson
 (Wilson-Hilferty) for false wakes per hour.
 """
@@ -81,7 +82,7 @@ NEAR_MISSES = [
 POSITIVES = ["hey tandem", "hey tandem", "hey tandem start our gratitude moment", "hey tandem what can you do"]
 SNRS: list[float | None] = [None, 20.0, 10.0]
 KINDS = ("pocketsphinx", "openwakeword", "openwakeword+check", "openwakeword eager", "openwakeword+check eager")
-EAGER = 1.0  # the eager columns: the same head at wake_sensitivity 1.0
+EAGER: float | None = 1.0  # the eager columns: the same head at this wake_sensitivity (--eager; none: no such columns)
 EXTRA_FESTIVAL = ("ked_diphone", "cmu_us_slt_arctic_hts")
 
 
@@ -151,18 +152,26 @@ SENS = 0.5
 
 
 class Pair:
-    """The old spotter and the new head (with its cascade decision) on the same frames."""
+    """The old spotter and the new head on the same frames; the head's columns replay its step scores.
+
+    The head alone uses the card's threshold and steps in a row; the cascade (``openwakeword+check``) runs the
+    head at the card's lower cascade threshold and asks the near-miss check, as ``OwwWake`` does with a
+    verifier; "eager" is the same at ``wake_sensitivity`` 1.0."""
 
     def __init__(self) -> None:
         self.old = WakeSpotter(sensitivity=SENS)
-        self.check = RecentCheck("hey tandem", SENS)
-        self.new = OwwWake(sensitivity=SENS, verifier=_Spy(self.check))
+        self.new = OwwWake(sensitivity=SENS)
+        head = self.new._head
+        casc = head.cascade_threshold if head is not None and head.cascade_threshold is not None else None
         self.busy = {k: 0.0 for k in KINDS}
-        # the eager columns replay the head's scores at another threshold (same logic as OwwWake.accept)
-        self.eager_threshold = sensitivity_to_threshold(self.new._head.threshold, EAGER) if self.new._head else 1.0
-        self.eager_check = RecentCheck("hey tandem", EAGER)
-        self._deaf = 0
-        self._run = 0
+        self.columns: dict[str, _Column] = {}
+        for name, sens in (("", SENS), (" eager", EAGER)) if EAGER is not None else (("", SENS),):
+            floor = casc if casc is not None else 0.0  # as OwwWake does
+            t = max(sensitivity_to_threshold(head.threshold, sens), floor) if head is not None else 1.0
+            self.columns["openwakeword" + name] = _Column(t, self.new.hold, None, self.new._refractory)
+            tc = max(sensitivity_to_threshold(casc, sens), casc) if casc is not None else t
+            self.columns["openwakeword+check" + name] = _Column(tc, 1 if casc is not None else self.new.hold,
+                                                               RecentCheck("hey tandem", sens), self.new._refractory)
 
     def feed(self, pcm: bytes) -> dict[str, int]:
         """Wakes per detector over ``pcm``."""
@@ -172,50 +181,47 @@ class Pair:
         for f in frames:
             n["pocketsphinx"] += self.old.accept(f)
         t2 = time.process_time()
-        spy = self.new.verifier
+        for col in self.columns.values():
+            col.check_s = 0.0
         for f in frames:
-            n["openwakeword+check"] += self.new.accept(f)
-            self.eager_check.observe(f)
-            for sc in self.new.last_steps:
-                if self._deaf > 0:
-                    self._deaf -= 1
-                    continue
-                self._run = self._run + 1 if sc >= self.eager_threshold else 0
-                if self._run >= self.new.hold:
-                    self._run, self._deaf = 0, self.new._refractory
-                    n["openwakeword eager"] += 1
-                    n["openwakeword+check eager"] += self.eager_check.confirm()
+            steps = self.new.score_steps(f)
+            for name, col in self.columns.items():
+                n[name] += col.feed(f, steps)
         t3 = time.process_time()
-        n["openwakeword"] += spy.candidates
         self.busy["pocketsphinx"] += t2 - t
-        self.busy["openwakeword"] += t3 - t2 - spy.check_s
-        self.busy["openwakeword+check"] += t3 - t2
-        self.busy["openwakeword eager"] += t3 - t2 - spy.check_s
-        self.busy["openwakeword+check eager"] += t3 - t2
-        spy.candidates, spy.check_s = 0, 0.0
+        spent = sum(c.check_s for c in self.columns.values())
+        for name, col in self.columns.items():
+            self.busy[name] += t3 - t2 - spent + col.check_s  # the front end and head once, plus its own check
         return n
 
 
-class _Spy:
-    """Wraps the near-miss check: counts the head's candidates and times the check."""
+class _Column:
+    """One operating point of the head, optionally followed by the near-miss check (OwwWake.accept's logic)."""
 
-    def __init__(self, inner: RecentCheck) -> None:
-        self.inner = inner
-        self.candidates = 0
+    def __init__(self, threshold: float, hold: int, check: RecentCheck | None, refractory: int) -> None:
+        self.threshold, self.hold, self.check, self.refractory = threshold, hold, check, refractory
+        self._deaf = 0
+        self._run = 0
         self.check_s = 0.0
 
-    def observe(self, frame: bytes) -> None:
-        self.inner.observe(frame)
-
-    def confirm(self) -> bool:
-        self.candidates += 1
-        t = time.process_time()
-        ok = self.inner.confirm()
-        self.check_s += time.process_time() - t
-        return ok
-
-    def reset(self) -> None:
-        self.inner.reset()
+    def feed(self, frame: bytes, steps: list[float]) -> int:
+        if self.check is not None:
+            self.check.observe(frame)
+        woke = 0
+        for sc in steps:
+            if self._deaf > 0:
+                self._deaf -= 1
+                continue
+            self._run = self._run + 1 if sc >= self.threshold else 0
+            if self._run >= self.hold:
+                self._run, self._deaf = 0, self.refractory
+                if self.check is None:
+                    woke += 1
+                    continue
+                t = time.process_time()
+                woke += self.check.confirm()
+                self.check_s += time.process_time() - t
+        return woke
 
 
 def _bed(seed: int) -> np.ndarray:
@@ -318,17 +324,21 @@ def task_rss(kind: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global SENS
+    global SENS, EAGER, KINDS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=10.0, help="hours of chatter for false wakes")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sensitivity", type=float, default=0.5)
+    ap.add_argument("--eager", default="1.0", help="wake_sensitivity of the eager columns, or 'none' to leave them out")
     ap.add_argument("--near-per-voice", type=int, default=72)
     ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--pools-only", action="store_true", help="synthesise (and cache) the audio, measure nothing")
     a = ap.parse_args(argv)
     SENS = a.sensitivity
+    EAGER = None if a.eager == "none" else float(a.eager)
+    if EAGER is None:
+        KINDS = tuple(k for k in KINDS if not k.endswith(" eager"))
     t0 = time.time()
     # the synthesised pools are cached (outside git): a re-run measures the same audio without waiting for festival
     cache = ROOT / ".cache" / "wake-bench" / f"pools-{a.seed}-{a.near_per_voice}-{a.pos_per_voice}.pickle"
@@ -367,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         audio += c[1]
         for k in KINDS:
             busy[k] += c[2][k]
+    cols = Pair().columns
+    print("head thresholds: " + ", ".join(f"{k} {c.threshold:.4g} x{c.hold}" for k, c in cols.items()))
     print(f"\nwake_sensitivity {a.sensitivity} (eager columns: {EAGER}); held-out voices only; chatter {hours:.2f} h "
           f"(targets: detection >= 95% at 20 dB, <= 0.5 false wakes/h, >= 90% near-miss rejection)\n")
     print("| measure | " + " | ".join(KINDS) + " |")

@@ -49,6 +49,19 @@ def test_init_twice_needs_force_and_keeps_history(capsys: pytest.CaptureFixture[
     assert main(["init", "--partner", "Kim", "--partner", "Lee", "--force"]) == 0
 
 
+def test_wake_phrase_is_two_words_or_one_a_bundled_head_knows(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.profile import ProfileError, check_wake_phrase
+
+    assert check_wake_phrase("Alexa") == "alexa"  # pyopen-wakeword ships a head for it
+    assert check_wake_phrase(" Hey,  Jarvis ") == "hey jarvis"
+    assert check_wake_phrase(None) == "hey tandem"
+    with pytest.raises(ProfileError, match="two words"):
+        check_wake_phrase("computer")
+    assert main(["init", "--partner", "Alex", "--partner", "Sam", "--wake-phrase", "alexa"]) == 0
+    assert main(["init", "--partner", "Alex", "--partner", "Sam", "--wake-phrase", "tandem", "--force"]) == 1
+    assert "alexa" in capsys.readouterr().err
+
+
 def test_bad_flag_and_bad_timezone_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--bogus"]) == 2
     assert main(["init", "--partner", "A", "--partner", "B", "--timezone", "Mars/Olympus"]) == 1

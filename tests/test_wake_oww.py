@@ -142,3 +142,66 @@ def test_threshold_rule_asks_only_what_the_dev_set_can_measure() -> None:
     # 1 h resolves 3/h: the same point; 10 h resolves the target itself: only zero-wake points qualify
     assert wake_model.pick_operating_point(devs, thresholds, 1.0)[:2] == (2, 1)
     assert wake_model.pick_operating_point(devs, thresholds, 10.0) == (1, 2, pytest.approx(0.5))
+
+
+def test_a_shard_of_another_length_is_another_file() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    # the seed is the same for shard i of a kind whatever --hours says; the cache must still tell them apart
+    a = wake_model.ShardSpec("neg", "train", 3, 1234, 130, 600.0)
+    b = wake_model.ShardSpec("neg", "train", 3, 1234, 130, 540.0)
+    c = wake_model.ShardSpec("pos", "train", 3, 1234, 100, 0.0)
+    assert len({a.file_name(), b.file_name(), c.file_name(),
+                wake_model.ShardSpec("pos", "train", 3, 1234, 200, 0.0).file_name()}) == 4
+
+
+def test_logistic_regression_runs_as_a_head(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    w, b = rng.standard_normal(16 * 96).astype(np.float32) * 0.05, -0.3
+    mean, std = rng.standard_normal(96).astype(np.float32), np.full(96, 2.0, np.float32)
+    head = Head.linear(w, b, mean, std, 16, "hey tandem", 0.9)
+    x = rng.standard_normal((5, 16, 96)).astype(np.float32)
+    z = ((x - mean) / std).reshape(5, -1) @ w + b
+    assert np.allclose(head.scores(x), 1 / (1 + np.exp(-z)), atol=1e-5)
+    head.save(tmp_path / "lr.npz")
+    assert np.allclose(Head.load(tmp_path / "lr.npz").scores(x), 1 / (1 + np.exp(-z)), atol=1e-2)
+
+
+class _Always:
+    def observe(self, frame: bytes) -> None: ...
+
+    def confirm(self) -> bool:
+        return True
+
+    def reset(self) -> None: ...
+
+
+def test_a_cascade_runs_the_head_at_its_cascade_threshold(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    thresholds = np.array([0.3, 0.5, 0.9, 0.99])
+    assert wake_model.cascade_threshold({"detection": np.array([0.99, 0.96, 0.8, 0.4])}, thresholds) == 0.5
+    assert wake_model.cascade_threshold({"detection": np.array([0.9, 0.8, 0.7, 0.4])}, thresholds) == 0.3
+    rng = np.random.default_rng(2)
+    head = Head.linear(rng.standard_normal(16 * 96).astype(np.float32) * 0.01, 0.0, np.zeros(96, np.float32),
+                       np.ones(96, np.float32), 16, "hey tandem", 0.99)
+    head.hold, head.cascade_threshold = 2, 0.6
+    head.save(tmp_path / "h.npz")
+    alone = OwwWake(model=tmp_path / "h.npz")
+    cascade = OwwWake(model=tmp_path / "h.npz", verifier=_Always())
+    assert (alone.threshold, alone.hold) == (pytest.approx(0.99), 2)
+    assert (cascade.threshold, cascade.hold) == (pytest.approx(0.6), 1)
+
+
+def test_eagerness_stops_at_the_cascade_threshold(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    head = Head.linear(rng.standard_normal(16 * 96).astype(np.float32) * 0.01, 0.0, np.zeros(96, np.float32),
+                       np.ones(96, np.float32), 16, "hey tandem", 0.7)
+    head.cascade_threshold = 0.3
+    head.save(tmp_path / "h.npz")
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=0.5).threshold == pytest.approx(0.7)
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=1.0).threshold == pytest.approx(0.3)
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=0.0).threshold > 0.7
+    assert OwwWake(model=tmp_path / "h.npz", sensitivity=1.0, verifier=_Always()).threshold == pytest.approx(0.3)

@@ -2,7 +2,7 @@
 
 Ten "hey tandem" clips in voices the wake model never trained on (flite and
 festival, some pitched or slowed by sox) are said into the microphone one by
-one; at least nine must wake Tandem. Then chatter in the same voices plays for
+one; at least nine must wake Tandem. In a second test (a fresh home), chatter in the same voices plays for
 TANDEM_WAKE_CHATTER_S seconds (60 by default; the issue's 10 minutes with 600)
 while the speaker is recorded: no wake, no sound.
 """
@@ -38,14 +38,8 @@ def _clip(tmp: Path, i: int, voice: str, engine: str, effect: str) -> Path:
     return out
 
 
-# Known failure, kept visible rather than deleted: with the default detector (the PocketSphinx spotter,
-# 140.6 false wakes/h on chatter in the README's wake table) chatter wakes Tandem about once a minute,
-# and once a false wake opened the idle grammar, chatter was forced onto "time for our trust talk" and an
-# exercise started (seen 2026-12-07). The wake clips' part passes; issue 15 is open until this does too.
-@pytest.mark.xfail(reason="issue 15: the default wake spotter wakes on chatter (README wake table)", strict=False)
-def test_held_out_voices_wake_it_and_chatter_makes_no_sound(tmp_path: Path) -> None:
+def test_held_out_voices_wake_it(tmp_path: Path) -> None:
     clips = [_clip(tmp_path, i, *c) for i, c in enumerate(CLIPS)]
-    chatter = [synth_wav(text, tmp_path / f"chat{i}.wav", voice=voice) for i, (text, voice) in enumerate(CHATTER)]
     pause = silence_wav(1.0, tmp_path / "pause.wav")
     with private_home() as env:
         assistant = Assistant(env, tmp_path / "home")
@@ -63,6 +57,23 @@ def test_held_out_voices_wake_it_and_chatter_makes_no_sound(tmp_path: Path) -> N
                                        and e.get("state") == "asleep", 20)
                     threading.Event().wait(1.0)
             assert woke >= 9, f"only {woke}/10 held-out wake clips woke Tandem; stderr: {assistant.stderr_tail()}"
+        finally:
+            assistant.stop()
+
+
+# Known failure, kept visible rather than deleted: with the PocketSphinx spotter (140.6 false wakes/h on
+# chatter in the README's wake table) chatter woke Tandem about once a minute, and once a false wake opened
+# the idle grammar, chatter was forced onto "time for our trust talk" and an exercise started (seen
+# 2026-12-07). Issue 15 is open until this passes with the default detector.
+@pytest.mark.xfail(reason="issue 15: the default wake detector still wakes on chatter (README wake table)",
+                   strict=False)
+def test_chatter_makes_no_sound(tmp_path: Path) -> None:
+    chatter = [synth_wav(text, tmp_path / f"chat{i}.wav", voice=voice) for i, (text, voice) in enumerate(CHATTER)]
+    pause = silence_wav(1.0, tmp_path / "pause.wav")
+    with private_home() as env:
+        assistant = Assistant(env, tmp_path / "home")
+        try:
+            assistant.wait_ready()
             threading.Event().wait(3.0)
             mark = time.monotonic()
             with SpeakerRecorder(tmp_path / "speaker.wav", env=env):

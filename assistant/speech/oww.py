@@ -14,6 +14,9 @@ around the one the training recipe picked on its development set (used as is
 at 0.5): ``logit(t) = logit(t_dev) + SENS_SPAN * (1 - 2 * s)``, so 0 demands
 e^4 times the odds of 0.5 and 1 accepts e^-4 times them.
 
+With a second-stage check (``openwakeword+check``) the head runs at the card's lower *cascade*
+threshold, one step being enough, and the check rejects the near-misses that let through.
+
 A wake fires when ``hold`` 80 ms steps in a row (from the model card) reach the threshold, then
 the detector stays deaf for ``refractory_s`` (the phrase scores high for a few
 steps in a row). ``reset()`` forgets what was heard: the window is filled with
@@ -73,6 +76,17 @@ class Head:
     phrase: str
     threshold: float  # chosen on the development set
     hold: int = 1  # steps in a row at or above the threshold that make a wake (also chosen on the dev set)
+    # The first stage of a cascade is tuned for recall (a second check rejects near-misses): the dev set's
+    # highest threshold that still catches nearly every phrase, one step is enough. None: ``threshold``.
+    cascade_threshold: float | None = None
+
+    @classmethod
+    def linear(cls, w: np.ndarray, b: float, mean: np.ndarray, std: np.ndarray, window: int, phrase: str,
+               threshold: float = 0.5) -> "Head":
+        """Logistic regression in the same form: relu(z) - relu(-z) is z, so one file format runs both."""
+        w = np.asarray(w, np.float32).reshape(-1, 1)
+        return cls(np.hstack([w, -w]), np.array([b, -b], np.float32), np.array([1.0, -1.0], np.float32), 0.0,
+                   mean, std, window, phrase, threshold)
 
     @classmethod
     def load(cls, path: Path) -> "Head":
@@ -81,13 +95,14 @@ class Head:
                 meta = json.loads(str(z["meta"]))
                 return cls(z["w1"].astype(np.float32), z["b1"].astype(np.float32), z["w2"].astype(np.float32),
                            float(z["b2"]), z["mean"].astype(np.float32), z["std"].astype(np.float32),
-                           int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]), int(meta.get("hold", 1)))
+                           int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]), int(meta.get("hold", 1)),
+                           float(meta["cascade_threshold"]) if meta.get("cascade_threshold") is not None else None)
         except (OSError, KeyError, ValueError) as exc:
             raise WakeModelError(f"cannot read the wake model {path}: {exc}; rebuild it with 'make wake-model'") from None
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
         meta = {"window": self.window, "phrase": self.phrase, "threshold": self.threshold, "hold": self.hold,
-                **(extra or {})}
+                "cascade_threshold": self.cascade_threshold, **(extra or {})}
         with open(path, "wb") as fh:  # np.savez appends .npz to bare names; a handle keeps the name given
             np.savez_compressed(fh, w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=np.float32(self.b2),
                                 mean=self.mean, std=self.std, meta=np.array(json.dumps(meta, sort_keys=True)))
@@ -153,7 +168,13 @@ class OwwWake:
             self.window = self._head.window
             dev = self._head.threshold
             self.hold = self._head.hold
+            if verifier is not None and self._head.cascade_threshold is not None:
+                dev, self.hold = self._head.cascade_threshold, 1
         self.threshold = sensitivity_to_threshold(dev, sensitivity)
+        if self._head is not None and self._head.cascade_threshold is not None:
+            # no eagerness below the loosest point the dev set vouches for (>= 95% of its phrases): lower buys no
+            # detection, and a linear head scores a quiet room ~0.2, so wake_sensitivity 0.9 would wake on silence
+            self.threshold = max(self.threshold, self._head.cascade_threshold)
         self.verifier = verifier
         self._dither = np.random.default_rng(0)
         self._quiet = self._quiet_embedding()

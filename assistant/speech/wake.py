@@ -371,9 +371,9 @@ class BargeInSpotter:
 
 DETECTORS = ("auto", "openwakeword", "openwakeword+check", "pocketsphinx")
 # What "auto" means for a phrase with our own trained head: the README's wake table decides. Measured
-# 2026-12-06 on held-out voices, the committed "hey tandem" head woke on 2% at 20 dB (the spotter 72%),
-# so the spotter stays the default until a head trained on the full recipe beats it. The heads
-# bundled with pyopen-wakeword are used for their own phrases.
+# 2026-12-07 on held-out voices (same run): the spotter 72% at 20 dB with 130 false wakes/h; the "hey tandem"
+# head alone 25% with 12/h; the head at its cascade threshold + near-miss check 64% with 181/h. The spotter
+# stays the default until a head beats it. The heads bundled with pyopen-wakeword are used for their phrases.
 DEFAULT_DETECTOR = "pocketsphinx"
 
 

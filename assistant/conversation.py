@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .nlu.match import Parse
 
 # Listening modes: command = constrained to the context's phrases (cheap, accurate);
 # dictation = free speech (a partner's turn, a promise's words), control phrases still heard.
@@ -37,9 +40,9 @@ SURE_SCORE = 0.75
 YES, NO = "confirm.yes", "confirm.no"
 DEFAULT_REASK = "Sorry, I didn't catch that. Yes or no?"
 
-# How the listeners understand what they heard: (text, context, in_exercise, can_resume) -> anything with
-# .intent, .slots and .score (the matcher's Parse; wiring.parse_function makes one from a Matcher).
-ParseFn = Callable[[str, str, bool, bool], Any]
+# How the listeners understand what they heard: (text, context, in_exercise, can_resume) -> the matcher's Parse
+# (wiring.parse_function makes one from a Matcher).
+ParseFn = Callable[[str, str, bool, bool], "Parse"]
 
 
 class InputClosed(Exception):

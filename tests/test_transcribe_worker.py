@@ -168,6 +168,7 @@ def test_a_journal_turn_end_to_end_quick_at_once_then_whisper(journal_worker, st
     from assistant.clock import RealClock
     from assistant.conversation import DICTATION, RITUAL
     from assistant.events import ListSink
+    from assistant.nlu.match import Parse
     from assistant.speech.ears import AudioListener
     from assistant.speech.frames import EchoGate
     from assistant.speech.sphinx_engine import SphinxRecognizer
@@ -179,7 +180,7 @@ def test_a_journal_turn_end_to_end_quick_at_once_then_whisper(journal_worker, st
     rec = WhisperDictation(SphinxRecognizer(), WorkerTranscriber(journal_worker), prompt=lambda: "Alex and Sam.")
     rec.worker = journal_worker
     ears = AudioListener(BytesSource(noisy(silence(0.5) + speech(SAID, "flite:slt") + silence(2.0), seed=5)), rec,
-                         WakeSpotter(), parse=lambda *a: None, phrases=lambda *a: ["i'm done"], clock=RealClock(),
+                         WakeSpotter(), parse=lambda *a: Parse(None), phrases=lambda *a: ["i'm done"], clock=RealClock(),
                          gate=EchoGate(tail_s=0.0), events=ListSink())
     try:
         with rec.deferred():

@@ -13,8 +13,9 @@ One thread owns a recogniser; it is not thread-safe.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,11 @@ class Recognizer(Protocol):
         """The n-best hypotheses of the command-mode utterance just finished, best first by the engine's
         own ranking; [] in dictation, before ``finish()``, or from an engine without an n-best list."""
         ...
+
+
+@runtime_checkable
+class CuesIfSlow(Protocol):
+    """An optional capability, asked for with ``isinstance``: an engine whose dictated read-back may keep the
+    couple waiting (Whisper). Inside ``cue_if_slow()`` a slow ``finish()`` says a short "one moment" first."""
+
+    def cue_if_slow(self) -> AbstractContextManager[None]: ...

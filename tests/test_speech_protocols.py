@@ -41,3 +41,10 @@ def test_every_wake_detector_sets_its_phrase_and_keeps_a_preroll(detector: type)
 def test_the_barge_in_spotter_is_a_spotter_not_a_wake_detector() -> None:
     assert callable(BargeInSpotter.accept) and callable(BargeInSpotter.reset)
     assert not hasattr(BargeInSpotter, "preroll")
+
+
+def test_only_whisper_offers_a_cue_for_a_slow_read_back() -> None:
+    # the second passes ask for it with isinstance: a recogniser without it reads back without a cue
+    assert issubclass(WhisperDictation, recognizers.CuesIfSlow)
+    assert not issubclass(SphinxRecognizer, recognizers.CuesIfSlow)
+    assert not issubclass(VoskRecognizer, recognizers.CuesIfSlow)

@@ -622,11 +622,18 @@ class VoiceCouple(Couple):
 
 
 def word_overlap(said: list[str], heard: list[str]) -> float:
-    """The share of the spoken words (of several sentences) found among the words heard back."""
-    spoken = Counter(w for line in said for w in line.lower().split())
-    kept = Counter(w for line in heard for w in line.lower().split())
+    """The share of the spoken words (of several sentences) found among the words heard back.
+
+    Punctuation around a word is not part of it (Whisper writes "tea, before"; PocketSphinx writes none).
+    """
+    spoken = Counter(w for line in said for w in _plain_words(line))
+    kept = Counter(w for line in heard for w in _plain_words(line))
     total = sum(spoken.values())
     return sum(min(n, kept[w]) for w, n in spoken.items()) / total if total else 1.0
+
+
+def _plain_words(line: str) -> list[str]:
+    return [w for w in (t.strip(".,;:!?\"()…").replace("’", "'") for t in line.lower().split()) if w]
 
 
 def median(values: list[int]) -> float:

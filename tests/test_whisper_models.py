@@ -112,11 +112,52 @@ def test_a_corrupted_file_is_refused_and_deleted(tmp_path: Path, served: FileSer
     assert not (tmp_path / "whisper-base").exists()
 
 
-def test_offline_says_what_to_do(tmp_path: Path) -> None:
+def test_offline_says_what_to_do(tmp_path: Path, served: FileServer) -> None:
     with pytest.raises(OfflineError, match="cannot reach"):
         download_whisper(tmp_path, "whisper-base", base_url="http://127.0.0.1:9/nothing", timeout=2)
     with pytest.raises(ModelError, match="whisper-base, whisper-tiny"):
         download_whisper(tmp_path, "whisper-huge")
+
+
+@pytest.mark.parametrize("name", ["whisper-base", "whisper-tiny"])
+def test_a_model_without_pins_is_refused_before_anything_is_fetched(tmp_path: Path, name: str,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Fail closed: no size and SHA-256 to check against, no download (the shipped table pins none yet)."""
+    server = FileServer(fake_files())
+    try:
+        with pytest.raises(ModelError, match="no pinned size and SHA-256 for model.bin.*tandem model install DIR") as err:
+            download_whisper(tmp_path, name, base_url=server.url)
+        assert "\n" not in str(err.value)
+        assert server.requests == [] and not any(tmp_path.iterdir())
+    finally:
+        server.httpd.shutdown()
+
+
+def test_one_unpinned_file_is_enough_to_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = fake_files()
+    pins = [ModelFile(n, len(b), hashlib.sha256(b).hexdigest()) for n, b in files.items()]
+    pins[1] = ModelFile(pins[1].name, pins[1].size, None)  # a size is not enough
+    monkeypatch.setitem(whisper_models.KNOWN_WHISPER, "whisper-base", KnownWhisper("whisper-base", "x/y", tuple(pins)))
+    server = FileServer(files)
+    try:
+        with pytest.raises(ModelError, match=f"for {pins[1].name} of x/y"):
+            download_whisper(tmp_path, "whisper-base", base_url=server.url)
+        assert server.requests == []
+    finally:
+        server.httpd.shutdown()
+
+
+def test_a_file_of_the_wrong_size_is_refused(tmp_path: Path, served: FileServer) -> None:
+    served.files["config.json"] += b" "
+    with pytest.raises(ModelError, match="config.json has .* bytes, expected"):
+        download_whisper(tmp_path, "whisper-base", base_url=served.url)
+    assert not (tmp_path / "whisper-base").exists()
+
+
+def test_cli_download_refuses_an_unpinned_model_in_one_line(home: HomePaths, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "download", "whisper-base", "--url", "http://127.0.0.1:9/nothing"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "no pinned size and SHA-256" in err and "tandem model install DIR" in err and len(err.splitlines()) == 1
 
 
 def test_cli_download_then_list_shows_both_kinds(served: FileServer, home: HomePaths,

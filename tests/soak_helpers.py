@@ -624,7 +624,8 @@ class VoiceCouple(Couple):
 def word_overlap(said: list[str], heard: list[str]) -> float:
     """The share of the spoken words (of several sentences) found among the words heard back.
 
-    Punctuation around a word is not part of it (Whisper writes "tea, before"; PocketSphinx writes none).
+    Punctuation around a word is not part of it (Whisper writes "tea, before"; PocketSphinx writes none), and
+    a digit is the word spoken (the couple's line says "day 1"; one recogniser writes "1", another "one").
     """
     spoken = Counter(w for line in said for w in _plain_words(line))
     kept = Counter(w for line in heard for w in _plain_words(line))
@@ -632,8 +633,13 @@ def word_overlap(said: list[str], heard: list[str]) -> float:
     return sum(min(n, kept[w]) for w, n in spoken.items()) / total if total else 1.0
 
 
+_NUMBERS = dict(zip("0123456789", ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")))
+
+
 def _plain_words(line: str) -> list[str]:
-    return [w for w in (t.strip(".,;:!?\"()…").replace("’", "'") for t in line.lower().split()) if w]
+    """Lower-case words without the punctuation around them; a digit is the word said ("day 1" is "day one")."""
+    plain = (t.strip(".,;:!?\"()…").replace("’", "'") for t in line.lower().split())
+    return [_NUMBERS.get(w, w) for w in plain if w]
 
 
 def median(values: list[int]) -> float:

@@ -126,7 +126,8 @@ def rss_status(field: str = "VmRSS") -> float:
 Engine = Callable[[bytes, Sequence[str]], str]
 
 
-def whisper_engine(folder: Path, prompt: Callable[[Sequence[str]], str] | None = None, hotwords: bool = False) -> Engine:
+def whisper_engine(folder: Path, prompt: Callable[[Sequence[str]], str] | None = None,
+                   hotwords: bool = False) -> Engine:
     """Whisper as Tandem runs it (``prompt``: Tandem's ``dictation_prompt`` unless another is being compared;
     ``hotwords``: faster-whisper's ``hotwords`` given the names too)."""
     from assistant.speech.whisper_engine import WhisperTranscriber, dictation_prompt
@@ -139,8 +140,9 @@ def whisper_engine(folder: Path, prompt: Callable[[Sequence[str]], str] | None =
 
     def run(pcm: bytes, names: Sequence[str]) -> str:
         segments, _ = transcriber.model.transcribe(
-            pcm_to_float(pcm), language=LANGUAGE, beam_size=BEAM_SIZE, vad_filter=True, initial_prompt=make_prompt(names),
-            hotwords=" ".join(names), condition_on_previous_text=False, without_timestamps=True)
+            pcm_to_float(pcm), language=LANGUAGE, beam_size=BEAM_SIZE, vad_filter=True,
+            initial_prompt=make_prompt(names), hotwords=" ".join(names), condition_on_previous_text=False,
+            without_timestamps=True)
         return clean_text([s.text for s in segments])
 
     return run
@@ -337,7 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         got = name.lower() in words(heard.replace("'s", " "))  # case: PocketSphinx has none
                         names[0] += got
                         if not got and len(name_misses) < 4 * args.show_failures:
-                            name_misses.append(f"  {label} {s.voice} {s.variation} {snr or 'clean'}: {s.text!r} -> {heard!r}")
+                            name_misses.append(f"  {label} {s.voice} {s.variation} {snr or 'clean'}: "
+                                               f"{s.text!r} -> {heard!r}")
                 if errors and snr is None and len(failures) < args.show_failures:
                     failures.append(f"  {label} {s.voice} {s.variation}: {s.text!r} -> {heard!r}")
         noise_out = [t for t in (engine(pcm, ("Sam", "Alex")) for pcm in quiet.values()) if t.strip()]

@@ -196,8 +196,9 @@ def _check_month(home: Path, tmp_path: Path, assistant: Assistant, couple: Coupl
         assert pairs == Counter((a, b) for a, b, _ in said), (pairs, said)
         assert all(g["text"].strip() for g in export["gratitude"]), export["gratitude"]
         heard_words = word_overlap([w for _, _, w in couple.gratitude_said], [g["text"] for g in export["gratitude"]])
+        kept = sorted(export["gratitude"], key=lambda g: g["at"])
         (tmp_path / "journal.tsv").write_text("".join(  # said vs kept, for reading a run's figure
-            f"{a}\t{b}\t{w}\t{g['text']}\n" for (a, b, w), g in zip(couple.gratitude_said, sorted(export["gratitude"], key=lambda g: g["at"]))))
+            f"{a}\t{b}\t{w}\t{g['text']}\n" for (a, b, w), g in zip(couple.gratitude_said, kept)))
     assert sum(said.values()) == len(export["gratitude"]) == 2 * DAYS
     # the partner going first alternates from one session to the next (whatever the exercise)
     firsts = [s["first"] for s in sorted(sessions, key=lambda s: s["started"])]

@@ -125,7 +125,8 @@ def test_a_model_without_pins_is_refused_before_anything_is_fetched(tmp_path: Pa
     """Fail closed: no size and SHA-256 to check against, no download (the shipped table pins none yet)."""
     server = FileServer(fake_files())
     try:
-        with pytest.raises(ModelError, match="no pinned size and SHA-256 for model.bin.*tandem model install DIR") as err:
+        refused = "no pinned size and SHA-256 for model.bin.*tandem model install DIR"
+        with pytest.raises(ModelError, match=refused) as err:
             download_whisper(tmp_path, name, base_url=server.url)
         assert "\n" not in str(err.value)
         assert server.requests == [] and not any(tmp_path.iterdir())
@@ -154,7 +155,8 @@ def test_a_file_of_the_wrong_size_is_refused(tmp_path: Path, served: FileServer)
     assert not (tmp_path / "whisper-base").exists()
 
 
-def test_cli_download_refuses_an_unpinned_model_in_one_line(home: HomePaths, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_download_refuses_an_unpinned_model_in_one_line(home: HomePaths,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["model", "download", "whisper-base", "--url", "http://127.0.0.1:9/nothing"]) != 0
     err = capsys.readouterr().err.strip()
     assert "no pinned size and SHA-256" in err and "tandem model install DIR" in err and len(err.splitlines()) == 1

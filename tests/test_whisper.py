@@ -32,9 +32,12 @@ def test_threads_leave_a_core_for_the_rest() -> None:
 
 
 def test_prompt_names_first_then_expected_words_within_budget() -> None:
-    assert dictation_prompt(["Sam", "Alex"]) == "Sam and Alex."
+    assert dictation_prompt(["Sam", "Alex"]) == "Sam and Alex talk about their week. Alex thanked Sam."
     assert dictation_prompt(["Sam", "Alex"], ["call the plumber", "water the plants"]) == \
-        "Sam and Alex. call the plumber, water the plants."
+        "Sam and Alex talk about their week. Alex thanked Sam. call the plumber, water the plants."
+    assert dictation_prompt(["Ngozi", "José María"]) == \
+        "Ngozi and José María talk about their week. José María thanked Ngozi."
+    assert dictation_prompt(["Sam"]) == "Sam."
     assert dictation_prompt([], []) == ""
     long = dictation_prompt(["Sam", "Alex"], ["word " * 30, "a b c " * 10, "fix the gate"])
     assert len(long.split()) <= 60 and "fix the gate" in long
@@ -239,11 +242,12 @@ def test_the_run_time_prompt_has_the_names_and_open_promises(store, clock, profi
     from assistant.promises import log_promise
     from assistant.wiring import dictation_prompt_source
 
+    names = "Alex and Sam talk about their week. Sam thanked Alex."
     prompt = dictation_prompt_source(profile, store)
-    assert prompt() == "Alex and Sam."
+    assert prompt() == names
     log_promise(store, clock, partner="Sam", text="call the plumber", due_words=None)
-    assert prompt() == "Alex and Sam. call the plumber."  # asked at each utterance: follows the store
-    assert dictation_prompt_source(profile)() == "Alex and Sam."
+    assert prompt() == f"{names} call the plumber."  # asked at each utterance: follows the store
+    assert dictation_prompt_source(profile)() == names
 
 
 class BlockingTranscriber:

@@ -13,8 +13,9 @@ Settings, and why (measured, docs/platform-facts.md):
 - ``vad_filter=True``: on digital silence Whisper without it said "You";
   with it, nothing;
 - beam 5 (Whisper's own default for accuracy), int8 weights;
-- ``initial_prompt`` with the partners' names and the words the moment
-  expects: "Sam" was wrong in 15 of 50 tests without it, 0 with it;
+- ``initial_prompt`` with the partners' names (in two short sentences:
+  ``COUPLE_PROMPT``) and the words the moment expects: "Sam" was wrong in
+  15 of 50 tests without it, 0 with it;
 - cores - 1 threads (at least one), so the dialogue and audio threads keep a core.
 """
 
@@ -91,14 +92,24 @@ def load_whisper(folder: str | Path, threads: int | None = None) -> Any:
         return _models[(path, n)]
 
 
+# The couple's names in two short sentences, each name opening one. Whisper's misses were mostly a name
+# opening a sentence ("Emma promises..." heard as "In the promises..."); measured on the dictation
+# benchmark (100 sentences, clean + 20 dB, the same run): names right 93.8% -> 96.9%, WER 5.2% -> 4.8%
+# clean and 10.0% -> 7.0% at 20 dB, against "Sam and Alex." (faster-whisper's hotwords: 95.1%, 8.3%).
+COUPLE_PROMPT = "{a} and {b} talk about their week. {b} thanked {a}."
+
+
 def dictation_prompt(names: Sequence[str], words: Sequence[str] = ()) -> str:
-    """Whisper's ``initial_prompt``: the partners' names, then the words the moment expects.
+    """Whisper's ``initial_prompt``: the partners' names (``COUPLE_PROMPT``), then the words the moment expects.
 
     Whisper reads the prompt as the text that came before, so names written
     the way the couple spells them come out spelled that way.
     """
     people = [n.strip() for n in names if n and n.strip()]
-    head = " and ".join(people) + "." if people else ""
+    if len(people) == 2:
+        head = COUPLE_PROMPT.format(a=people[0], b=people[1])
+    else:
+        head = " and ".join(people) + "." if people else ""
     tail: list[str] = []
     budget = PROMPT_MAX_WORDS - len(head.split())
     for phrase in words:

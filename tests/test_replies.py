@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import (
-    controls,
-    experiences,
-    forget,
-    goals,
-    handlers,
-    journal,
-    promises,
-    reminders,
-    replies,
-    summary,
-    wiring,
-)
+from assistant import handlers, replies
 from assistant.config import PathSettings
 from assistant.errors import TandemError
+from assistant.exercises.script import load_scripts
+from assistant.features import controls, experiences, forget, goals, journal, promises, reminders, summary
 from assistant.replies import FIELDS, SHIPPED_DIR, ReplyError, load_file, load_replies
-from assistant.rituals.script import load_scripts
+from assistant.runtime import wiring
 
 from .feature_ctx import make_ctx, said
 

@@ -96,8 +96,8 @@ def test_every_reply_the_code_uses_exists_and_every_reply_is_used(name: str) -> 
         used |= {f"forget.last_{table}" for table in forget.TABLES}
     loaded = load_replies(SHIPPED_DIR)
     assert used, name
-    assert not used - set(loaded.keys()), f"used in assistant/{name}.py but not in scripts/replies/{name}.yaml"
-    assert not {f"{name}.{k}" for k in FIELDS[name]} - used, f"in the contract but never said by assistant/{name}.py"
+    assert not used - set(loaded.keys()), f"used by the {name} code but not in scripts/replies/{name}.yaml"
+    assert not {f"{name}.{k}" for k in FIELDS[name]} - used, f"in the contract but never said by the {name} code"
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

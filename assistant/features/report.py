@@ -193,7 +193,7 @@ def goal_cards(data: ReportData) -> str:
         if status == "reached" and g.get("reached"):
             meta.append(f"reached {_short(_day(g['reached'], data.tz), data.today)}")
         meta.append(count_of(len(checkins), "check-in"))
-        steps = {s.get("partner"): s.get("text", "") for s in g.get("steps", []) if isinstance(s, dict)}
+        steps: dict[Any, Any] = {s.get("partner"): s.get("text", "") for s in g.get("steps", []) if isinstance(s, dict)}
         no_step = '<span class="quiet">no step yet</span>'
         step_rows = "".join(f"<li><b>{escape(str(who))}</b> {escape(steps[who]) if steps.get(who) else no_step}</li>"
                             for who in (data.partners or tuple(steps)))

@@ -1,3 +1,3 @@
-"""Tandem: an offline, hands-free voice assistant for a couple's trust-building rituals."""
+"""Tandem: an offline, hands-free voice assistant for a couple's trust-building exercises."""
 
 __version__ = "0.1.0"

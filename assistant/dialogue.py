@@ -38,15 +38,15 @@ log = logging.getLogger(__name__)
 # Every module that answers intents, in one place. A missing one fails loudly
 # (ImportError) at start-up rather than leaving a feature silently deaf.
 FEATURE_MODULES: tuple[str, ...] = (
-    "assistant.controls",
-    "assistant.rituals",
-    "assistant.promises",
-    "assistant.goals",
-    "assistant.journal",
-    "assistant.experiences",
-    "assistant.summary",
-    "assistant.forget",
-    "assistant.reminders",
+    "assistant.features.controls",
+    "assistant.exercises",
+    "assistant.features.promises",
+    "assistant.features.goals",
+    "assistant.features.journal",
+    "assistant.features.experiences",
+    "assistant.features.summary",
+    "assistant.features.forget",
+    "assistant.features.reminders",
 )
 
 NOT_CAUGHT = "Sorry, I didn't catch that."
@@ -83,12 +83,12 @@ class Hooks:
 
 
 def real_hooks() -> Hooks:
-    rituals = importlib.import_module("assistant.rituals")
-    promises = importlib.import_module("assistant.promises")
-    reminders = importlib.import_module("assistant.reminders")
+    exercises = importlib.import_module("assistant.exercises")
+    promises = importlib.import_module("assistant.features.promises")
+    reminders = importlib.import_module("assistant.features.reminders")
     return Hooks(
-        start_exercise=rituals.start_exercise,
-        paused_exercise=rituals.paused_exercise,
+        start_exercise=exercises.start_exercise,
+        paused_exercise=exercises.paused_exercise,
         follow_up=promises.follow_up,
         speak_due=reminders.speak_due,
         next_wakeup=reminders.next_wakeup,

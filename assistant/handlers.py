@@ -25,7 +25,7 @@ from .store import Store
 
 
 class ExerciseRunner(Protocol):
-    """Runs one exercise to its end (``assistant.rituals.start_exercise``); returns why it ended."""
+    """Runs one exercise to its end (``assistant.exercises.start_exercise``); returns why it ended."""
 
     def __call__(self, ctx: Context, exercise: str, /) -> str: ...
 
@@ -76,7 +76,7 @@ class Context:
         """Run ``exercise`` ("gratitude", ...) to its end; the watch sees it begin and end. Returns why it ended."""
         if self.run_exercise is None:
             raise TandemError(f"cannot start {exercise!r}: no exercise engine here; build the Context with "
-                              "run_exercise=assistant.rituals.start_exercise")
+                              "run_exercise=assistant.exercises.start_exercise")
         was = self.in_exercise
         self.watch.exercise_started(exercise)
         self.in_exercise = True

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.capitals import CapitalsError, capitalise, load
+from assistant.features.capitals import CapitalsError, capitalise, load
 
 
 @pytest.mark.parametrize("heard, written", [

@@ -145,7 +145,7 @@ def test_doctor_reports_a_bad_config_as_the_config_never_as_audio(tandem_home: P
     (tandem_home / "config.toml").write_text("[exercises]\ntrusttalk_minutes = 0\n", encoding="utf-8")
     (tandem_home / "config.toml").chmod(0o600)
     capsys.readouterr()
-    from assistant.commands import doctor
+    from assistant.cli import doctor
 
     probed: list[bool] = []
     monkeypatch.setattr(doctor, "_probe_audio", lambda settings: probed.append(True) or [])
@@ -168,7 +168,7 @@ def test_doctor_says_the_config_is_fine(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_an_audio_probe_that_raises_is_one_line(capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.commands import doctor
+    from assistant.cli import doctor
 
     def broken(settings: Any) -> list[Any]:
         raise RuntimeError("portaudio exploded")

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.journal import replace_transcript
-from assistant.rituals import start_exercise
+from assistant.exercises import start_exercise
+from assistant.features.journal import replace_transcript
 from assistant.speech.recognizers import Recognition
 from assistant.speech.whisper_engine import WhisperDictation, background_dictation
-from tests.test_rituals_support import AutoListener, fakes, make_ctx  # noqa: F401
+from tests.test_exercises_support import AutoListener, fakes, make_ctx  # noqa: F401
 
 
 class QuickGrammar:

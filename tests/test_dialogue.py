@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from assistant import controls
 from assistant.config import load_settings
 from assistant.conversation import InputClosed
 from assistant.dialogue import NOT_CAUGHT, DeadlineListener, Dialogue, Hooks, State, spoken_store_error
 from assistant.errors import TandemError
 from assistant.events import ErrorEvent, ListSink, StateChange
+from assistant.features import controls
 from assistant.handlers import Context
 from assistant.store import StoreError
 from tests.fakes import RecordingSpeaker, ScriptedListener

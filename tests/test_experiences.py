@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import experiences as ex
-from assistant.export import export_all
-from assistant.forget import last_logged
+from assistant.features import experiences as ex
+from assistant.features.export import export_all
+from assistant.features.forget import last_logged
 
 from .feature_ctx import make_ctx, said
 

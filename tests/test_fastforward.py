@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assistant import controls
 from assistant.clock import FakeClock, ScaledClock
 from assistant.conversation import InputClosed
 from assistant.dialogue import DeadlineListener, Dialogue, Hooks
 from assistant.events import ClockSkipped, ListSink, Said
-from assistant.fastforward import IdleSkipper
+from assistant.features import controls
 from assistant.handlers import Context
-from assistant.wiring import SimulatedClock
+from assistant.runtime.fastforward import IdleSkipper
+from assistant.runtime.wiring import SimulatedClock
 from tests.fakes import RecordingSpeaker
 
 START = datetime.fromisoformat("2026-12-04T17:00:00+00:00")

@@ -368,15 +368,15 @@ def test_microphone_disappears_and_returns_without_a_restart(tmp_path: Path) -> 
     assert "Traceback" not in (tmp_path / "mic-stderr.txt").read_text()
 
 
-# --- the doctor's view of a device left alone (assistant/health.py) ----------------------------------
+# --- the doctor's view of a device left alone (assistant/runtime/health.py) ----------------------------------
 
 
 def test_health_checks_see_old_backups_a_bad_zone_a_clock_gone_back_and_a_missing_service(store, tmp_path):
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from assistant import health, service
     from assistant.clock import FakeClock
+    from assistant.runtime import health, service
 
     lisbon = ZoneInfo("Europe/Lisbon")
     ok, line = health.check_backups(store, date(2026, 12, 10))

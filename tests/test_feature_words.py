@@ -1,6 +1,6 @@
 """The word lists features read (feature_words): pass words, entry references, reminder requests, promise pointers.
 
-Each is checked through the feature that uses it as well (test_rituals_turns, test_forget, test_reminders,
+Each is checked through the feature that uses it as well (test_exercises_turns, test_forget, test_reminders,
 test_promises); here the readers are tested alone, with the shipped reminder words from scripts/reminders.yaml.
 """
 
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant import feature_words as fw
-from assistant.reminders import wordings
+from assistant.features import feature_words as fw
+from assistant.features.reminders import wordings
 
 WED = datetime(2026, 12, 2, 19, 0, tzinfo=ZoneInfo("Europe/Lisbon"))  # a Wednesday
 

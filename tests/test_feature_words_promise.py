@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.feature_words import promised, read, stored
+from assistant.features.feature_words import promised, read, stored
 
 
 @pytest.mark.parametrize("heard, kept, spoken", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from assistant import experiences, forget, goals, journal, promises
+from assistant.features import experiences, forget, goals, journal, promises
 
 from .conftest import LISBON
 from .feature_ctx import make_ctx, said

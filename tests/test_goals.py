@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant import goals
-from assistant.export import export_all
-from assistant.forget import last_logged
+from assistant.features import goals
+from assistant.features.export import export_all
+from assistant.features.forget import last_logged
 
 from .feature_ctx import make_ctx, said
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.conversation import COMMAND, IDLE
+from assistant.features.time_words import schedule as sw
 from assistant.nlu.hints import text_hints
 from assistant.nlu.loader import IntentFileError, loads
 from assistant.speech.recognizers import Recognition
-from assistant.time_words import schedule as sw
 
 from .speech_helpers import needs_tts, noisy, silence, speech
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from assistant import journal
-from assistant.export import export_all
-from assistant.forget import last_logged
+from assistant.features import journal
+from assistant.features.export import export_all
+from assistant.features.forget import last_logged
 
 from .conftest import LISBON
 from .feature_ctx import make_ctx, said

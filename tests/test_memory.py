@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from assistant import memory
+from assistant.runtime import memory
 
 glibc = pytest.mark.skipif(memory._libc() is None, reason="needs glibc (malloc_trim)")
 
@@ -16,7 +16,7 @@ glibc = pytest.mark.skipif(memory._libc() is None, reason="needs glibc (malloc_t
 PROBE = textwrap.dedent("""
     import ctypes
     import sys
-    from assistant import memory
+    from assistant.runtime import memory
     libc = ctypes.CDLL("libc.so.6")
     libc.malloc.restype = ctypes.c_void_p
     libc.free.argtypes = [ctypes.c_void_p]

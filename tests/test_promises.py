@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from assistant import promises
 from assistant.conversation import Utterance
-from assistant.export import export_all
-from assistant.forget import handle_forget_last
+from assistant.features import promises
+from assistant.features.export import export_all
+from assistant.features.forget import handle_forget_last
 
 from .conftest import LISBON
 from .feature_ctx import make_ctx, said

@@ -17,21 +17,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant import promises, reminders
 from assistant.config import PathSettings, ReminderSettings
 from assistant.conversation import CONFIRM, IDLE, NAME, Utterance, ask_yes_no, settle
 from assistant.dialogue import Dialogue, Hooks, load_handlers
 from assistant.events import ListSink, ReminderEvent
+from assistant.exercises import start_exercise
+from assistant.features import promises, reminders
 from assistant.handlers import Context
 from assistant.nlu import Matcher, load_intents
 from assistant.nlu.matcher import Parse
-from assistant.rituals import start_exercise
 
 from .fakes import RecordingSpeaker, ScriptedListener, intent_by_name
 from .feature_ctx import FirstWording
-from .test_rituals_engine import KINDS  # noqa: F401  (the "evening" script's text)
-from .test_rituals_support import make_ctx as ritual_ctx
-from .test_rituals_support import phases, rng, write_script
+from .test_exercises_engine import KINDS  # noqa: F401  (the "evening" script's text)
+from .test_exercises_support import make_ctx as exercise_ctx
+from .test_exercises_support import phases, rng, write_script
 from .test_run_cli import events, integrated, tandem
 
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -189,7 +189,7 @@ def evening(tmp_path: Path) -> Path:
 
 def test_carry_on_now_answered_with_a_command_leaves_it_paused_and_runs_it(store, clock, profile, settings, evening,
                                                                            matcher):
-    ctx = ritual_ctx(store, clock, profile, settings, [], scripts=evening)
+    ctx = exercise_ctx(store, clock, profile, settings, [], scripts=evening)
     ctx.listener = ScriptedListener(["!ritual.pause", "", "suggest something new to try"], clock,
                                     parse=reading(matcher))
     reason = start_exercise(ctx, "evening", rng())
@@ -202,7 +202,7 @@ def test_carry_on_now_answered_with_a_command_leaves_it_paused_and_runs_it(store
 def test_a_command_said_to_a_question_mid_exercise_sets_it_aside(store, clock, profile, settings, evening, matcher):
     # "shall we go up a level?" (a choose step, asked of both) answered with "what promises are still open"
     lines = ["", (6, "the cat"), "!turn.done", (4, "you said the cat"), "!turn.done", "what promises are still open"]
-    ctx = ritual_ctx(store, clock, profile, settings, [], scripts=evening)
+    ctx = exercise_ctx(store, clock, profile, settings, [], scripts=evening)
     ctx.listener = ScriptedListener(lines, clock, parse=reading(matcher))
     assert start_exercise(ctx, "evening", rng()) == "paused"
     assert ctx.pending.intent == "promise.list"
@@ -214,7 +214,7 @@ def test_a_loose_yes_mid_exercise_is_asked_again_and_never_acted_on(store, clock
     loose = {"i did it maybe": Parse("confirm.yes", {}, 0.62)}
     lines = ["", (6, "the cat"), "!turn.done", (4, "you said the cat"), "!turn.done",
              "i did it maybe", "i did it maybe", "i did it maybe", "i did it maybe", (3, "a secret"), "!turn.done"]
-    ctx = ritual_ctx(store, clock, profile, settings, [], scripts=evening)
+    ctx = exercise_ctx(store, clock, profile, settings, [], scripts=evening)
     ctx.listener = ScriptedListener(lines, clock, parse=reading(matcher, loose))
     assert start_exercise(ctx, "evening", rng()) == "completed"
     text = ctx.speaker.text()

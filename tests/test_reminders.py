@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant import reminders as rm
 from assistant.clock import FakeClock, isoformat
 from assistant.config import HomePaths, ReminderSettings, Settings
 from assistant.conversation import Utterance
 from assistant.events import Event, ReminderEvent
+from assistant.features import reminders as rm
+from assistant.features.time_words import schedule as sw
 from assistant.handlers import Context
 from assistant.profile import Profile
 from assistant.store import Store
-from assistant.time_words import schedule as sw
 
 from .fakes import RecordingSpeaker, ScriptedListener
 
@@ -434,7 +434,7 @@ def test_a_new_schedule_does_not_fire_for_a_time_already_past(store: Store, cloc
 
 def test_voice_edits_through_the_real_matcher(
         store: Store, clock: FakeClock, profile: Profile, settings: Settings) -> None:
-    from assistant import wiring
+    from assistant.runtime import wiring
 
     matcher = wiring.build_matcher(settings, profile)
     r = rig(store, clock, profile, settings)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from assistant import reminders as rm
 from assistant.clock import FakeClock, isoformat
 from assistant.config import Settings
+from assistant.features import reminders as rm
 from assistant.profile import Profile, load_profile, note_first_run
 from assistant.store import Store
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assistant.reminders import DEFAULTS, Offer, Reminder
-from assistant.reminders.record import LEDGER_KEEP, push
+from assistant.features.reminders import DEFAULTS, Offer, Reminder
+from assistant.features.reminders.record import LEDGER_KEEP, push
 
 STORED = {
     "id": "checkin", "kind": "checkin", "exercise": "checkin", "rule": "FREQ=WEEKLY;BYDAY=SU", "time": "19:00",

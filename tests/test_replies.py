@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import (
-    controls,
-    experiences,
-    forget,
-    goals,
-    handlers,
-    journal,
-    promises,
-    reminders,
-    replies,
-    summary,
-    wiring,
-)
+from assistant import handlers, replies
 from assistant.config import PathSettings
 from assistant.errors import TandemError
+from assistant.exercises.script import load_scripts
+from assistant.features import controls, experiences, forget, goals, journal, promises, reminders, summary
 from assistant.replies import FIELDS, SHIPPED_DIR, ReplyError, load_file, load_replies
-from assistant.rituals.script import load_scripts
+from assistant.runtime import wiring
 
 from .feature_ctx import make_ctx, said
 
@@ -106,8 +96,8 @@ def test_every_reply_the_code_uses_exists_and_every_reply_is_used(name: str) -> 
         used |= {f"forget.last_{table}" for table in forget.TABLES}
     loaded = load_replies(SHIPPED_DIR)
     assert used, name
-    assert not used - set(loaded.keys()), f"used in assistant/{name}.py but not in scripts/replies/{name}.yaml"
-    assert not {f"{name}.{k}" for k in FIELDS[name]} - used, f"in the contract but never said by assistant/{name}.py"
+    assert not used - set(loaded.keys()), f"used by the {name} code but not in scripts/replies/{name}.yaml"
+    assert not {f"{name}.{k}" for k in FIELDS[name]} - used, f"in the contract but never said by the {name} code"
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

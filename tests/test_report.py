@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from assistant import report
 from assistant.clock import FakeClock
+from assistant.features import report
 from assistant.profile import Profile
 from assistant.store import Store
 
 from .feature_ctx import generate_year
-from .test_rituals_support import AutoListener, make_ctx
+from .test_exercises_support import AutoListener, make_ctx
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -52,7 +52,7 @@ def test_html_is_self_contained(store, clock, year) -> None:
 
 
 def test_words_are_escaped(store, clock, profile) -> None:
-    from assistant import goals, journal
+    from assistant.features import goals, journal
     goals.add_goal(store, clock, "<script>alert(1)</script>", [{"partner": "Alex", "text": "<b>bold</b> & brave"}])
     journal.add_gratitude(store, clock, "Sam", "Alex", 'you said "<img src=x>"', None)
     html = report.build_report(store, clock.now())
@@ -86,7 +86,7 @@ class TaggedCouple(AutoListener):
 
 def _vulnerability(store: Store, clock: FakeClock, profile: Profile, settings: Any, answers: list[str],
                    tag: str) -> None:
-    from assistant.rituals import start_exercise
+    from assistant.exercises import start_exercise
 
     ctx = make_ctx(store, clock, profile, settings, [])
     ctx.listener = TaggedCouple(clock, profile, answers, tag)
@@ -95,7 +95,7 @@ def _vulnerability(store: Store, clock: FakeClock, profile: Profile, settings: A
 
 def seed_couple(store: Store, clock: FakeClock, profile: Profile, settings: Any) -> None:
     """Three weeks of a couple's life, ending Wednesday 2 December 2026, 19:00 Lisbon."""
-    from assistant import experiences, goals, journal, promises
+    from assistant.features import experiences, goals, journal, promises
 
     end = clock.now()
     clock.set(end - timedelta(days=21))

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from assistant import cli, controls
-from assistant.commands import run as run_cmd
+from assistant import cli
+from assistant.cli import run as run_cmd
 from assistant.dialogue import FEATURE_MODULES, Hooks
+from assistant.features import controls
 from assistant.nlu import Parse
 from tests.conftest import REPO
 
@@ -250,8 +251,8 @@ def test_blackbox_until_runs_past_the_end_of_input():
 
 
 def test_retrying_source_survives_a_microphone_that_comes_and_goes(monkeypatch):
-    from assistant import wiring
     from assistant.events import ListSink
+    from assistant.runtime import wiring
     from assistant.speech.frames import AudioDeviceError
 
     monkeypatch.setattr(wiring, "RETRY_FIRST_S", 0.01)
@@ -297,8 +298,8 @@ def test_retrying_source_survives_a_microphone_that_comes_and_goes(monkeypatch):
 def test_retrying_source_waits_are_bounded_while_the_device_is_missing(monkeypatch):
     import time as _time
 
-    from assistant import wiring
     from assistant.events import ListSink
+    from assistant.runtime import wiring
     from assistant.speech.frames import AudioDeviceError
 
     def never():

@@ -190,7 +190,7 @@ def test_a_named_home_keeps_what_a_demo_clock_does(tmp_path: Path) -> None:
 
 def test_the_copy_holds_the_records_and_links_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.config import HomePaths
-    from assistant.wiring import copy_home
+    from assistant.runtime.wiring import copy_home
 
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     home = HomePaths(tmp_path / "real")

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant import service
+from assistant.runtime import service
 
 
 def test_unit_restarts_on_failure_and_runs_tandem(tmp_path: Path) -> None:

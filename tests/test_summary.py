@@ -6,7 +6,7 @@ import sys
 import types
 from datetime import datetime, timedelta
 
-from assistant import goals, journal, promises, summary
+from assistant.features import goals, journal, promises, summary
 
 from .conftest import LISBON
 from .feature_ctx import make_ctx, said
@@ -44,9 +44,9 @@ def test_summary_speaks_the_numbers(store, clock, profile, settings, monkeypatch
     s = summary.compute(store, clock)
     assert s == summary.Summary(streak_days=1, exercises_this_month=2, kept=3, missed=1, goals_reached=1)
 
-    fake = types.ModuleType("assistant.reminders")
+    fake = types.ModuleType("assistant.features.reminders")
     fake.next_occurrence_text = lambda ctx: "Sunday, December 6th at 7 pm"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "assistant.reminders", fake)
+    monkeypatch.setitem(sys.modules, "assistant.features.reminders", fake)
     ctx, speaker, _ = make_ctx(store, clock, profile, settings)
     summary.handle_summary(ctx, said("summary"))
     assert speaker.said == ["Here's how you're doing. Your gratitude streak is 1 day. You've done 2 exercises this "
@@ -56,7 +56,7 @@ def test_summary_speaks_the_numbers(store, clock, profile, settings, monkeypatch
 
 
 def test_summary_without_reminders_or_history(store, clock, profile, settings, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "assistant.reminders", None)  # import fails
+    monkeypatch.setitem(sys.modules, "assistant.features.reminders", None)  # import fails
     ctx, speaker, _ = make_ctx(store, clock, profile, settings)
     summary.handle_summary(ctx, said("summary"))
     text = speaker.said[0]

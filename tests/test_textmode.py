@@ -13,7 +13,7 @@ import pytest
 from assistant.clock import FakeClock, ScaledClock
 from assistant.conversation import InputClosed
 from assistant.events import Heard, IntentEvent, ListSink
-from assistant.textmode import MuteSpeaker, PrintingSpeaker, TextListener, parse_line
+from assistant.runtime.textmode import MuteSpeaker, PrintingSpeaker, TextListener, parse_line
 from tests.conftest import LISBON
 from tests.fakes import intent_by_name
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.time_words import describe_due, describe_due_record, parse_due
+from assistant.features.time_words import describe_due, describe_due_record, parse_due
 
 LISBON = ZoneInfo("Europe/Lisbon")
 WED = datetime(2026, 12, 2, 19, 0, tzinfo=LISBON)  # Wednesday

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.time_words import parse_period
+from assistant.features.time_words import parse_period
 
 WED = datetime(2026, 12, 2, 19, 0, tzinfo=ZoneInfo("Europe/Lisbon"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.time_words import schedule as sw
+from assistant.features.time_words import schedule as sw
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.time_words import last_weekday, ordinal
+from assistant.features.time_words import last_weekday, ordinal
 
 
 @pytest.mark.parametrize("n, said", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import HomePaths
-from assistant.journal import add_gratitude, replace_transcript
+from assistant.features.journal import add_gratitude, replace_transcript
 from assistant.speech.transcribe_worker import NICE, Job, PendingTranscripts, TranscriptionWorker
 from tests.engine_audio import flite, needs_flite
 from tests.whisper_model import whisper_base_path

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import goals, journal, promises
 from assistant.cli import main
-from assistant.commands.views import table
+from assistant.cli.views import table
+from assistant.features import goals, journal, promises
 
 from .feature_ctx import generate_year
 

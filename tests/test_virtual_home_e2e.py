@@ -37,7 +37,8 @@ READY_S = 90.0  # model loading on a slow machine
 def _full_loop_present() -> str | None:
     import importlib.util
 
-    for module in ("assistant.speech.ears", "assistant.speech.wake", "assistant.speech.endpoint", "assistant.wiring"):
+    for module in ("assistant.speech.ears", "assistant.speech.wake", "assistant.speech.endpoint",
+                   "assistant.runtime.wiring"):
         if importlib.util.find_spec(module) is None:
             return module
     return None

@@ -239,8 +239,8 @@ def test_transcribe_cli_prints_the_promise_as_said(tmp_path: Path, home: HomePat
 
 
 def test_the_run_time_prompt_has_the_names_and_open_promises(store, clock, profile) -> None:  # type: ignore[no-untyped-def]
-    from assistant.promises import log_promise
-    from assistant.wiring import dictation_prompt_source
+    from assistant.features.promises import log_promise
+    from assistant.runtime.wiring import dictation_prompt_source
 
     names = "Alex and Sam talk about their week. Sam thanked Alex."
     prompt = dictation_prompt_source(profile, store)
@@ -287,7 +287,7 @@ def test_a_slow_read_back_gets_one_cue_a_turn_none() -> None:
 
 
 def test_the_cue_wording_comes_from_the_replies_yaml(settings) -> None:  # type: ignore[no-untyped-def]
-    from assistant.wiring import slow_cue
+    from assistant.runtime.wiring import slow_cue
 
     spoken: list[str] = []
 

@@ -20,6 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
+# From this score up a template explains what was heard: an answer to a question, and a command said instead of
+# one, must reach it (the matcher's bands, read without loading the matcher: nlu/bands.py).
+from .nlu.bands import SURE_SCORE
+
 if TYPE_CHECKING:
     from .nlu.match import Parse
 
@@ -34,9 +38,6 @@ RITUAL = "ritual"
 CONFIRM = "confirm"
 NAME = "name"
 
-# The matcher's scores from a template match up (strict 1.0, corrected 0.8+, fuzzy 0.75+); below it only
-# its generalising guess. An answer to a question, and a command said instead of one, must reach it.
-SURE_SCORE = 0.75
 YES, NO = "confirm.yes", "confirm.no"
 DEFAULT_REASK = "Sorry, I didn't catch that. Yes or no?"
 

@@ -103,3 +103,16 @@ def test_the_n_best_choice_prefers_a_sure_hypothesis_then_any_accepted_one() -> 
         "paws",
         guessed,
     )  # a guess is not replaced by a guess
+
+
+def test_the_score_bands_are_defined_once_and_read_without_loading_the_matcher():
+    import subprocess
+    import sys
+
+    from assistant import conversation
+    from assistant.nlu import bands, pipeline
+
+    assert conversation.SURE_SCORE is bands.SURE_SCORE is pipeline.SURE_SCORE
+    code = "import sys, assistant.conversation; print(sorted({'rapidfuzz', 'numpy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

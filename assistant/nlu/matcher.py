@@ -6,10 +6,11 @@ of stages (pipeline.py). ``phrases`` gives a recogniser the context's command ph
 
 from __future__ import annotations
 
+from .bands import GEN_SCORE, NONE_SCORE, SURE_SCORE
 from .loader import IntentSet
 from .match import Parse
 from .phrases import phrases
-from .pipeline import GEN_SCORE, NONE_SCORE, SURE_SCORE, Pipeline
+from .pipeline import Pipeline
 
 __all__ = ["GEN_SCORE", "NONE_SCORE", "SURE_SCORE", "Matcher", "Parse"]
 

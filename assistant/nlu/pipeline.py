@@ -7,8 +7,8 @@
 5. **generalise** (stages/generalise.py) -- the classifier's confident guess.
 
 The pipeline owns what holds across stages: the veto (a ``not_for_me`` sentence that explains the
-utterance with fewer free words overrules a match, fitting.Fitter.veto), the score bands each kind
-of match is mapped into, a partner's name heard as a word that sounds like it ("psalm did" -> Sam),
+utterance with fewer free words overrules a match, fitting.Fitter.veto), mapping each kind of match
+into its score band (bands.py), a partner's name heard as a word that sounds like it ("psalm did" -> Sam),
 and the choice among a recogniser's n-best hypotheses.
 """
 
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from .bands import ASIDE_SCORE, GEN_SCORE, NONE_SCORE, SCORE_STRICT, SURE_SCORE
 from .correct import CORRECT_CUTOFF
 from .grammar import Grammar, Stage
 from .loader import IntentSet
@@ -29,21 +30,6 @@ from .stages.corrected import CorrectedStage
 from .stages.fuzzy import FUZZY_CUTOFF, FuzzyStage
 from .stages.generalise import GEN_MIN_PROB, GeneraliseStage
 from .stages.strict import StrictStage
-
-# -- score bands ------------------------------------------------------------------
-# The benchmark's calibration line measured fuzzy and corrected matches at about 95-100% correct on dev,
-# strict ones at 100%, the classifier's answers lower: each kind of match scores in its own band.
-SCORE_STRICT = 1.0
-ASIDE_SCORE = 0.75  # a command with a side remark: like the weakest fuzzy match
-NONE_SCORE = 0.9  # confidence in "nothing meant" when no stage answered (see calibration)
-GEN_SCORE = (
-    0.6,
-    0.74,
-)  # the classifier's answers score from this to that (GEN_MIN_PROB .. certainty): below every fuzzy match
-# From here up a template (or a slot-free sentence) explains the utterance (strict 1.0, corrected 0.8+,
-# fuzzy and aside 0.75+); below it only the classifier guessed, and a listener may prefer another
-# hypothesis or ask again.
-SURE_SCORE = 0.75
 
 
 def fuzzy_score(raw: float) -> float:

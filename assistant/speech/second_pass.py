@@ -22,8 +22,9 @@ from typing import Protocol
 from rapidfuzz import fuzz
 
 from ..conversation import COMMAND, DICTATION, IDLE, NO, YES, ParseFn, Utterance, settle
+from ..nlu.bands import SURE_SCORE
 from ..nlu.match import Parse
-from ..nlu.pipeline import SURE_SCORE, best_hypothesis
+from ..nlu.pipeline import best_hypothesis
 from .endpoint import FRAME_S
 from .freewords import splice, trigger
 from .recognizers import CuesIfSlow, Recognizer

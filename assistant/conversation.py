@@ -77,6 +77,13 @@ class Utterance:
     def silent(self) -> bool:
         return not self.text.strip()
 
+    @classmethod
+    def of(cls, text: str, parsed: Parse, context: str, *, ended_by: str = "speech",
+           duration_s: float = 0.0) -> Utterance:
+        """What was heard (or typed) as the matcher read it: the one place a ``Parse`` becomes an ``Utterance``."""
+        return cls(text=text, intent=parsed.intent, slots=dict(parsed.slots), score=float(parsed.score),
+                   context=context, ended_by=ended_by, duration_s=duration_s)
+
 
 SILENCE = Utterance(ended_by="silence")
 

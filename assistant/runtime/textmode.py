@@ -194,10 +194,7 @@ class TextListener:
         return heard
 
     def _reading(self, text: str, context: str, in_exercise: bool, can_resume: bool) -> Utterance:
-        parsed = self.parse(text, context, in_exercise, can_resume)
-        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots or {}),
-                         score=float(parsed.score or 0.0),
-                         context=context, ended_by="speech")
+        return Utterance.of(text, self.parse(text, context, in_exercise, can_resume), context)
 
     def close(self) -> None:
         self._closed = True

@@ -353,8 +353,7 @@ class AudioListener:
             return Utterance(context=context, ended_by="silence", duration_s=duration)
         text, parsed = self.second.reread(text, context, mode, in_exercise, can_resume, audio)
         ended_by = "speech" if endpoint.ended_by == "silence" else endpoint.ended_by
-        heard = Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots), score=parsed.score,
-                          context=context, ended_by=ended_by, duration_s=duration)
+        heard = Utterance.of(text, parsed, context, ended_by=ended_by, duration_s=duration)
         if commands:
             heard = self.second.answer_or_command(heard, mode, audio, can_resume)
         self.events.emit(Heard(text=heard.text, mode=mode))

@@ -166,8 +166,7 @@ class SecondPass:
                 text, parsed = again, reparsed
         if parsed.intent is None:
             return None
-        return Utterance(text=text, intent=parsed.intent, slots=dict(parsed.slots), score=parsed.score,
-                         context=IDLE, ended_by=answer.ended_by, duration_s=answer.duration_s)
+        return Utterance.of(text, parsed, IDLE, ended_by=answer.ended_by, duration_s=answer.duration_s)
 
     def _confirms(self, dictated: str, answer: Utterance) -> str | None:
         """The same yes/no read from the dictated words, if they say it."""

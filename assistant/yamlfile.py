@@ -1,6 +1,7 @@
 """A YAML file read so that every mapping and list knows its lines: checks can say ``file:line: what is wrong``.
 
-The one line-tracking reader for the project's data files (exercise scripts, banks, phrases, replies). Mappings
+The one YAML reader for the project's data files: exercise scripts, banks, phrases, replies, reminder wordings,
+the capitals and experiences lists, and (through ``compose``, whose nodes it walks itself) the intent files. Mappings
 come back as ``LDict`` (``.line``, ``.key_lines``), lists as ``LList`` (``.line``, ``.item_lines``); keys must be
 words, a key given twice is an error (plain YAML keeps the last silently), and a YAML 1.1 ``yes:``/``no:`` key
 stays the word.
@@ -32,16 +33,34 @@ def load_yaml(path: Path, error: type[Exception]) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise error(f"{path}:{line}: not valid YAML: {exc.problem or exc.context}") from None
+    return parse_yaml(text, str(path), error)
+
+
+def parse_yaml(text: str, name: str, error: type[Exception]) -> Any:
+    """``text`` (from the file called ``name``) as ``LDict``/``LList``/plain values, lines kept."""
+    node = compose(text, name, error)
     if node is None:
         return None
-    constructor = yaml.SafeLoader("")
-    return _build(node, constructor, path, error)
+    return _build(node, yaml.SafeLoader(""), Path(name), error)
+
+
+def compose(text: str, name: str, error: type[Exception]) -> yaml.Node | None:
+    """The YAML node tree of ``text``, each node with its line; ``error("name:line: not valid YAML: ...")``.
+
+    The one place YAML text is parsed (the intent loader walks these nodes itself; everything else gets
+    ``LDict``/``LList``). An unclosed bracket or quote is only noticed at the end of the file, so the message
+    also says where it began.
+    """
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and start.line + 1 != line and context != problem:
+            problem += f" ({context} at line {start.line + 1})"
+        raise error(f"{name}:{line}: not valid YAML: {problem}") from None
 
 
 def _build(node: yaml.Node, constructor: yaml.SafeLoader, path: Path, error: type[Exception]) -> Any:

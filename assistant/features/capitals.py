@@ -20,9 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import yaml
-
 from ..errors import TandemError
+from ..yamlfile import parse_yaml
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scripts" / "capitals.yaml"
 _WORD = re.compile(r"[^\W_][\w'\-]*")
@@ -123,14 +122,11 @@ def _typed(said: str | None) -> dict[str, str]:
 def load(path: Path = SHIPPED) -> Capitals:
     """The word list in ``path`` (``scripts/capitals.yaml``), checked: a mapping of ``words`` and ``phrases`` lists."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise CapitalsError(f"{path}: cannot read the capitals list ({exc.strerror}); "
                             "restore it from the repository") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise CapitalsError(f"{path}{line}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = parse_yaml(text, str(path), CapitalsError)
     if not isinstance(data, dict) or set(data) - {"words", "phrases"}:
         raise CapitalsError(f"{path}: needs only 'words:' and 'phrases:' lists")
     lists = {}

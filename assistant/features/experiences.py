@@ -15,14 +15,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..clock import Clock, isoformat
 from ..conversation import Utterance
 from ..errors import TandemError
 from ..handlers import Context
 from ..replies import reply
 from ..store import Store
+from ..yamlfile import parse_yaml
 from .capitals import capitalise
 from .forget import remember
 
@@ -57,11 +56,10 @@ class Activity:
 
 def load_catalogue(path: Path) -> list[Activity]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogueError(f"{path}: cannot read the experiences list ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = parse_yaml(text, str(path), CatalogueError)
     items = data.get("activities") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise CatalogueError(f"{path}: needs a non-empty 'activities:' list")

@@ -3,7 +3,7 @@
 The only module of ``nlu`` that touches the disk. Every problem is reported
 as ``file:line: what is wrong`` (an ``IntentFileError``), because the people
 extending these files are not programmers and a traceback would not help.
-YAML is read through ``yaml.compose`` so that every value keeps its line.
+YAML is read through ``yamlfile.compose`` (the project's one YAML parse) so that every value keeps its line.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..yamlfile import compose
 from . import templates as tpl
 from .intent_yaml import IntentFileError, mapping, require_mapping, strings, where_of
 from .normalise import NormaliseRules
@@ -111,17 +112,7 @@ class _Builder:
         self.add_text(text, path.name)
 
     def add_text(self, text: str, name: str) -> None:
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = mark.line + 1 if mark else 1
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-            if context and start is not None and start.line + 1 != line:
-                # an unclosed bracket or quote is found at the end: say where it began
-                problem += f" ({context} at line {start.line + 1})"
-            raise IntentFileError(f"{name}:{line}: not valid YAML: {problem}") from None
+        root = compose(text, name, IntentFileError)
         if root is None:
             return
         for key, value in mapping(root, name, "the file"):

@@ -8,10 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ...config import REPO_ROOT
 from ...handlers import Context
+from ...yamlfile import load_yaml
 from .. import feature_words as fw
 from ..time_words import schedule as sw
 from .record import Reminder
@@ -22,8 +21,7 @@ Wordings = dict[str, Any]
 
 @lru_cache(maxsize=4)
 def _load_wordings(path: str) -> Wordings:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = load_yaml(Path(path), ValueError)
     if not isinstance(data, dict) or "kinds" not in data:
         raise ValueError(f"{path}: not a reminders wording file")
     return data

@@ -328,3 +328,45 @@ def test_chatter_forced_onto_a_yes_is_only_a_loose_fit(matcher, recognizer) -> N
     finally:
         ears.close()
     assert not is_sure_answer(heard) and not (heard.command and heard.intent and heard.intent.endswith(".start")), heard
+
+
+class _SameWordsByGrammar:
+    """Both grammars hear "no"; dictation guesses another short word (as it did under load in CI)."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self._dictation = False
+
+    def set_grammar(self, phrases) -> None:
+        self._dictation = phrases is None
+
+    def accept(self, frame: bytes) -> None:
+        pass
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self):
+        from assistant.speech.recognizers import Recognition
+
+        return Recognition("gnaw the" if self._dictation else "no")
+
+    def reset(self) -> None:
+        pass
+
+    def alternatives(self) -> list[str]:
+        return []
+
+
+@needs_tts
+def test_words_both_grammars_heard_alike_are_the_questions_answer(matcher) -> None:
+    """A plain "no" the idle grammar also reads (as "cancel") stays the answer, whatever dictation guessed."""
+    pcm = silence(0.5) + speech("no", "flite:kal16") + silence(3.0)
+    ears, _, _ = make(pcm, matcher, _SameWordsByGrammar())
+    try:
+        heard = ears.listen(CONFIRM, mode=COMMAND, timeout=6.0, commands=True)
+    finally:
+        ears.close()
+    assert (heard.intent, heard.command) == ("confirm.no", False), heard
+    assert heard.score >= 0.75

@@ -114,6 +114,11 @@ class SecondPass:
             return settle(answer, command if alike else None)
         if command is None or command.score < SURE_SCORE or answer.intent is None or answer.score < SURE_SCORE:
             return settle(answer, command)  # no conflict: dictation (several times slower) is not needed
+        if command.text == answer.text:
+            # Two grammars heard the same words ("no"), so they were said, and words the question's own phrases
+            # hold are its answer: dictation cannot arbitrate between identical words, and its guess at one short
+            # word ("gnaw") must not demote a plain "no" into the idle "cancel".
+            return settle(answer, None)
         dictated = unstutter(self._decode(audio, None).lower())
         if not dictated:
             return settle(answer, command)

@@ -141,41 +141,21 @@ class GeneraliseStage:
                     candidates.append((p, name, found))
             if "text" not in shape.required:
                 q = float(plain[index])
-                found = None
+                forgive: int | None = None  # None: not read as this intent at all
                 if q >= GEN_MIN_PROB:
                     forgive = int(q >= GEN_FORGIVE_PROB and len(canon) >= GEN_FORGIVE_MIN_WORDS and not novel_other)
-                    found = gen.read(
-                        shape,
-                        canon,
-                        spans,
-                        model.vocab,
-                        model.function_words,
-                        anchors,
-                        named,
-                        False,
-                        forgive,
-                        model.grammar_only,
-                    )
                 elif (
                     q >= GEN_EXAMPLE_PROB
                     and int(np.argmax(plain[1:])) + 1 == index
                     and self._says_example(name, text, self.fitter.windows(tokens))
                 ):
                     # one of its own examples word for word, and no other intent likelier: a lower bar
-                    found = gen.read(
-                        shape,
-                        canon,
-                        spans,
-                        model.vocab,
-                        model.function_words,
-                        anchors,
-                        named,
-                        False,
-                        grammar_only=model.grammar_only,
-                    )
-                    q = GEN_MIN_PROB
-                if found is not None:
-                    candidates.append((q, name, found))
+                    forgive, q = 0, GEN_MIN_PROB
+                if forgive is not None:
+                    found = gen.read(shape, canon, spans, model.vocab, model.function_words, anchors, named, False,
+                                     forgive, model.grammar_only)
+                    if found is not None:
+                        candidates.append((q, name, found))
         return candidates
 
     def _dictating_patterns(self, name: str) -> list[Pattern]:

@@ -125,6 +125,29 @@ def test_other_mistakes_are_one_line(change: tuple[str, str], message: str) -> N
     assert errors(GOOD.replace(*change)).startswith(message)
 
 
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ('lists:\n  x:\n    - a\n    - ""\n', "x.yaml:4: 'x' must be a list of words or phrases, without empty"),
+        ("lists:\n  x:\n    - a\n    - {b: c}\n", "x.yaml:4: 'x' must be a list of words or phrases"),
+        ('lists:\n  x: "  "\n', "x.yaml:2: 'x' must be a list of words or phrases"),
+        ('slots:\n  due:\n    - by friday\n    - ""\n', "x.yaml:4: 'due' must be a list of words or phrases"),
+        ('lists:\n  x:\n    - a\n    - "(b | )"\n', "x.yaml:4: empty alternative"),
+        ("lists:\n  x: []\n", "x.yaml:2: 'x' is empty"),
+    ],
+)
+def test_a_bad_word_list_entry_names_its_line(section: str, message: str) -> None:
+    assert errors(section + GOOD.replace('"start a"', '"start a <x>"')).startswith(message)
+
+
+def test_contexts_are_read_trimmed_and_a_blank_one_names_its_line() -> None:
+    intents = loads(GOOD.replace("context: idle", 'context: [" idle ", ritual]'), "x.yaml")
+    assert intents.intents["a.start"].contexts == ("idle", "ritual")
+    assert errors(GOOD.replace("context: idle", "context: [idle, {a: b}]")).startswith(
+        "x.yaml:3: context must be text or a list of texts, without empty entries"
+    )
+
+
 def test_a_word_list_that_refers_to_itself() -> None:
     text = "lists:\n  x: [a <y>]\n  y: [b <x>]\n" + GOOD
     assert "refers to itself" in errors(text)

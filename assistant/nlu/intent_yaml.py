@@ -38,13 +38,16 @@ def mapping(node: yaml.Node, file: str, what: str) -> list[tuple[yaml.ScalarNode
     return pairs
 
 
-def strings(node: yaml.Node, file: str, what: str) -> list[str]:
+def scalars(node: yaml.Node, file: str, what: str, kind: str = "text or a list of texts") -> list[yaml.ScalarNode]:
+    """The non-blank scalars of a one-item-or-list ``node``, kept as nodes so later errors can name each one's line."""
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-    out = []
+    out: list[yaml.ScalarNode] = []
     for item in items:
         if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-            raise IntentFileError(
-                f"{where_of(file, item)}: {what} must be text or a list of texts, without empty entries"
-            )
-        out.append(str(item.value).strip())
+            raise IntentFileError(f"{where_of(file, item)}: {what} must be {kind}, without empty entries")
+        out.append(item)
     return out
+
+
+def strings(node: yaml.Node, file: str, what: str) -> list[str]:
+    return [str(item.value).strip() for item in scalars(node, file, what)]

@@ -16,7 +16,7 @@ import yaml
 
 from ..yamlfile import compose
 from . import templates as tpl
-from .intent_yaml import IntentFileError, mapping, require_mapping, strings, where_of
+from .intent_yaml import IntentFileError, mapping, require_mapping, scalars, strings, where_of
 from .normalise import NormaliseRules
 from .normalise_section import read_rules
 
@@ -279,13 +279,8 @@ class _Builder:
     def _alternatives(self, where: str, node: yaml.Node, name: str) -> tpl.Seq:
         """A word list or slot grammar: a list of templates, any one of which."""
         file = where.split(":")[0]
-        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
         options = []
-        for item in items:
-            if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-                raise IntentFileError(
-                    f"{where_of(file, item)}: {name!r} must be a list of words or phrases, without empty entries"
-                )
+        for item in scalars(node, file, repr(name), kind="a list of words or phrases"):
             try:
                 options.append(tpl.parse(str(item.value)))
             except tpl.TemplateError as exc:

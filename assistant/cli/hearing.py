@@ -168,20 +168,23 @@ def cmd_model_list(args: argparse.Namespace, app) -> int:  # type: ignore[no-unt
     from ..speech.models import installed_models, search_dirs
     from ..speech.whisper_models import installed_whisper, ram_mb
 
-    models = installed_models(search_dirs(app.home.models))
-    if models:
-        print("installed Vosk models:")
-        for folder in models:
-            print(f"  {folder.name}  ({folder})")
-    else:
-        print(f"no Vosk model installed in {app.home.models} ('tandem model download' fetches one)")
+    dirs = search_dirs(app.home.models)
+    _print_found("installed Vosk models:", [f"{folder.name}  ({folder})" for folder in installed_models(dirs)],
+                 f"no Vosk model installed in {app.home.models} ('tandem model download' fetches one)")
     print("  pocketsphinx  (embedded English model, always available)")
-    whisper = installed_whisper(search_dirs(app.home.models))
-    if whisper:
-        print("installed Whisper models (free speech):")
-        for folder in whisper:
-            print(f"  {folder.name}  ({folder}; ~{ram_mb(folder)} MB of RAM while transcribing)")
-    else:
-        print("no Whisper model installed ('tandem model download whisper-base' fetches one for free speech)")
+    _print_found("installed Whisper models (free speech):",
+                 [f"{folder.name}  ({folder}; ~{ram_mb(folder)} MB of RAM while transcribing)"
+                  for folder in installed_whisper(dirs)],
+                 "no Whisper model installed ('tandem model download whisper-base' fetches one for free speech)")
     _print_active(app)
     return 0
+
+
+def _print_found(heading: str, lines: list[str], none: str) -> None:
+    """``heading`` and one indented line per thing found, or the one line ``none`` when nothing was."""
+    if not lines:
+        print(none)
+        return
+    print(heading)
+    for text in lines:
+        print(f"  {text}")

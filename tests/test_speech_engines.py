@@ -309,6 +309,47 @@ def test_sphinx_long_phrase_lists_become_a_bigram(sphinx: SphinxRecognizer) -> N
     sphinx.set_grammar(None)
 
 
+@needs_flite
+def test_sphinx_keeps_few_command_searches_and_rebuilds_a_dropped_one_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second pass builds a list per utterance (the trigger words heard + a hint grammar): bounded, same words."""
+    from assistant.speech import sphinx_engine
+    from assistant.speech.sphinx_engine import JSGF_MAX_PHRASES
+
+    assert 8 < sphinx_engine.COMMAND_SEARCHES_KEPT <= 32  # the ears' eight warm lists and a few more
+    kept = 4  # the same rule, fewer language models to build here
+    monkeypatch.setattr(sphinx_engine, "COMMAND_SEARCHES_KEPT", kept)
+
+    starts = ["every day", "every evening", "every morning", "every night", "on sundays", "on mondays", "on fridays",
+              "on saturdays", "every weekday", "every weekend"]
+    hours = "one two three four five six seven eight nine ten eleven twelve".split()
+    schedule = [f"{s} at {h}{tail}" for s in starts for h in hours for tail in ("", " o'clock", " thirty")]
+    assert len(schedule) > JSGF_MAX_PHRASES  # a language model, the costly kind
+
+    def hint(lead: str) -> list[str]:
+        return [f"{lead} {p}" for p in schedule]
+
+    def others(verb: str) -> None:
+        for kind in ("gratitude", "check in", "trust talk", "appreciation", "weekly review"):
+            rec.set_grammar(hint(f"remind us to {verb} our {kind}"))
+
+    rec = SphinxRecognizer()
+    said = flite("remind us to do gratitude every evening at eight")
+    rec.set_grammar(hint("remind us to do gratitude"))
+    first = transcribe(rec, said)
+    assert first == "remind us to do gratitude every evening at eight"
+    dropped = rec._built[tuple(hint("remind us to do gratitude"))][0]
+    others("have")  # more lists than are kept, before the next utterance
+    assert len(rec._built) == kept and first in rec.alternatives()  # its lattice is still there
+    rec.set_grammar(COMMANDS)  # the next utterance: the hint's search holds nothing any more
+    assert transcribe(rec, flite("yes please")) == "yes please"
+    others("review")
+    assert len(rec._built) == kept and len(rec._searches) == kept
+    with pytest.raises(KeyError):  # freed in the decoder, not only forgotten
+        rec._commands.activate_search(dropped)
+    rec.set_grammar(hint("remind us to do gratitude"))
+    assert transcribe(rec, said) == first
+
+
 def test_ngram_arpa_is_a_normalised_backoff_trigram() -> None:
     import math
 

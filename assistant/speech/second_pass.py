@@ -275,6 +275,8 @@ class SecondPass:
         lead = " ".join(trigger(text, str(slots.get(FREE_SLOT, ""))))
         if hint is None or not hint.phrases or not lead:
             return None
+        # A new phrase list whenever the trigger words differ: the recogniser keeps only the few it used last
+        # (sphinx_engine.COMMAND_SEARCHES_KEPT; vosk_engine's is smaller still), so memory stays bounded.
         heard = self._decode(audio, [f"{lead} {p}" for p in hint.phrases])
         if not heard:
             return None

@@ -50,6 +50,15 @@ COMMAND_LM_DISCOUNT = 0.3
 COMMAND_SEARCH_OPTIONS: dict[str, Any] = {"beam": 1e-60, "wbeam": 1e-50}
 NBEST = 40
 JSGF_MAX_PHRASES = 300  # above this a phrase list becomes a bigram LM (see set_grammar)
+# Command searches kept built, least recently used dropped first (``_remember``). Some phrase lists are
+# made per utterance: the second pass hears a reminder's schedule with the trigger words just heard
+# followed by ~600 hint phrases (second_pass._hinted_words), and each distinct list cost ~1.4 MB and a
+# search that was never freed. An LRU bounds that without changing what is heard: a search is a pure
+# function of its phrases (the same ARPA or JSGF, the same name), so a list dropped and asked for again is
+# rebuilt exactly as before (~35 ms), where a hint model keyed on the intent alone would have to leave the
+# trigger words out and hear differently. 16 is twice what the ears warm up (a grammar and a control list
+# per context): those stay built unless eight other lists were used since.
+COMMAND_SEARCHES_KEPT = 16
 # the search PocketSphinx 5 builds from its default LM
 DEFAULT_OPTIONS: dict[str, Any] = {"silprob": 0.3, "fillprob": 1e-2, "fwdflat": False, "maxhmmpf": 8000}
 _TOKEN = re.compile(r"[^a-z0-9']+")
@@ -178,6 +187,7 @@ class SphinxRecognizer:
         self._decoder = Decoder(loglevel="ERROR", **self._options)  # dictation: the whole dictionary
         self._commands: Any = None  # command searches: a decoder whose dictionary holds only their words
         self._searches: set[str] = set()
+        self._activated: str | None = None  # the command decoder's (its current_search() crashes before one is)
         self._built: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}  # phrase list → (search, grammar key)
         self._search = _DICTATION
         self._pending: str | None = None
@@ -246,7 +256,9 @@ class SphinxRecognizer:
         """
         cache_key = tuple(phrases) if isinstance(phrases, (list, tuple)) else None
         if cache_key is not None and cache_key in self._built:
-            self._use(*self._built[cache_key])  # states switch often; building the idle LM takes ~0.5 s
+            built = self._built.pop(cache_key)  # most recently used last
+            self._built[cache_key] = built
+            self._use(*built)  # states switch often; building the idle LM takes ~0.5 s
             return
         if phrases is not None and not isinstance(phrases, (str, bytes)) and isinstance(phrases, Sequence) \
                 and len(phrases) > JSGF_MAX_PHRASES:
@@ -261,7 +273,7 @@ class SphinxRecognizer:
                 self._command_decoder(_jsgf_words(jsgf_body)).add_jsgf_string(search, jsgf_body)
                 self._searches.add(search)
             key = tuple(phrases)
-            self._built[key] = (search, key)
+            self._remember(key, search, key)
         self._use(search, key)
 
     def _use(self, search: str, key: tuple[str, ...] | None) -> None:
@@ -294,8 +306,23 @@ class SphinxRecognizer:
             self._searches.add(search)
         key = tuple(" ".join(s) for s in sentences)
         if isinstance(phrases, (list, tuple)):
-            self._built[tuple(phrases)] = (search, key)
+            self._remember(tuple(phrases), search, key)
         self._use(search, key)
+
+    def _remember(self, phrases: tuple[str, ...], search: str, key: tuple[str, ...]) -> None:
+        """Keep ``phrases``' search built, and drop the least recently used beyond COMMAND_SEARCHES_KEPT."""
+        self._built.pop(phrases, None)
+        self._built[phrases] = (search, key)
+        excess = len(self._built) - COMMAND_SEARCHES_KEPT
+        if excess <= 0:
+            return
+        # never the search in use, pending, or holding the lattice alternatives() reads
+        busy = {search, self._search, self._pending, self._activated}
+        for old in [p for p, (s, _) in self._built.items() if s not in busy][:excess]:
+            dropped, _ = self._built.pop(old)
+            if all(s != dropped for s, _ in self._built.values()):  # two lists can share one search
+                self._commands.remove_search(dropped)
+                self._searches.discard(dropped)
 
     def set_keyphrase(self, phrase: str, threshold: float = 1e-20) -> None:
         """Keyword spotting (wake mode): the result is the phrase when heard, else "".
@@ -326,6 +353,8 @@ class SphinxRecognizer:
         decoder = self._for(self._search)
         if not self._in_utterance:
             decoder.activate_search(self._search)
+            if decoder is self._commands:
+                self._activated = self._search
             decoder.start_utt()
             self._in_utterance = True
             self._nbest_ready = False

@@ -350,6 +350,36 @@ def test_sphinx_keeps_few_command_searches_and_rebuilds_a_dropped_one_alike(monk
     assert transcribe(rec, said) == first
 
 
+def test_sphinx_asks_its_dictionary_about_each_word_once() -> None:
+    """PocketSphinx 5.1.1's lookup_word leaks what it returns (~32 bytes a call): a list per utterance must not
+    ask again about words it has asked about."""
+    from collections import Counter
+
+    class Counting:
+        def __init__(self, decoder: object) -> None:
+            self.decoder, self.asked = decoder, Counter[str]()
+
+        def lookup_word(self, word: str) -> str | None:
+            self.asked[word] += 1
+            return self.decoder.lookup_word(word)  # type: ignore[attr-defined, no-any-return]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.decoder, name)
+
+    def hint(lead: str) -> list[str]:
+        return [f"{lead} every {d} at {h}" for d in ("day", "evening", "morning") for h in ("seven", "eight")]
+
+    rec = SphinxRecognizer()
+    rec._decoder = counting = Counting(rec._decoder)
+    rec.set_grammar(hint("remind us to do gratitude"))
+    first = dict(counting.asked)  # each word: whether it is known, and a new one's pronunciation
+    assert first["gratitude"] == 2 and max(first.values()) <= 2, first
+    for lead in ("remind us to have our check in", "remind us to do gratitude", "do gratitude remind us"):
+        rec.set_grammar(hint(lead))
+    assert {w: counting.asked[w] for w in first} == first
+    rec.set_grammar(None)
+
+
 def test_ngram_arpa_is_a_normalised_backoff_trigram() -> None:
     import math
 

@@ -187,6 +187,8 @@ class SphinxRecognizer:
         self._decoder = Decoder(loglevel="ERROR", **self._options)  # dictation: the whole dictionary
         self._commands: Any = None  # command searches: a decoder whose dictionary holds only their words
         self._searches: set[str] = set()
+        self._known: dict[str, bool] = {}  # word -> in the dictation dictionary (knows)
+        self._command_words: set[str] = set()  # words in the command decoder's dictionary
         self._activated: str | None = None  # the command decoder's (its current_search() crashes before one is)
         self._built: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}  # phrase list → (search, grammar key)
         self._search = _DICTATION
@@ -220,10 +222,12 @@ class SphinxRecognizer:
                 self._commands = Decoder(loglevel="ERROR", dict=f.name, lm=None, **self._options)
             finally:
                 os.unlink(f.name)
+            self._command_words.add("a")
         missing: list[tuple[str, str]] = []
         for word in dict.fromkeys(words):
-            if self._commands.lookup_word(word) is not None or not self.knows(word):
+            if word in self._command_words or not self.knows(word):
                 continue
+            self._command_words.add(word)
             missing.append((word, self._decoder.lookup_word(word)))
             for n in range(2, 10):  # its other pronunciations, as the dictionary spells them: "the(2)"
                 phones = self._decoder.lookup_word(f"{word}({n})")
@@ -243,7 +247,12 @@ class SphinxRecognizer:
         return self._grammar
 
     def knows(self, word: str) -> bool:
-        return self._decoder.lookup_word(word) is not None
+        # Memoised: PocketSphinx 5.1.1's lookup_word leaks the pronunciation it returns (~32 bytes a call,
+        # measured), and every grammar built asks about each word of each phrase (~5,000 for a hint list).
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = self._decoder.lookup_word(word) is not None
+        return known
 
     # -- Recognizer -------------------------------------------------------
 

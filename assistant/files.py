@@ -32,6 +32,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def make_private(root: Path) -> None:
+    """``root``, a folder, and everything in it its owner's alone: folders 0700, files 0600.
+
+    For trees copied or unpacked in (a speech model): a copy keeps its source's modes, which the
+    umask never narrows. Symbolic links are left as they are, and not followed.
+    """
+    os.chmod(root, 0o700)
+    for folder, dirs, files in os.walk(root):
+        for name, mode in [(d, 0o700) for d in dirs] + [(f, 0o600) for f in files]:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, mode)
+
+
 def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -6,6 +6,7 @@ import hashlib
 import http.server
 import io
 import os
+import stat
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -189,6 +190,44 @@ def test_install_from_a_folder_and_a_zip(tmp_path: Path) -> None:
     assert install_zip(archive, models) == models / "whisper-tiny"
     assert [p.name for p in installed_whisper([models])] == ["whisper-tiny", "whisper-faster-whisper-base"]
     assert find_whisper("", [models]) == models / "whisper-tiny"
+
+
+def _modes(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(each path's mode, the mode it should have) under ``folder``, itself included."""
+    paths = {str(p.relative_to(folder.parent)): p for p in [folder, *folder.rglob("*")]}
+    return ({k: oct(stat.S_IMODE(p.lstat().st_mode)) for k, p in paths.items()},
+            {k: oct(0o700 if p.is_dir() else 0o600) for k, p in paths.items()})
+
+
+def test_a_model_installed_from_a_folder_is_its_owners_alone(tmp_path: Path, home: HomePaths) -> None:
+    src = tmp_path / "usb" / "whisper-base"
+    (src / "extra").mkdir(parents=True)
+    for name, body in fake_files(1000).items():
+        (src / name).write_bytes(body)
+    (src / "extra" / "README.md").write_text("a note the copy keeps\n")
+    for path in [src, *src.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # as a USB stick or another home hands them over
+    assert main(["model", "install", str(src)]) == 0
+    installed = home.models / "whisper-base"
+    have, private = _modes(installed)
+    assert have == private and len(have) == 7
+
+
+def test_a_model_installed_from_a_zip_is_its_owners_alone(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, body in fake_files(1000).items():
+            zf.writestr(f"whisper-tiny/{name}", body)
+        zf.writestr("whisper-tiny/extra/README.md", "a note\n")
+    archive = tmp_path / "whisper-tiny.zip"
+    archive.write_bytes(buf.getvalue())
+    old = os.umask(0o022)  # called as a library, not through the CLI's umask
+    try:
+        installed = install_zip(archive, tmp_path / "models")
+    finally:
+        os.umask(old)
+    have, private = _modes(installed)
+    assert have == private and len(have) == 7
 
 
 def test_base_is_preferred_and_a_broken_folder_is_not_a_model(tmp_path: Path) -> None:

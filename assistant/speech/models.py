@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from ..errors import TandemError
+from ..files import make_private
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 BASE_URL = "https://alphacephei.com/vosk/models/"
@@ -268,6 +269,7 @@ def install_zip(archive: Path, models_dir: Path, expected_name: str | None = Non
             name = name if name.startswith(WHISPER_PREFIX) else WHISPER_PREFIX + name
         if problem:
             raise ModelError(f"{archive}: neither a Vosk nor a Whisper model ({problem})")
+        make_private(root)  # unpacked under the caller's umask, which only the CLI narrows
         target = models_dir / name
         if target.exists():
             shutil.rmtree(target)  # replacing a broken or older copy of the same model

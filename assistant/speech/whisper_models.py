@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import make_private
 from .models import ModelError, Progress, _fetch, configured_folder, model_folders
 
 PREFIX = "whisper-"
@@ -176,6 +177,7 @@ def _place(staging: Path, models_dir: Path, name: str) -> Path:
     problem = check_whisper_dir(staging)
     if problem:
         raise ModelError(f"the downloaded Whisper model is incomplete ({problem}); run 'tandem model download {name}' again")
+    make_private(staging)  # a folder copied in keeps its source's modes (0755 from a USB stick)
     target = models_dir / name
     if target.exists():
         shutil.rmtree(target)  # replacing a broken or older copy

@@ -143,6 +143,49 @@ def test_device_error_reaches_the_caller(matcher, recognizer) -> None:
         ears.close()
 
 
+class _SlowCounter:
+    """A wake spotter that never wakes, counts the frames it is fed, and takes a little time over each."""
+
+    phrase = "hey tandem"
+
+    def __init__(self) -> None:
+        self.fed = 0
+
+    def accept(self, frame: bytes) -> bool:
+        import time
+
+        self.fed += 1
+        time.sleep(0.0002)  # slower than reading from memory, as every real spotter is
+        return False
+
+    def reset(self) -> None:
+        pass
+
+    def preroll(self) -> bytes:
+        return b""
+
+
+@pytest.mark.parametrize("lossless", [True, False])
+def test_a_recording_waits_for_the_ears_and_a_microphone_drops(lossless) -> None:
+    # `tandem run --input-wav` replays unpaced: without waiting, all but the queue's last 10 s of a long
+    # recording were dropped, and a wake phrase in the middle of it was never heard.
+    pcm = silence(20.0)
+    spotter = _SlowCounter()
+    ears = AudioListener(BytesSource(pcm), _NoisyBest("", []), spotter, parse=lambda *a: Parse(None),
+                         phrases=lambda *a: ["yes"], clock=RealClock(), gate=EchoGate(), events=ListSink(),
+                         lossless=lossless)
+    try:
+        with pytest.raises(InputClosed):
+            ears.wait_for_wake(60.0)
+    finally:
+        ears.close()
+    total = len(pcm) // 960
+    if lossless:
+        assert spotter.fed == total and ears.overflows == 0
+    else:  # a live source cannot wait: the oldest audio goes
+        assert spotter.fed < total and ears.overflows == total - spotter.fed
+
+
 class _NoisyBest:
     """A recogniser whose best hypothesis carries a stray word and whose second is right."""
 

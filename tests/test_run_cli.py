@@ -414,21 +414,28 @@ def test_a_broken_script_refuses_to_start_with_file_and_line(monkeypatch, capsys
     assert code != 0 and "zz-broken.yaml:" in err and "Traceback" not in err and err.count("\n") == 1
 
 
-@audio_stack
-@pytest.mark.skipif(not __import__("shutil").which("flite"), reason="flite is not installed")
-def test_input_wav_replaces_the_microphone(tmp_path):
+def _wav(path: Path, pcm: bytes) -> Path:
     import wave
 
-    from tests.speech_helpers import noisy, silence, speech
-
-    pcm = noisy(silence(1.0) + speech("hey tandem", "flite:slt") + silence(0.8) + speech("what can you do", "flite:slt")
-                + silence(2.0), seed=3)
-    path = tmp_path / "help.wav"
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(16000)
         w.writeframes(pcm)
+    return path
+
+
+needs_flite = pytest.mark.skipif(not __import__("shutil").which("flite"), reason="flite is not installed")
+
+
+@audio_stack
+@needs_flite
+def test_input_wav_replaces_the_microphone(tmp_path):
+    from tests.speech_helpers import noisy, silence, speech
+
+    pcm = noisy(silence(1.0) + speech("hey tandem", "flite:slt") + silence(0.8) + speech("what can you do", "flite:slt")
+                + silence(2.0), seed=3)
+    path = _wav(tmp_path / "help.wav", pcm)
     assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
     r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
                timeout=90)
@@ -438,3 +445,24 @@ def test_input_wav_replaces_the_microphone(tmp_path):
     assert [e["intent"] for e in evs if e["type"] == "intent"] == ["help"]
     assert ("handled help") in [e["reason"] for e in evs if e["type"] == "state"]
     assert evs[-1]["reason"] == "input closed"
+
+
+@audio_stack
+@needs_flite
+def test_input_wav_is_heard_to_the_end_however_long(tmp_path):
+    # Replayed unpaced, a recording longer than the ears' 10 s queue lost all but its last 10 s: the first
+    # request here was never heard (benchmarks/loop_bench.py replays 20 minutes).
+    from tests.speech_helpers import noisy, silence, speech
+
+    def ask(words: str) -> bytes:
+        return speech("hey tandem", "flite:slt") + silence(0.8) + speech(words, "flite:slt")
+
+    pcm = noisy(silence(1.0) + ask("what can you do") + silence(25.0) + ask("what promises are still open")
+                + silence(2.0), seed=4)
+    path = _wav(tmp_path / "long.wav", pcm)
+    assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
+    r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
+               timeout=90)
+    assert r.returncode == 0, r.stderr
+    evs = events(r.stdout)
+    assert [e["intent"] for e in evs if e["type"] == "intent"] == ["help", "promise.list"]

@@ -359,6 +359,7 @@ def audio_listener(
         barge=BargeInSpotter(profile.wake_phrase),  # "stop" while Tandem speaks cuts the reply short
         warm_contexts=CONTEXTS,  # grammars built in idle rounds (run.py's housekeeping), not on first use
         text_hints=text_hints(matcher.intents),  # a reminder's schedule heard with its own grammar
+        lossless=bool(input_wavs),  # a recording waits for the ears; a microphone cannot
     )
     return ears
 

@@ -6,7 +6,9 @@ Threads (each owns its things; they talk through queues and events only):
   them. While ``gate.speaking()`` (Tandem talking, plus the gate's tail) a
   frame goes to the barge-in queue, never to the command queue, so Tandem
   never hears itself; otherwise to a bounded command queue (when it is full
-  the oldest frame is dropped and ``overflows`` counted).
+  the oldest frame is dropped and ``overflows`` counted; a recording --
+  ``lossless`` -- waits for room instead: it can, and replayed unpaced it is
+  always ahead of the ears).
 * the **barge-in worker** feeds those frames to a small "stop" spotter and
   sets ``gate.barge_in`` when it hears one; the voice then cuts its reply short.
 * the **caller** of ``wait_for_wake``/``listen`` (the dialogue loop) owns the
@@ -83,6 +85,7 @@ class AudioListener:
         read_timeout_s: float = 0.25,
         warm_contexts: Sequence[str] = (),
         text_hints: Mapping[str, TextHint] | None = None,
+        lossless: bool = False,
     ) -> None:
         self.source = source
         self.recognizer = recognizer
@@ -96,6 +99,9 @@ class AudioListener:
         self.barge = barge
         self.stall_s = stall_s
         self.read_timeout_s = read_timeout_s
+        # A live microphone cannot wait: its oldest audio goes. A recording (``tandem run --input-wav``) can, and
+        # must: read unpaced it fills the queue at once, and all but its last ``queue_s`` would be lost.
+        self.lossless = lossless
         self.overflows = 0
         self.self_heard_frames = 0  # frames kept from the command path while Tandem spoke
         self._frames: queue.Queue[bytes | _Stop] = queue.Queue(maxsize=max(1, int(queue_s / FRAME_S)))
@@ -158,7 +164,7 @@ class AudioListener:
     def _put_frame(self, item: bytes | _Stop, block: bool = False) -> None:
         while True:
             try:
-                if block:
+                if block or self.lossless:
                     self._frames.put(item, timeout=self.read_timeout_s)
                 else:
                     self._frames.put_nowait(item)
@@ -166,6 +172,8 @@ class AudioListener:
             except queue.Full:
                 if self._closed.is_set():
                     return
+                if self.lossless:
+                    continue
                 try:
                     self._frames.get_nowait()  # drop the oldest: fresh audio matters more
                     self.overflows += 1

@@ -37,6 +37,7 @@ import pickle
 import random
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,18 @@ def build_pools(seed: int, workers: int, near_per_voice: int, pos_per_voice: int
 
 POOLS: dict[str, list] = {}
 SENS = 0.5
+
+
+def load_pools(seed: int = 7, workers: int = 2, near_per_voice: int = 72, pos_per_voice: int = 16) -> None:
+    """Fill ``POOLS``: synthesised once, then cached (outside git) so a re-run measures the same audio without
+    waiting for festival (``benchmarks/loop_bench.py`` reads the same cache)."""
+    cache = ROOT / ".cache" / "wake-bench" / f"pools-{seed}-{near_per_voice}-{pos_per_voice}.pickle"
+    if cache.exists():
+        POOLS.update(pickle.loads(cache.read_bytes()))
+    else:
+        POOLS.update(build_pools(seed, workers, near_per_voice, pos_per_voice))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(dict(POOLS)))
 
 
 class Pair:
@@ -272,20 +285,20 @@ def task_near(_: int) -> tuple[dict[str, int], int, dict[str, float], float, dic
     return woke, len(POOLS["near"]), pair.busy, audio, which
 
 
-def task_chatter(args: tuple[float, int]) -> tuple[dict[str, int], float, dict[str, float], dict[str, list[str]]]:
-    seconds, seed = args
+def chatter_stream(seconds: float, seed: int) -> Iterator[tuple[str, bytes]]:
+    """``seconds`` of ordinary chatter as mixed chunks of ~8 sentences: (the first one's voice, the audio).
+
+    The pool's sentences in random order with random gain and gaps, now and then a stretch of room noise only,
+    each chunk clean or with pink + babble noise at 20 or 10 dB (so the noise varies along the stream)."""
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     bed = _bed(seed)
     chat = POOLS["chat"]
-    pair = Pair()
-    wakes = {k: 0 for k in KINDS}
-    which: dict[str, list[str]] = {k: [] for k in KINDS}
     done = 0.0
     while done < seconds:
         order = list(range(len(chat)))
         rng.shuffle(order)
-        for start in range(0, len(order), 8):  # ~8 sentences at a time: the noise varies along the stream
+        for start in range(0, len(order), 8):
             chunk = b""
             for j in order[start:start + 8]:
                 gain = 10 ** (rng.uniform(-6, 3) / 20)
@@ -294,13 +307,24 @@ def task_chatter(args: tuple[float, int]) -> tuple[dict[str, int], float, dict[s
             if rng.random() < 0.1:
                 chunk += silence(rng.uniform(2, 10))  # a stretch of room noise only
             mixed = voices.mix_at_snr(chunk, rng.choice([None, 20.0, 20.0, 10.0]), nrng, bed)
-            got = pair.feed(mixed)
-            for k in KINDS:
-                wakes[k] += got[k]
-                which[k] += [chat[order[start]][0]] * got[k]
+            yield chat[order[start]][0], mixed
             done += len(mixed) / 32000
             if done >= seconds:
-                break
+                return
+
+
+def task_chatter(args: tuple[float, int]) -> tuple[dict[str, int], float, dict[str, float], dict[str, list[str]]]:
+    seconds, seed = args
+    pair = Pair()
+    wakes = {k: 0 for k in KINDS}
+    which: dict[str, list[str]] = {k: [] for k in KINDS}
+    done = 0.0
+    for voice, mixed in chatter_stream(seconds, seed):
+        got = pair.feed(mixed)
+        for k in KINDS:
+            wakes[k] += got[k]
+            which[k] += [voice] * got[k]
+        done += len(mixed) / 32000
     return wakes, done, pair.busy, which
 
 
@@ -340,14 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     if EAGER is None:
         KINDS = tuple(k for k in KINDS if not k.endswith(" eager"))
     t0 = time.time()
-    # the synthesised pools are cached (outside git): a re-run measures the same audio without waiting for festival
-    cache = ROOT / ".cache" / "wake-bench" / f"pools-{a.seed}-{a.near_per_voice}-{a.pos_per_voice}.pickle"
-    if cache.exists():
-        POOLS.update(pickle.loads(cache.read_bytes()))
-    else:
-        POOLS.update(build_pools(a.seed, a.workers, a.near_per_voice, a.pos_per_voice))
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps(dict(POOLS)))
+    load_pools(a.seed, a.workers, a.near_per_voice, a.pos_per_voice)
     if a.pools_only:
         return 0
     chat_s = sum(len(p) for _, p in POOLS["chat"]) / 32000

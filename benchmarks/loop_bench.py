@@ -1,25 +1,29 @@
 """The wake phrase as the couple lives it: chimes, replies and missed requests through ``tandem run`` itself.
 
-    .venv/bin/python benchmarks/loop_bench.py [--minutes 20] [--trials 0] [--workers 2] [--seed 7]
+    .venv/bin/python benchmarks/loop_bench.py [--minutes 20] [--trials 0] [--group 8] [--workers 2] [--seed 7]
         [--detectors pocketsphinx,openwakeword,openwakeword+check] [--keep DIR]
 
 ``wake_bench.py`` scores the detectors alone; this runs the whole loop, exactly as a user would
-(``tandem run --input-wav FILE --mute --events jsonl`` in a subprocess, a fresh ``TANDEM_HOME`` per run,
-``[speech] wake_detector`` set in its ``config.toml``, no Whisper model, the clock started on a weekday
-morning so no reminder is due), and counts what the couple would hear from its event stream. The
-recording is replayed unpaced, but every timeout of the ears is counted in audio, so the windows are
-those of a live microphone. Held-out voices only (the pools ``wake_bench.py`` synthesised and cached).
+(``tandem run --input-wav FILE --mute --events jsonl`` in a subprocess, a fresh ``TANDEM_HOME`` per
+detector and stream, ``[speech] wake_detector`` set in its ``config.toml``, no Whisper model, the clock
+started on a weekday morning so no reminder is due), and counts what the couple would hear from its
+event stream. The recording is replayed unpaced, but every timeout of the ears is counted in audio, so
+the windows are those of a live microphone. Held-out voices only (the pools ``wake_bench.py``
+synthesised and cached). About 15 minutes with the defaults on the loaded 2-core machine.
 
 * **Ordinary chatter, no wake phrase** (``--minutes`` of it, built by ``wake_bench.chatter_stream``:
   shuffled sentences, random gain and gaps, clean or pink + babble noise at 20 / 10 dB). Every wake
   plays the chime (on by default) and every reply is one nobody asked for: chimes, replies, wakes that
-  spoke, and commands acted on per hour, with exact-Poisson 95% intervals.
+  spoke, commands acted on and exercises started per hour, with exact-Poisson 95% intervals.
 * **Wake phrase, then a request** (``--trials``, default every phrase-only clip of the pool): room
   noise, "hey tandem", a pause, one of four read-only requests ("what promises are still open" ...)
-  in the same voice, 8.5 s of quiet; clean / 20 dB / 10 dB in turn. The stream's interactions are
-  aligned with the trials in order (edit distance: a trial with no interaction is a missed wake, an
-  interaction with no trial an extra wake, a woken trial whose first command was another a wrong
-  reply): missed wakes and the share of requests that got the right reply, with Wilson intervals.
+  in the same voice, 8.5 s of quiet; ``--group`` trials per recording (a run each, so an exercise
+  started by mistake takes the rest of its recording only), each recording clean, 20 dB or 10 dB in
+  turn. The events carry no audio position, so a run's interactions are lined up with its trials in
+  order (edit distance: a trial with no interaction is a missed wake -- also when the loop was still
+  busy with an earlier mistake, as the couple would live it --, an interaction with no trial an extra
+  wake, a woken trial whose first command was another a wrong reply): missed wakes and the share of
+  requests that got the right reply, with Wilson intervals.
 """
 
 from __future__ import annotations
@@ -200,8 +204,10 @@ def chatter_audio(minutes: float, seed: int) -> bytes:
     return b"".join(pcm for _, pcm in wake_bench.chatter_stream(minutes * 60, seed))
 
 
-def trials_audio(n: int, seed: int, workers: int) -> tuple[list[Trial], list[bytes]]:
-    """``n`` trials (0: one per phrase-only wake clip of the pool), the requests synthesised in the clip's voice."""
+def trials_audio(n: int, seed: int, workers: int, group: int) -> tuple[list[Trial], list[bytes]]:
+    """``n`` trials (0: one per phrase-only wake clip of the pool), the requests synthesised in the clip's voice;
+    each ``group`` of them at one noise level (clean, 20 dB, 10 dB in turn), so the rows per noise level do not
+    depend on how the interactions line up with the trials."""
     clips = [(label, pcm) for label, text, pcm in POOLS["pos"] if text == "hey tandem"]
     n = n or len(clips)
     rng = random.Random(seed)
@@ -226,7 +232,7 @@ def trials_audio(n: int, seed: int, workers: int) -> tuple[list[Trial], list[byt
         if not request:
             continue  # a voice that cannot say it (counted: fewer trials)
         text, intent = REQUESTS[k % len(REQUESTS)]
-        snr = SNRS[k % len(SNRS)]
+        snr = SNRS[(k // max(1, group)) % len(SNRS)]
         pcm = silence(rng.uniform(1.0, 2.5)) + wake + silence(rng.uniform(0.3, 0.8)) + request + silence(TAIL_S)
         parts.append(voices.mix_at_snr(pcm, snr, nrng, bed))
         trials.append(Trial(label, text, intent, snr))
@@ -321,13 +327,14 @@ def table(detectors: Sequence[str], chatter: dict[str, Run], asked: dict[str, Ru
         row("replies / h, chatter", hourly(lambda s: s.replies))
         row("wakes that spoke / h", hourly(lambda s: sum(bool(i.replies) for i in s.interactions)))
         row("commands acted on / h", hourly(lambda s: sum(i.acted is not None for i in s.interactions)))
+        row("exercises started / h", hourly(lambda s: sum(i.exercise is not None for i in s.interactions)))
     if asked:
         scored = {d: score_groups(groups, asked[d].streams) for d in asked}
         for snr in SNRS:
             idx = [k for k, t in enumerate(trials) if t.snr == snr]
             label = "clean" if snr is None else f"{snr:.0f} dB"
             row(f"woke, {label}", lambda d, idx=idx: share(sum(scored[d].woke[k] for k in idx), len(idx)))
-        row("missed wakes", lambda d: share(len(trials) - sum(scored[d].woke), len(trials)))
+        row("missed wakes (or the loop still busy)", lambda d: share(len(trials) - sum(scored[d].woke), len(trials)))
         row("right reply to the request", lambda d: share(sum(scored[d].right), len(trials)))
         row("extra wakes among the requests", lambda d: str(scored[d].extra))
         row("exercises started by mistake", lambda d: str(sum(i.exercise is not None
@@ -363,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             wav = write_wav(work / "chatter.wav", chatter_audio(a.minutes, a.seed + 100))
             jobs += [("chatter", d, [wav]) for d in detectors]
         if a.trials >= 0:
-            trials, parts = trials_audio(a.trials, a.seed, a.workers)
             size = max(1, a.group)
+            trials, parts = trials_audio(a.trials, a.seed, a.workers, size)
             groups = [trials[i:i + size] for i in range(0, len(trials), size)]
             wavs = [write_wav(work / f"requests-{n}.wav", b"".join(parts[i:i + size]))
                     for n, i in enumerate(range(0, len(parts), size))]

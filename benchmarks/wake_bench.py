@@ -26,6 +26,10 @@ PocketSphinx near-miss check on the last 1.9 s) -- every head column replays the
 same step scores, so they are measured in one pass.
 Rates have 95% intervals: Wilson for proportions, exact-Poisson
 (Wilson-Hilferty) for false wakes per hour.
+
+This scores the detectors alone. What the couple hears when one wakes by mistake -- the chime,
+"Sorry, I didn't catch that", a reply to a misheard command -- and what becomes of a request after
+the wake phrase is measured through ``tandem run`` itself by ``loop_bench.py``, on these same pools.
 """
 
 from __future__ import annotations

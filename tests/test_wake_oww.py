@@ -128,6 +128,19 @@ def test_reset_forgets_and_preroll_holds_the_command() -> None:
     assert detector.preroll() == b""
 
 
+@has_model
+@needs_tts
+def test_after_reset_the_phrase_that_woke_it_wakes_it_no_more() -> None:
+    # The ears reset the detector after a conversation; the front end's buffered audio still held the phrase, so
+    # it woke again on the quiet that followed: a second chime after nearly every request (benchmarks/loop_bench.py).
+    detector = OwwWake()
+    phrase = noisy(silence(1.0) + speech("hey tandem", "espeak:en-us") + silence(1.5), seed=7)
+    assert any(detector.accept(f) for f in frames(phrase))  # fed up to the wake: what follows goes to listen()
+    detector.reset()
+    assert heard(detector, noisy(silence(3.0), seed=8)) == []
+    assert len(heard(detector, phrase)) == 1  # and the next call still wakes it
+
+
 def test_threshold_rule_asks_only_what_the_dev_set_can_measure() -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     import wake_model

@@ -196,6 +196,9 @@ class OwwWake:
         return e[-1].copy()
 
     def reset(self) -> None:
+        # The front end too: its buffered audio and mel frames still held the phrase that woke it, so the
+        # first steps after a conversation scored that phrase again and woke it a second time.
+        self._front.reset()
         self._embs.extend([self._quiet] * self.window)
         self._ring.clear()
         self._deaf = 0

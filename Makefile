@@ -69,6 +69,7 @@ soak-whisper: deps-test install
 
 wake-model: install
 	@tools/apt-ensure $(APT_WAKE)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[wake-train]'
 	nice -n 5 $(BIN)/python tools/wake_model.py $(WAKE_ARGS)
 
 clean:

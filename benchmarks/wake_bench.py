@@ -154,6 +154,7 @@ def build_pools(seed: int, workers: int, near_per_voice: int, pos_per_voice: int
 
 POOLS: dict[str, list] = {}
 SENS = 0.5
+HEAD: Path | None = None  # --head: another head file than the committed one (to compare recipes)
 
 
 def load_pools(seed: int = 7, workers: int = 2, near_per_voice: int = 72, pos_per_voice: int = 16) -> None:
@@ -177,7 +178,7 @@ class Pair:
 
     def __init__(self) -> None:
         self.old = WakeSpotter(sensitivity=SENS)
-        self.new = OwwWake(sensitivity=SENS)
+        self.new = OwwWake(sensitivity=SENS, model=HEAD)
         head = self.new._head
         casc = head.cascade_threshold if head is not None and head.cascade_threshold is not None else None
         self.busy = {k: 0.0 for k in KINDS}
@@ -352,7 +353,7 @@ def task_rss(kind: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global SENS, EAGER, KINDS
+    global SENS, EAGER, KINDS, HEAD
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=10.0, help="hours of chatter for false wakes")
     ap.add_argument("--workers", type=int, default=2)
@@ -361,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--near-per-voice", type=int, default=72)
     ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--head", type=Path, help="measure this head file instead of models/hey_tandem.npz")
     ap.add_argument("--pools-only", action="store_true", help="synthesise (and cache) the audio, measure nothing")
     a = ap.parse_args(argv)
     SENS = a.sensitivity
+    HEAD = a.head
     EAGER = None if a.eager == "none" else float(a.eager)
     if EAGER is None:
         KINDS = tuple(k for k in KINDS if not k.endswith(" eager"))

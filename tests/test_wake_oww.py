@@ -42,6 +42,17 @@ def test_recipe_voices_are_espeak_and_foreign_festival_only() -> None:
     english = {p.name for folder in ("english", "us", "british") for p in Path("/usr/share/festival/voices", folder).glob("*")}
     assert not festival & english
     assert not {v.label() for v in split["train"]} & {v.label() for v in split["dev"]}
+    # the neural voices (installed with the wake-train extra) train only: they are never the dev set
+    assert {v.engine for v in split["train-nn"] + split["train-kk"]} <= {"piper", "kokoro"}
+    assert set(wake_model.NEURAL_SPLITS) == {"train-nn", "train-kk"}
+
+
+def test_espeak_ipa_is_spelt_as_kokoro_was_trained() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import wake_model
+
+    assert wake_model.kokoro_phonemes("hˈeɪ tˈændəm\nstˈɑːɹt ˌaʊɚ ɡɹˈæɾɪtˌuːd") == "hˈA tˈændəm stˈɑɹt ˌWɚ ɡɹˈæTɪtˌud"
+    assert wake_model.kokoro_phonemes("dʒˈɔɪ tʃˈɜːtʃ ɡˈoʊ") == "ʤˈY ʧˈɜʧ ɡˈO"
 
 
 def test_head_round_trip_and_sensitivity(tmp_path: Path) -> None:

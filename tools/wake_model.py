@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.speech.oww import EMB_DIM, STEP_S, Head, embed, features  # noqa: E402
+from assistant.speech.wavfile import write_wav  # noqa: E402
 
 SR = 16000
 PHRASE = "hey tandem"
@@ -294,7 +295,6 @@ def kokoro_phonemes(ipa: str) -> str:
 
 
 def _kokoro(voice: Voice, text: str, pros: dict, wav: Path) -> None:
-    import wave
     if not _KOKORO:
         from importlib.resources import files
 
@@ -324,11 +324,7 @@ def _kokoro(voice: Voice, text: str, pros: dict, wav: Path) -> None:
         "tokens": np.array([[0, *tokens, 0]], np.int64), "style": ref,
         "speed": np.array([1.0 / pros["length"]], np.float32)})[0]
     pcm = (np.clip(np.asarray(audio, np.float32).ravel(), -1, 1) * 32767).astype("<i2")
-    with wave.open(str(wav), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(24000)
-        w.writeframes(pcm.tobytes())
+    write_wav(wav, pcm.tobytes(), rate=24000)
 
 
 def synth_many(items: list[tuple[str, Voice, dict]], tmp: Path) -> list[np.ndarray]:
@@ -845,13 +841,12 @@ def main(argv: list[str] | None = None) -> int:
     cache = a.cache / key
     cache.mkdir(parents=True, exist_ok=True)
     # the neural voices' shards sit in folders of their own, so adding a voice leaves the others' shards cached
-    def folder(split: str) -> Path:
-        if split not in NEURAL_SPLITS:
-            return cache
-        sub = cache / ("nn-" + hashlib.sha256(json.dumps([v.label() for v in voices[split]]).encode()).hexdigest()[:8])
-        sub.mkdir(exist_ok=True)
-        return sub
-    jobs = [(s, voices[s.split], lines, str(folder(s.split) / s.file_name())) for s in specs]
+    folder = {split: cache for split in {s.split for s in specs}}
+    for split in set(NEURAL_SPLITS) & set(folder):
+        folder[split] = cache / ("nn-" + hashlib.sha256(json.dumps([v.label() for v in voices[split]]).encode()
+                                                        ).hexdigest()[:8])
+        folder[split].mkdir(exist_ok=True)
+    jobs = [(s, voices[s.split], lines, str(folder[s.split] / s.file_name())) for s in specs]
     todo = [j for j in jobs if not Path(j[3]).exists()]
     log(f"{len(jobs)} shards ({len(jobs) - len(todo)} cached in {cache}); "
         f"building {len(todo)} with {a.workers} workers")

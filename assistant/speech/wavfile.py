@@ -10,6 +10,7 @@ parsed here (it is a small format) and the samples converted with numpy.
 from __future__ import annotations
 
 import struct
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,16 @@ class WavInfo:
     sample_width: int  # bytes per sample
     is_float: bool
     seconds: float
+
+
+def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> Path:
+    """Mono int16 ``pcm`` as a WAV file at ``path`` (the frame format by default); returns ``path``."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm)
+    return path
 
 
 def read_wav(path: str | Path) -> tuple[bytes, WavInfo]:

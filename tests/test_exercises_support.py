@@ -234,15 +234,20 @@ steps:
   - turn: talk
     who: first
     seconds: {seconds}
-    keep: yes
-    prompt: "{{partner}}, talk to {{other}}."
+    prompt: "{prompt}"{options}
   - close: "Thank you."
 """
 
 
+def write_solo(folder: Path, seconds: float, prompt: str, reprompt: str | None = None, keep: bool = False) -> Path:
+    """A scripts folder with one exercise, "solo": a turn of ``seconds`` for the first partner, then "Thank you."."""
+    options = (f'\n    reprompt: "{reprompt}"' if reprompt else "") + ("\n    keep: yes" if keep else "")
+    return write_script(folder, "solo", SOLO.format(seconds=seconds, prompt=prompt, options=options))
+
+
 def solo_ctx(tmp_path: Path, store: Store, clock: FakeClock, profile: Profile, settings: Settings, lines: list[Any],
              seconds: float = 60, **exercise: Any) -> Context:
-    folder = write_script(tmp_path / "scripts", "solo", SOLO.format(seconds=seconds))
+    folder = write_solo(tmp_path / "scripts", seconds, "{partner}, talk to {other}.", keep=True)
     ctx = make_ctx(store, clock, profile, settings, lines, scripts=folder, **exercise)
     ctx.speaker = TimedSpeaker(clock, [])
     return ctx

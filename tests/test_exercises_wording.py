@@ -20,7 +20,15 @@ from assistant.exercises.engine import Run
 from assistant.exercises.script import ScriptError, Step, load_yaml
 from assistant.profile import create_profile
 from assistant.replies import SHIPPED_DIR, load_replies
-from tests.test_exercises_support import SCRIPTS, fakes, make_ctx, only_session, rng, said, write_script  # noqa: F401
+from tests.test_exercises_support import (
+    SCRIPTS,
+    fakes,  # noqa: F401  (fixture)
+    make_ctx,
+    only_session,
+    rng,
+    write_script,
+    write_solo,
+)
 
 LONDON = ZoneInfo("Europe/London")
 EIGHT = ["gratitude", "checkin", "vulnerability", "listening", "commitments", "goals", "experiences", "trusttalk"]
@@ -136,19 +144,8 @@ def test_a_question_whose_silence_means_yes_moves_on_with_a_line_that_says_so(st
 
 
 def test_a_turn_met_with_silence_twice_says_one_kind_line_and_moves_on(tmp_path, store, clock, profile, settings):
-    folder = write_script(tmp_path / "s", "solo", """
-exercise: solo
-title: solo talk
-starts_on: solo.start
-why: a test script
-steps:
-  - turn: talk
-    who: first
-    seconds: 120
-    prompt: "{partner}, tell {other} about your day."
-    reprompt: "Take your time, {partner}. One moment from today is enough."
-  - close: "Thank you."
-""")
+    folder = write_solo(tmp_path / "s", 120, "{partner}, tell {other} about your day.",
+                        reprompt="Take your time, {partner}. One moment from today is enough.")
     ctx = make_ctx(store, clock, profile, settings, ["", "", ""], scripts=folder)
     assert start_exercise(ctx, "solo", rng()) == "completed"
     assert ctx.speaker.said[:2] == ["Alex, tell Sam about your day.",
@@ -159,18 +156,7 @@ steps:
 
 
 def test_a_speaker_who_has_spoken_is_never_told_to_take_their_time_or_pass(tmp_path, store, clock, profile, settings):
-    folder = write_script(tmp_path / "s", "solo", """
-exercise: solo
-title: solo talk
-starts_on: solo.start
-why: a test script
-steps:
-  - turn: talk
-    who: first
-    seconds: 120
-    prompt: "{partner}, tell {other} about your day."
-  - close: "Thank you."
-""")
+    folder = write_solo(tmp_path / "s", 120, "{partner}, tell {other} about your day.")
     ctx = make_ctx(store, clock, profile, settings, [(5, "it was long"), "", ""], scripts=folder)
     start_exercise(ctx, "solo", rng())
     assert not any("pass" in line.lower() for line in ctx.speaker.said)
@@ -221,18 +207,7 @@ def test_a_yes_to_did_they_get_it_right_ends_the_turn_without_finish_your_though
 
 
 def test_no_finish_your_thought_to_someone_who_stopped_talking_a_while_ago(tmp_path, store, clock, profile, settings):
-    folder = write_script(tmp_path / "s", "solo", """
-exercise: solo
-title: solo talk
-starts_on: solo.start
-why: a test script
-steps:
-  - turn: talk
-    who: first
-    seconds: 30
-    prompt: "{partner}, tell {other} one thing."
-  - close: "Thank you."
-""")
+    folder = write_solo(tmp_path / "s", 30, "{partner}, tell {other} one thing.")
     ctx = make_ctx(store, clock, profile, settings, [(2, "one thing"), "", "", ""], scripts=folder)
     start_exercise(ctx, "solo", rng())
     assert not any(line in shared("cue_finish") for line in ctx.speaker.said)
@@ -404,18 +379,7 @@ def test_timed_phrases_and_day_parts_are_checked_with_file_and_line(tmp_path):
 
 def test_no_time_left_cue_to_someone_who_has_not_begun(tmp_path, store, clock, profile, settings):
     # "take your time" at 20 s, then "thirty seconds left" at 30 s to an empty room did not follow
-    folder = write_script(tmp_path / "s", "solo", """
-exercise: solo
-title: solo talk
-starts_on: solo.start
-why: a test script
-steps:
-  - turn: talk
-    who: first
-    seconds: 60
-    prompt: "{partner}, tell {other} one thing."
-  - close: "Thank you."
-""")
+    folder = write_solo(tmp_path / "s", 60, "{partner}, tell {other} one thing.")
     ctx = make_ctx(store, clock, profile, settings, ["", "", "", ""], scripts=folder)
     start_exercise(ctx, "solo", rng())
     cues = {*shared("cue_30s"), *shared("cue_1min"), *shared("cue_half")}

@@ -15,6 +15,8 @@ from assistant.nlu import IntentFileError, Matcher, load_intents
 from assistant.nlu.collisions import check_collisions
 from assistant.nlu.loader import loads
 from assistant.nlu.matcher import GEN_SCORE
+from tests.test_nlu_templates import GOOD as ONE_INTENT
+from tests.test_nlu_templates import errors
 
 REPO = Path(__file__).resolve().parent.parent
 TUNING = REPO / "benchmarks" / "blind-2-tune.jsonl"
@@ -129,21 +131,7 @@ def test_tuning_set_accuracy(m: Matcher) -> None:
 
 # -- the data: examples and not_for_me --------------------------------------
 
-GOOD = """\
-intents:
-  a.start:
-    context: idle
-    templates:
-      - "start a"
-    examples:
-      - "kick off the a thing"
-"""
-
-
-def errors(text: str) -> str:
-    with pytest.raises(IntentFileError) as info:
-        loads(text, "x.yaml")
-    return str(info.value)
+GOOD = ONE_INTENT + '    examples:\n      - "kick off the a thing"\n'  # lines 6 and 7 of x.yaml
 
 
 def test_examples_and_not_for_me_load() -> None:

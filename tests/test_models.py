@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import os
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +17,10 @@ from assistant.errors import TandemError
 from assistant.speech import models
 from assistant.speech.engines import active_engine, choose_engine, make_recognizer
 from assistant.speech.models import ModelError, OfflineError, check_model_dir, download_model, install_zip
+from tests.range_server import RangeServer
 
 NAME = "vosk-model-fake-en-0.1"
+ARCHIVE = f"{NAME}.zip"
 
 
 def fake_model_zip(top: str | None = NAME, extra: dict[str, bytes] | None = None, pad: int = 200_000) -> bytes:
@@ -43,106 +43,63 @@ def fake_model_zip(top: str | None = NAME, extra: dict[str, bytes] | None = None
     return buf.getvalue()
 
 
-class _Server:
-    """Serves one archive with HTTP Range support; can cut the body short or ignore Range."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.cut_at: int | None = None
-        self.honour_range = True
-        self.status = 200
-        self.requests: list[str | None] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                rng = self.headers.get("Range")
-                server.requests.append(rng)
-                if server.status != 200:
-                    self.send_error(server.status)
-                    return
-                start = int(rng.split("=")[1].rstrip("-")) if rng and server.honour_range else 0
-                if start >= len(server.body) and rng:
-                    self.send_response(416)
-                    self.send_header("Content-Range", f"bytes */{len(server.body)}")
-                    self.end_headers()
-                    return
-                payload = server.body[start:]
-                self.send_response(206 if start else 200)
-                if start:
-                    self.send_header("Content-Range", f"bytes {start}-{len(server.body) - 1}/{len(server.body)}")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                if server.cut_at is not None:
-                    self.wfile.write(payload[: server.cut_at])
-                    server.cut_at = None
-                    self.close_connection = True
-                    return
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{NAME}.zip"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+@pytest.fixture
+def server() -> Iterator[RangeServer]:
+    with RangeServer({ARCHIVE: fake_model_zip()}) as s:
+        yield s
 
 
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    s = _Server(fake_model_zip())
-    yield s
-    s.close()
+def url(server: RangeServer) -> str:
+    return f"{server.url}/{ARCHIVE}"
 
 
-def test_download_installs_a_verified_model(home: HomePaths, server: _Server) -> None:
+def test_download_installs_a_verified_model(home: HomePaths, server: RangeServer, url: str) -> None:
     seen: list[tuple[int, int | None]] = []
-    folder = download_model(home.models, NAME, url=server.url, progress=lambda d, t: seen.append((d, t)))
+    folder = download_model(home.models, NAME, url=url, progress=lambda d, t: seen.append((d, t)))
     assert folder == home.models / NAME and check_model_dir(folder) is None
-    assert seen[-1] == (len(server.body), len(server.body))
+    size = len(server.files[ARCHIVE])
+    assert seen[-1] == (size, size)
     assert not list(home.models.glob("*.part")) and not list(home.models.glob(".installing*"))
-    assert download_model(home.models, NAME, url=server.url) == folder  # already there: no request
+    assert download_model(home.models, NAME, url=url) == folder  # already there: no request
     assert len(server.requests) == 1
 
 
-def test_download_resumes_after_a_cut(home: HomePaths, server: _Server) -> None:
-    server.cut_at = 70_000
+def test_download_resumes_after_a_cut(home: HomePaths, server: RangeServer, url: str) -> None:
+    server.cut[ARCHIVE] = 70_000
     with pytest.raises(OfflineError, match="again to resume.*PocketSphinx"):
-        download_model(home.models, NAME, url=server.url)
+        download_model(home.models, NAME, url=url)
     part = home.models / f"{NAME}.zip.part"
     assert part.stat().st_size == 70_000
-    folder = download_model(home.models, NAME, url=server.url)
-    assert server.requests == [None, "bytes=70000-"]
+    folder = download_model(home.models, NAME, url=url)
+    assert server.requests == [(ARCHIVE, None), (ARCHIVE, "bytes=70000-")]
     assert check_model_dir(folder) is None
-    served = zipfile.ZipFile(io.BytesIO(server.body)).read(f"{NAME}/am/final.mdl")
+    served = zipfile.ZipFile(io.BytesIO(server.files[ARCHIVE])).read(f"{NAME}/am/final.mdl")
     assert (folder / "am" / "final.mdl").read_bytes() == served
 
 
-def test_download_restarts_when_the_server_ignores_range(home: HomePaths, server: _Server) -> None:
-    (home.models / f"{NAME}.zip.part").write_bytes(server.body[:5000])
+def test_download_restarts_when_the_server_ignores_range(home: HomePaths, server: RangeServer, url: str) -> None:
+    (home.models / f"{NAME}.zip.part").write_bytes(server.files[ARCHIVE][:5000])
     server.honour_range = False
-    assert check_model_dir(download_model(home.models, NAME, url=server.url)) is None
+    assert check_model_dir(download_model(home.models, NAME, url=url)) is None
 
 
-def test_download_checks_size_and_checksum(home: HomePaths, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    good = hashlib.sha256(server.body).hexdigest()
-    monkeypatch.setitem(models.KNOWN_MODELS, NAME, models.KnownModel(NAME, len(server.body), "0" * 64))
+def test_download_checks_size_and_checksum(home: HomePaths, server: RangeServer, url: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    body = server.files[ARCHIVE]
+    good = hashlib.sha256(body).hexdigest()
+    monkeypatch.setitem(models.KNOWN_MODELS, NAME, models.KnownModel(NAME, len(body), "0" * 64))
     with pytest.raises(ModelError, match="SHA-256"):
-        download_model(home.models, NAME, url=server.url)
+        download_model(home.models, NAME, url=url)
     assert not (home.models / f"{NAME}.zip.part").exists()  # a bad archive is not kept to resume from
-    monkeypatch.setitem(models.KNOWN_MODELS, NAME, models.KnownModel(NAME, len(server.body), good))
-    assert check_model_dir(download_model(home.models, NAME, url=server.url)) is None
+    monkeypatch.setitem(models.KNOWN_MODELS, NAME, models.KnownModel(NAME, len(body), good))
+    assert check_model_dir(download_model(home.models, NAME, url=url)) is None
 
 
-def test_download_errors_are_one_clear_line(home: HomePaths, server: _Server) -> None:
+def test_download_errors_are_one_clear_line(home: HomePaths, server: RangeServer, url: str) -> None:
     server.status = 404
     with pytest.raises(ModelError, match="answered 404") as info:
-        download_model(home.models, NAME, url=server.url)
+        download_model(home.models, NAME, url=url)
     assert "\n" not in str(info.value)
     port = server.httpd.server_address[1]
     server.close()
@@ -227,12 +184,12 @@ def test_make_recognizer_falls_back_when_the_model_does_not_load(home: HomePaths
     assert make_recognizer(SpeechSettings(engine="vosk"), home, engine="pocketsphinx").name == "pocketsphinx"
 
 
-def test_cli_model_commands(home: HomePaths, server: _Server, tmp_path: Path,
+def test_cli_model_commands(home: HomePaths, url: str, tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["model", "list"]) == 0
     out = capsys.readouterr().out
     assert "no Vosk model installed" in out and "active engine: pocketsphinx" in out
-    assert main(["model", "download", "--url", server.url, "--name", NAME]) == 0
+    assert main(["model", "download", "--url", url, "--name", NAME]) == 0
     captured = capsys.readouterr()
     assert f"installed {home.models / NAME}" in captured.out and "100.0%" in captured.err
     archive = tmp_path / "vosk-model-usb-0.3.zip"

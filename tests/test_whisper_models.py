@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import os
 import stat
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from assistant.speech import whisper_models
 from assistant.speech.models import ModelError, OfflineError, install_zip
 from assistant.speech.whisper_models import (KnownWhisper, ModelFile, check_whisper_dir, download_whisper,
                                              find_whisper, install_whisper_dir, installed_whisper)
+from tests.range_server import RangeServer
 
 
 def fake_files(pad: int = 300_000) -> dict[str, bytes]:
@@ -27,61 +26,17 @@ def fake_files(pad: int = 300_000) -> dict[str, bytes]:
             "vocabulary.txt": b"a\nb\n"}
 
 
-class FileServer:
-    """Serves a folder of files by name with Range support; can cut one response short."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
-        self.cut: dict[str, int] = {}
-        self.requests: list[tuple[str, str | None]] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                name = self.path.rsplit("/", 1)[-1]
-                rng = self.headers.get("Range")
-                server.requests.append((name, rng))
-                body = server.files.get(name)
-                if body is None:
-                    self.send_error(404)
-                    return
-                start = int(rng.split("=")[1].rstrip("-")) if rng else 0
-                if start >= len(body) and rng:
-                    self.send_response(416)
-                    self.end_headers()
-                    return
-                payload = body[start:]
-                self.send_response(206 if start else 200)
-                if start:
-                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                if name in server.cut:
-                    self.wfile.write(payload[: server.cut.pop(name)])
-                    self.close_connection = True
-                    return
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/fake"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[FileServer]:
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[RangeServer]:
     files = fake_files()
     pinned = tuple(ModelFile(n, len(b), hashlib.sha256(b).hexdigest()) for n, b in files.items())
     monkeypatch.setitem(whisper_models.KNOWN_WHISPER, "whisper-base",
                         KnownWhisper("whisper-base", "Systran/faster-whisper-base", pinned))
-    server = FileServer(files)
-    yield server
-    server.httpd.shutdown()
+    with RangeServer(files) as server:
+        yield server
 
 
-def test_download_fetches_every_file_and_installs_whole(tmp_path: Path, served: FileServer) -> None:
+def test_download_fetches_every_file_and_installs_whole(tmp_path: Path, served: RangeServer) -> None:
     seen: list[tuple[int, int | None]] = []
     folder = download_whisper(tmp_path, "whisper-base", base_url=served.url, progress=lambda d, t: seen.append((d, t)))
     assert folder == tmp_path / "whisper-base" and check_whisper_dir(folder) is None
@@ -94,7 +49,7 @@ def test_download_fetches_every_file_and_installs_whole(tmp_path: Path, served: 
     assert served.requests == []  # installed: nothing fetched again
 
 
-def test_an_interrupted_download_resumes_where_it_stopped(tmp_path: Path, served: FileServer) -> None:
+def test_an_interrupted_download_resumes_where_it_stopped(tmp_path: Path, served: RangeServer) -> None:
     served.cut["model.bin"] = 100_000
     with pytest.raises(OfflineError, match="again to resume"):
         download_whisper(tmp_path, "whisper-base", base_url=served.url)
@@ -105,7 +60,7 @@ def test_an_interrupted_download_resumes_where_it_stopped(tmp_path: Path, served
     assert (tmp_path / "whisper-base" / "model.bin").read_bytes() == served.files["model.bin"]
 
 
-def test_a_corrupted_file_is_refused_and_deleted(tmp_path: Path, served: FileServer) -> None:
+def test_a_corrupted_file_is_refused_and_deleted(tmp_path: Path, served: RangeServer) -> None:
     served.files["model.bin"] = bytes(len(served.files["model.bin"]))  # right size, wrong bytes
     with pytest.raises(ModelError, match="SHA-256"):
         download_whisper(tmp_path, "whisper-base", base_url=served.url)
@@ -113,7 +68,7 @@ def test_a_corrupted_file_is_refused_and_deleted(tmp_path: Path, served: FileSer
     assert not (tmp_path / "whisper-base").exists()
 
 
-def test_offline_says_what_to_do(tmp_path: Path, served: FileServer) -> None:
+def test_offline_says_what_to_do(tmp_path: Path, served: RangeServer) -> None:
     with pytest.raises(OfflineError, match="cannot reach"):
         download_whisper(tmp_path, "whisper-base", base_url="http://127.0.0.1:9/nothing", timeout=2)
     with pytest.raises(ModelError, match="whisper-base, whisper-tiny"):
@@ -124,15 +79,12 @@ def test_offline_says_what_to_do(tmp_path: Path, served: FileServer) -> None:
 def test_a_model_without_pins_is_refused_before_anything_is_fetched(tmp_path: Path, name: str,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """Fail closed: no size and SHA-256 to check against, no download (the shipped table pins none yet)."""
-    server = FileServer(fake_files())
-    try:
+    with RangeServer(fake_files()) as server:
         refused = "no pinned size and SHA-256 for model.bin.*tandem model install DIR"
         with pytest.raises(ModelError, match=refused) as err:
             download_whisper(tmp_path, name, base_url=server.url)
         assert "\n" not in str(err.value)
         assert server.requests == [] and not any(tmp_path.iterdir())
-    finally:
-        server.httpd.shutdown()
 
 
 def test_one_unpinned_file_is_enough_to_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,16 +92,13 @@ def test_one_unpinned_file_is_enough_to_refuse(tmp_path: Path, monkeypatch: pyte
     pins = [ModelFile(n, len(b), hashlib.sha256(b).hexdigest()) for n, b in files.items()]
     pins[1] = ModelFile(pins[1].name, pins[1].size, None)  # a size is not enough
     monkeypatch.setitem(whisper_models.KNOWN_WHISPER, "whisper-base", KnownWhisper("whisper-base", "x/y", tuple(pins)))
-    server = FileServer(files)
-    try:
+    with RangeServer(files) as server:
         with pytest.raises(ModelError, match=f"for {pins[1].name} of x/y"):
             download_whisper(tmp_path, "whisper-base", base_url=server.url)
         assert server.requests == []
-    finally:
-        server.httpd.shutdown()
 
 
-def test_a_file_of_the_wrong_size_is_refused(tmp_path: Path, served: FileServer) -> None:
+def test_a_file_of_the_wrong_size_is_refused(tmp_path: Path, served: RangeServer) -> None:
     served.files["config.json"] += b" "
     with pytest.raises(ModelError, match="config.json has .* bytes, expected"):
         download_whisper(tmp_path, "whisper-base", base_url=served.url)
@@ -163,7 +112,7 @@ def test_cli_download_refuses_an_unpinned_model_in_one_line(home: HomePaths,
     assert "no pinned size and SHA-256" in err and "tandem model install DIR" in err and len(err.splitlines()) == 1
 
 
-def test_cli_download_then_list_shows_both_kinds(served: FileServer, home: HomePaths,
+def test_cli_download_then_list_shows_both_kinds(served: RangeServer, home: HomePaths,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["model", "download", "whisper-base", "--url", served.url]) == 0
     out = capsys.readouterr().out

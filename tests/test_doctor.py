@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from assistant import cli
+from assistant.cli import doctor as doctor_checks
 from assistant.config import HomePaths
 from assistant.store import Store
 
@@ -58,15 +61,33 @@ def test_loose_permissions_are_a_failure_with_the_fix(capsys, tandem_home: Path)
     assert line(lines, "home folder").startswith("FAIL") and "chmod -R go-rwx" in line(lines, "home folder")
 
 
-def test_recovery_and_backups_are_reported(capsys, tandem_home: Path):
+def test_a_loose_folder_inside_the_home_is_a_failure_too(capsys, tandem_home: Path):
     init(capsys)
+    (tandem_home / "extra").mkdir()
+    os.chmod(tandem_home / "extra", 0o755)
+    code, lines = doctor(capsys, "--no-audio")
+    assert code == 1
+    assert "1 item(s) readable by others, e.g. " + str(tandem_home / "extra") in line(lines, "home folder")
+
+
+@contextmanager
+def opened_store(tandem_home: Path) -> Iterator[Store]:
+    """The store ``init`` made, open for the block (closed after it, before ``doctor`` opens it again)."""
     home = HomePaths(tandem_home)
     store = Store(home.db_file, home.backups)
     store.open()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def test_recovery_and_backups_are_reported(capsys, tandem_home: Path):
+    init(capsys)
     today = datetime.now(ZoneInfo("Europe/Lisbon")).date().isoformat()
-    store.backup_if_due(today)
-    store.close()
-    home.db_file.write_text("{ not json", encoding="utf-8")  # damaged: the next open restores the backup
+    with opened_store(tandem_home) as store:
+        store.backup_if_due(today)
+    HomePaths(tandem_home).db_file.write_text("{ not json", encoding="utf-8")  # damaged: the next open restores it
     code, lines = doctor(capsys, "--no-audio")
     stores = [ln for ln in lines if " store:" in ln]
     assert any(f"restored from backup tandem-{today}.json" in ln for ln in stores)
@@ -75,11 +96,8 @@ def test_recovery_and_backups_are_reported(capsys, tandem_home: Path):
 
 def test_a_clock_that_went_back_is_a_warning(capsys, tandem_home: Path):
     init(capsys)
-    home = HomePaths(tandem_home)
-    store = Store(home.db_file, home.backups)
-    store.open()
-    store.set_meta("last_event", "2099-01-01T10:00:00+00:00")
-    store.close()
+    with opened_store(tandem_home) as store:
+        store.set_meta("last_event", "2099-01-01T10:00:00+00:00")
     code, lines = doctor(capsys, "--no-audio")
     assert line(lines, "clock").startswith("warn") and "went back" in line(lines, "clock")
 
@@ -93,6 +111,19 @@ def test_audio_checks_answer_in_bounded_time(capsys):
     mic = [ln for ln in lines if "microphone:" in ln or " audio:" in ln]
     assert mic and all(("ok" in m.split()[0]) or ("tandem" in m or "install" in m or "restart" in m or "muted" in m)
                        for m in mic)
+
+
+def test_a_missing_device_names_the_setting_that_asked_for_it_or_says_there_is_none():
+    class NoDefaultDevice:
+        def query_devices(self, kind: str) -> dict:
+            raise RuntimeError("no default device")
+
+    sd = NoDefaultDevice()
+    assert doctor_checks._microphone(sd, [], "usb mic") == doctor_checks.Finding(
+        "FAIL", "microphone", "the configured speech.input_device 'usb mic' is not there; plug in a USB microphone "
+        "and check 'tandem devices' (or use 'tandem run --text')")
+    assert doctor_checks._speaker(sd, [], "").line() == (
+        "FAIL speaker: no speaker found; plug in a speaker and check 'tandem devices', then try 'tandem say hello'")
 
 
 def test_a_broken_intents_file_is_named_with_its_line(capsys, tandem_home: Path, tmp_path: Path):

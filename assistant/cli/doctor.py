@@ -97,11 +97,7 @@ def check_home(app: Any) -> list[Finding]:
         return [Finding(WARN, "home folder", f"{root} does not exist yet; 'tandem init' creates it")]
     loose: list[str] = []
     for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            path = os.path.join(folder, name)
-            if stat.S_IMODE(os.lstat(path).st_mode) & 0o077:
-                loose.append(path)
-        for name in files:
+        for name in (*dirs, *files):
             path = os.path.join(folder, name)
             if stat.S_IMODE(os.lstat(path).st_mode) & 0o077:
                 loose.append(path)
@@ -360,12 +356,17 @@ def _pick(sd: Any, devices: list[dict[str, Any]], wanted: str, kind: str) -> dic
         return usable[0] if usable else None
 
 
+def _missing(what: str, setting: str, wanted: str, fix: str) -> Finding:
+    """The failure for a device not found: the configured one (``setting``), or any at all."""
+    hint = f"the configured {setting} {wanted!r} is not there; " if wanted else f"no {what} found; "
+    return Finding(FAIL, what, hint + fix)
+
+
 def _microphone(sd: Any, devices: list[dict[str, Any]], wanted: str) -> Finding:
     device = _pick(sd, devices, wanted, "input")
     if device is None:
-        hint = f"the configured speech.input_device {wanted!r} is not there; " if wanted else "no microphone found; "
-        return Finding(FAIL, "microphone",
-                       hint + "plug in a USB microphone and check 'tandem devices' (or use 'tandem run --text')")
+        return _missing("microphone", "speech.input_device", wanted,
+                        "plug in a USB microphone and check 'tandem devices' (or use 'tandem run --text')")
     import numpy as np
 
     frames: list[Any] = []
@@ -402,8 +403,7 @@ def _microphone(sd: Any, devices: list[dict[str, Any]], wanted: str) -> Finding:
 def _speaker(sd: Any, devices: list[dict[str, Any]], wanted: str) -> Finding:
     device = _pick(sd, devices, wanted, "output")
     if device is None:
-        hint = f"the configured voice.output_device {wanted!r} is not there; " if wanted else "no speaker found; "
-        return Finding(FAIL, "speaker",
-                       hint + "plug in a speaker and check 'tandem devices', then try 'tandem say hello'")
+        return _missing("speaker", "voice.output_device", wanted,
+                        "plug in a speaker and check 'tandem devices', then try 'tandem say hello'")
     return Finding(OK, "speaker", f"{device.get('name')} (try 'tandem say hello' to hear it)")
 

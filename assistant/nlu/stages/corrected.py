@@ -6,8 +6,10 @@ The weakest snap's similarity is the match's evidence: a guessed correction scor
 
 from __future__ import annotations
 
+from ..fitting import Fitter
 from ..grammar import Grammar
 from ..match import CORRECTED, Match, Reading
+from ..normalise import Token
 
 
 class CorrectedStage:
@@ -20,14 +22,19 @@ class CorrectedStage:
         corrected, similarity = reading.correction
         if corrected is None:
             return None
-        found = self.fitter.best(reading.layer, corrected, reading.barred)
-        if found is None:
-            return None
-        return Match(
-            found.intent,
-            found.slots,
-            stage=CORRECTED,
-            free_chars=found.free_chars,
-            words=tuple(corrected),
-            evidence=similarity,
-        )
+        return refit(self.fitter, reading, corrected, similarity)
+
+
+def refit(fitter: Fitter, reading: Reading, corrected: list[Token], evidence: float) -> Match | None:
+    """The template that fits the corrected words, as a corrected match whose evidence is ``evidence``."""
+    found = fitter.best(reading.layer, corrected, reading.barred)
+    if found is None:
+        return None
+    return Match(
+        found.intent,
+        found.slots,
+        stage=CORRECTED,
+        free_chars=found.free_chars,
+        words=tuple(corrected),
+        evidence=evidence,
+    )

@@ -18,10 +18,11 @@ from ..correct import CORRECT_CUTOFF
 from ..fitting import fit, line
 from ..grammar import Grammar
 from ..layers import intent_names
-from ..match import CORRECTED, GENERAL, Match, Reading
+from ..match import GENERAL, Match, Reading
 from ..normalise import Token
 from ..slots import heard_text
 from ..training import Trainer
+from .corrected import refit
 
 # Tuned on benchmarks/blind-2-tune.jsonl (the benchmark's tuning set) with the public corpora's
 # out-of-domain lines: 0.6 is where a lower probability starts to accept near misses ("we kept the
@@ -73,16 +74,9 @@ class GeneraliseStage:
             join_max_words=GEN_JOIN_MAX_WORDS,
         )
         if corrected is not None:
-            found = self.fitter.best(reading.layer, corrected, barred)
-            if found is not None:
-                return Match(
-                    found.intent,
-                    found.slots,
-                    stage=CORRECTED,
-                    free_chars=found.free_chars,
-                    words=tuple(corrected),
-                    evidence=max(similarity, CORRECT_CUTOFF),
-                )
+            fitted = refit(self.fitter, reading, corrected, max(similarity, CORRECT_CUTOFF))
+            if fitted is not None:
+                return fitted
         tokens = corrected or tokens
         canon = [gen.PARTNER_TOKEN if t.canon.startswith("@p") else t.canon for t in tokens]
         active = frozenset(intent_names(self.grammar.intents, *reading.key))

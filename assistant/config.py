@@ -139,7 +139,7 @@ RULES: dict[str, Rule] = {
     "speech.vosk_model": Anything(),
     "speech.input_device": Anything(),
     "speech.wake_sensitivity": Between(0.0, 1.0, "0 strict, 1 eager"),
-    "speech.wake_detector": OneOf(("auto", "openwakeword", "openwakeword+check", "pocketsphinx")),
+    "speech.wake_detector": OneOf(("auto", "openwakeword", "openwakeword+check", "openwakeword+quiet", "pocketsphinx")),
     "reminders.quiet_start": ClockTime(),
     "reminders.quiet_end": ClockTime(),
     "reminders.snooze_minutes": Between(1, 24 * 60, "minutes"),
@@ -197,7 +197,7 @@ class SpeechSettings(Checked):
     vosk_model: str = ""  # a folder; "" = the newest model installed under the home folder
     input_device: str = ""
     wake_sensitivity: float = 0.5  # 0 = strict .. 1 = eager
-    wake_detector: str = "auto"  # auto | openwakeword | openwakeword+check | pocketsphinx (see speech/wake.py)
+    wake_detector: str = "auto"  # one of speech/wake.py's DETECTORS
 
 
 @dataclass(frozen=True)

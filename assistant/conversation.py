@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 # From this score up a template explains what was heard: an answer to a question, and a command said instead of
 # one, must reach it (the matcher's bands, read without loading the matcher: nlu/bands.py).
+from .events import Wake
 from .nlu.bands import SURE_SCORE
 
 if TYPE_CHECKING:
@@ -125,10 +126,10 @@ class Listener(Protocol):
         """
         ...
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         """Asleep: wait up to ``timeout`` clock seconds for the wake phrase.
 
-        True when woken (in text mode: when the next typed line is due).
+        The wake when woken (in text mode: when the next typed line is due), None when the time passed.
         """
         ...
 

@@ -5,6 +5,11 @@
                        |                   +--exercise started--> EXERCISE --ended--> HANDLING
                        +--silence / not understood twice / cancel--> ASLEEP
 
+A *quiet* wake (``Wake.quiet``: the detector's score was borderline) plays no chime and gets one
+listening window: a command the matcher is sure of is handled as usual (the audio listener has also
+had free dictation bear it out), anything else goes back to ASLEEP without a word ("quiet wake: not a
+sure command").
+
 Every transition is emitted as a ``StateChange`` whose ``reason`` says why
 (for the return to ASLEEP: why the interaction ended). Every wait is
 bounded: asleep, the loop wakes at least once a minute of clock time (and
@@ -27,9 +32,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from .conversation import IDLE, InputClosed, Listener, Speaker, Utterance
+from .conversation import IDLE, SURE_SCORE, InputClosed, Listener, Speaker, Utterance
 from .errors import TandemError
-from .events import ErrorEvent, StateChange
+from .events import ErrorEvent, StateChange, Wake
 from .handlers import Context, Handler, collect_handlers
 from .store import StoreError
 
@@ -152,24 +157,32 @@ class Dialogue:
         self._emit_state(State.ASLEEP, "started")
         try:
             while True:
-                self._sleep()
-                self._interact()
+                woke = self._sleep()
+                if woke.quiet:
+                    self._interact_quietly()
+                else:
+                    self._interact()
         except InputClosed:
             self._emit_state(State.ASLEEP, "input closed")  # recorded even when already asleep
             return "input closed"
 
-    def _sleep(self) -> None:
+    def _sleep(self) -> Wake:
         """Asleep until the wake phrase; speaks due reminders on the way."""
         while True:
             self._idle_duties()
-            if self.ctx.listener.wait_for_wake(self._sleep_bound()):
-                self._set(State.AWAKE, "wake")
-                if self.on_wake is not None:
-                    try:
-                        self.on_wake()
-                    except (TandemError, OSError) as exc:  # no chime is no reason to stop listening
-                        self._error("speaker", f"the listening chime could not be played: {type(exc).__name__}")
-                return
+            woke = self.ctx.listener.wait_for_wake(self._sleep_bound())
+            if woke is None:
+                continue
+            if woke.quiet:  # a borderline call: no chime, see _interact_quietly
+                self._set(State.AWAKE, "quiet wake")
+                return woke
+            self._set(State.AWAKE, "wake")
+            if self.on_wake is not None:
+                try:
+                    self.on_wake()
+                except (TandemError, OSError) as exc:  # no chime is no reason to stop listening
+                    self._error("speaker", f"the listening chime could not be played: {type(exc).__name__}")
+            return woke
 
     def _idle_duties(self) -> None:
         if self.on_idle is not None:
@@ -241,6 +254,24 @@ class Dialogue:
                 ended = self._run_pending(ended)
             self._set(State.ASLEEP, ended)
             return
+
+    def _interact_quietly(self) -> None:
+        """After a quiet wake: one listening window, and a reply only to a command the matcher is sure of.
+
+        A borderline score is as often chatter as a call: a chime, a "sorry, I didn't catch that" or a
+        loose guess acted on would each be a sound nobody asked for. Someone who did call and was not
+        understood hears nothing and says it again, as to a person who did not look up.
+        """
+        self._interaction = "listening"
+        heard = self.ctx.listener.listen(IDLE, timeout=self.listen_timeout, can_resume=self._can_resume())
+        if heard.silent:
+            self._set(State.ASLEEP, "silence")
+            return
+        if heard.intent is None or heard.score < max(SURE_SCORE, self.min_score):
+            self._set(State.ASLEEP, "quiet wake: not a sure command")
+            return
+        ended = self._run_pending(self._handle(heard))
+        self._set(State.ASLEEP, ended)
 
     def _run_pending(self, ended: str) -> str:
         """Run the commands said in answer to questions (see ``Context.pending``), as if heard after the wake phrase."""
@@ -383,9 +414,9 @@ class DeadlineListener:
         timeout = float(kwargs.pop("timeout", 8.0))
         return self.inner.listen(context, timeout=min(timeout, self._left()), **kwargs)
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         woke = self.inner.wait_for_wake(min(timeout, self._left()))
-        if not woke:
+        if woke is None:
             self._left()
         return woke
 

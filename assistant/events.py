@@ -34,8 +34,12 @@ class Event:
 
 @dataclass(frozen=True)
 class Wake(Event):
+    """The wake phrase was heard. A *quiet* wake scored between the detector's listening and chime
+    thresholds: the loop listens without a chime and acts only on a command it is sure of."""
+
     type: ClassVar[str] = "wake"
-    score: float = 1.0
+    score: float = 1.0  # the detector's score (an openWakeWord head: 0..1; the keyword spotter: 1)
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

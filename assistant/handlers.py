@@ -19,7 +19,7 @@ from .clock import Clock
 from .config import Settings
 from .conversation import DICTATION, RITUAL, Listener, Speaker, Utterance, ask_partner, ask_yes_no
 from .errors import TandemError
-from .events import EventSink, Said
+from .events import EventSink, Said, Wake
 from .profile import Profile
 from .store import Store
 
@@ -146,7 +146,7 @@ class _Deferring:
             self._ctx.defer(heard)
         return heard
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         return self._ctx.listener.wait_for_wake(timeout)
 
 

@@ -54,7 +54,7 @@ from wake_bench import POOLS, ROOT, poisson_ci, silence, wilson  # noqa: E402
 
 from assistant.speech.wavfile import write_wav  # noqa: E402
 
-DETECTORS = ("pocketsphinx", "openwakeword", "openwakeword+check")
+DETECTORS = ("pocketsphinx", "openwakeword", "openwakeword+check", "openwakeword+quiet")
 # Read-only requests with one spoken answer each (nothing they do changes what the next trial hears).
 REQUESTS = (
     ("what promises are still open", "promise.list"),
@@ -72,9 +72,10 @@ TAIL_S = 8.5  # after a request: longer than the 8 s the loop listens after a wa
 
 @dataclass
 class Interaction:
-    """From one wake (one chime) back to sleep."""
+    """From one wake (one chime, unless the wake was quiet) back to sleep."""
 
-    acted: str | None = None  # the first command acted on (a non-null intent heard in the idle context)
+    quiet: bool = False  # a quiet wake: no chime, and only a sure command is acted on
+    acted: str | None = None  # the first command acted on (the loop's first "handling" state after the wake)
     heard: list[str] = field(default_factory=list)  # every intent heard in it (None: words that meant nothing)
     replies: list[str] = field(default_factory=list)
     exercise: str | None = None  # an exercise it started
@@ -87,7 +88,7 @@ class Stream:
 
     @property
     def chimes(self) -> int:
-        return len(self.interactions)
+        return sum(not i.quiet for i in self.interactions)
 
     @property
     def replies(self) -> int:
@@ -102,15 +103,15 @@ def read_stream(events: Iterable[dict]) -> Stream:
     for e in events:
         kind = e.get("type")
         if kind == "wake":
-            now = Interaction()
+            now = Interaction(quiet=bool(e.get("quiet")))
             out.interactions.append(now)
         elif now is None:
             if kind == "said":
                 out.replies_asleep += 1
         elif kind == "intent":
             now.heard.append(e.get("intent"))
-            if now.acted is None and e.get("intent") and e.get("context") == "idle":
-                now.acted = e["intent"]
+        elif kind == "state" and e.get("state") == "handling" and e.get("previous") == "awake":
+            now.acted = now.acted or e.get("reason")
         elif kind == "said":
             now.replies.append(e.get("text", ""))
         elif kind == "exercise" and e.get("phase") == "started" and now.exercise is None:
@@ -317,6 +318,7 @@ def table(detectors: Sequence[str], chatter: dict[str, Run], asked: dict[str, Ru
 
     if chatter:
         row("chimes / h, chatter (95% CI)", hourly(lambda s: s.chimes))
+        row("quiet wakes / h (no chime)", hourly(lambda s: len(s.interactions) - s.chimes))
         row("replies / h, chatter", hourly(lambda s: s.replies))
         row("wakes that spoke / h", hourly(lambda s: sum(bool(i.replies) for i in s.interactions)))
         row("commands acted on / h", hourly(lambda s: sum(i.acted is not None for i in s.interactions)))

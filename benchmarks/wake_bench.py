@@ -20,10 +20,11 @@ every English festival voice installed.
   building a detector and running it on 30 s of audio (a fresh process each).
 
 Detectors: ``pocketsphinx`` (keyphrase spotting + near-miss grammar check),
-``openwakeword`` (pyopen-wakeword front end + our head), and the cascade
+``openwakeword`` (pyopen-wakeword front end + our head), the cascade
 ``openwakeword+check`` (the head at the card's lower cascade threshold, then the
-PocketSphinx near-miss check on the last 1.9 s) -- every head column replays the
-same step scores, so they are measured in one pass.
+PocketSphinx near-miss check on the last 1.9 s), and ``openwakeword+quiet`` (every
+wake, chimed or quiet: the head at the card's quiet threshold) -- every head column
+replays the same step scores, so they are measured in one pass.
 Rates have 95% intervals: Wilson for proportions, exact-Poisson
 (Wilson-Hilferty) for false wakes per hour.
 
@@ -86,7 +87,8 @@ NEAR_MISSES = [
 ]
 POSITIVES = ["hey tandem", "hey tandem", "hey tandem start our gratitude moment", "hey tandem what can you do"]
 SNRS: list[float | None] = [None, 20.0, 10.0]
-KINDS = ("pocketsphinx", "openwakeword", "openwakeword+check", "openwakeword eager", "openwakeword+check eager")
+KINDS = ("pocketsphinx", "openwakeword", "openwakeword+check", "openwakeword+quiet", "openwakeword eager",
+         "openwakeword+check eager")
 EAGER: float | None = 1.0  # the eager columns: the same head at this wake_sensitivity (--eager; none: no such columns)
 EXTRA_FESTIVAL = ("ked_diphone", "cmu_us_slt_arctic_hts")
 
@@ -190,6 +192,11 @@ class Pair:
             tc = max(sensitivity_to_threshold(casc, sens), casc) if casc is not None else t
             self.columns["openwakeword+check" + name] = _Column(tc, 1 if casc is not None else self.new.hold,
                                                                RecentCheck("hey tandem", sens), self.new._refractory)
+        # Quiet wakes count as wakes here (each listens, silently): the head at its quiet threshold. Whether one
+        # chimed, and what the couple hears after it, is loop_bench.py's to measure.
+        if head is not None and head.quiet_threshold is not None:
+            tq = min(head.quiet_threshold, self.columns["openwakeword"].threshold)
+            self.columns["openwakeword+quiet"] = _Column(tq, self.new.hold, None, self.new._refractory)
 
     def feed(self, pcm: bytes) -> dict[str, int]:
         """Wakes per detector over ``pcm``."""
@@ -253,34 +260,46 @@ def silence(s: float) -> bytes:
     return b"\0\0" * int(16000 * s)
 
 
-def task_detection(snr: float | None) -> tuple[str, dict[str, int], int, dict[str, float], float]:
+def detection_trials(snr: float | None) -> Iterator[tuple[bytes, bytes]]:
+    """Each wake clip of the pool as one trial, in order: (a chatter sentence before it, the clip), mixed at ``snr``
+    (``enroll_bench.py`` replays the same trials)."""
     rng = np.random.default_rng(11 if snr is None else int(snr))
     bed = _bed(5)
-    pair = Pair()
-    hits = {k: 0 for k in KINDS}
     chat = POOLS["chat"]
-    audio = 0.0
     for i, (_, _, pcm) in enumerate(POOLS["pos"]):
         lead = chat[(i * 7) % len(chat)][1]
         pre = voices.mix_at_snr(lead + silence(0.5), snr, rng, bed)
+        yield pre, voices.mix_at_snr(pcm + silence(1.5), snr, rng, bed)
+
+
+def task_detection(snr: float | None) -> tuple[str, dict[str, int], int, dict[str, float], float]:
+    pair = Pair()
+    hits = {k: 0 for k in KINDS}
+    audio = 0.0
+    for pre, clip in detection_trials(snr):
         pair.feed(pre)
-        got = pair.feed(voices.mix_at_snr(pcm + silence(1.5), snr, rng, bed))
+        got = pair.feed(clip)
         for k in KINDS:
             hits[k] += got[k] > 0
-        audio += (len(pre) + len(pcm)) / 32000 + 1.5
+        audio += (len(pre) + len(clip)) / 32000
     return ("clean" if snr is None else f"{snr:.0f} dB"), hits, len(POOLS["pos"]), pair.busy, audio
 
 
-def task_near(_: int) -> tuple[dict[str, int], int, dict[str, float], float, dict[str, list[str]]]:
+def near_trials() -> Iterator[tuple[str, bytes]]:
+    """Each near-miss clip of the pool, in order: (its text, the clip and silence mixed clean, at 20 or 10 dB)."""
     rng = np.random.default_rng(3)
     bed = _bed(6)
+    for j, (_voice, text, pcm) in enumerate(POOLS["near"]):
+        snr = [None, 20.0, 10.0][j % 3]
+        yield text, voices.mix_at_snr(pcm + silence(1.6), snr, rng, bed)
+
+
+def task_near(_: int) -> tuple[dict[str, int], int, dict[str, float], float, dict[str, list[str]]]:
     pair = Pair()
     woke = {k: 0 for k in KINDS}
     which: dict[str, list[str]] = {k: [] for k in KINDS}
     audio = 0.0
-    for j, (_voice, text, pcm) in enumerate(POOLS["near"]):
-        snr = [None, 20.0, 10.0][j % 3]
-        mixed = voices.mix_at_snr(pcm + silence(1.6), snr, rng, bed)
+    for text, mixed in near_trials():
         got = pair.feed(mixed)
         audio += len(mixed) / 32000
         for k in KINDS:
@@ -290,15 +309,16 @@ def task_near(_: int) -> tuple[dict[str, int], int, dict[str, float], float, dic
     return woke, len(POOLS["near"]), pair.busy, audio, which
 
 
-def chatter_stream(seconds: float, seed: int) -> Iterator[tuple[str, bytes]]:
+def chatter_stream(seconds: float, seed: int, chat: list | None = None) -> Iterator[tuple[str, bytes]]:
     """``seconds`` of ordinary chatter as mixed chunks of ~8 sentences: (the first one's voice, the audio).
 
-    The pool's sentences in random order with random gain and gaps, now and then a stretch of room noise only,
-    each chunk clean or with pink + babble noise at 20 or 10 dB (so the noise varies along the stream)."""
+    The pool's sentences (or ``chat``'s: one voice's, say) in random order with random gain and gaps, now and
+    then a stretch of room noise only, each chunk clean or with pink + babble noise at 20 or 10 dB (so the noise
+    varies along the stream)."""
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     bed = _bed(seed)
-    chat = POOLS["chat"]
+    chat = POOLS["chat"] if chat is None else chat
     done = 0.0
     while done < seconds:
         order = list(range(len(chat)))

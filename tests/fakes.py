@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant.clock import FakeClock
 from assistant.conversation import COMMAND, IDLE, InputClosed, Utterance, settle
+from assistant.events import Wake
 
 # A parse function: (text, context, in_exercise, can_resume) -> anything with .intent, .slots, .score
 # (the real Matcher's Parse, or an Utterance from intent_by_name)
@@ -60,10 +61,10 @@ class ScriptedListener:
                                             duration_s=speech_s))
         return heard
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         if not self.lines:
             raise InputClosed()
-        return True
+        return Wake()
 
 
 @dataclass

@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 
 from assistant.config import load_settings
-from assistant.conversation import InputClosed
+from assistant.conversation import InputClosed, Utterance
 from assistant.dialogue import NOT_CAUGHT, DeadlineListener, Dialogue, Hooks, State, spoken_store_error
 from assistant.errors import TandemError
-from assistant.events import ErrorEvent, ListSink, StateChange
+from assistant.events import ErrorEvent, ListSink, StateChange, Wake
 from assistant.features import controls
 from assistant.handlers import Context
 from assistant.store import StoreError
-from tests.fakes import RecordingSpeaker, ScriptedListener
+from tests.fakes import RecordingSpeaker, ScriptedListener, intent_by_name
 
 
 def make(store, profile, settings, clock, lines, handlers=None, hooks=None, **kw):
@@ -189,7 +189,7 @@ def test_due_reminder_is_spoken_while_asleep_and_waits_are_bounded(store, profil
             if self.clock.now() > due + timedelta(minutes=10):
                 raise InputClosed()
             self.clock.advance(timeout)
-            return False
+            return None
 
     d, ctx, speaker, sink, _ = make(store, profile, settings, clock, [], hooks=hooks)
     ctx.listener = Sleepy([], clock)
@@ -211,7 +211,7 @@ def test_a_reminder_that_stays_due_is_not_retried_in_a_tight_loop(store, profile
             if self.clock.now() >= stop_at:
                 raise InputClosed()
             self.clock.advance(timeout)
-            return False
+            return None
 
     d, ctx, speaker, sink, _ = make(store, profile, settings, clock, [], hooks=hooks)
     ctx.listener = Sleepy([], clock)
@@ -238,9 +238,9 @@ def test_vanished_speaker_is_logged_by_kind_and_the_loop_goes_on(store, profile,
 def test_deadline_listener_closes_input_at_until(clock):
     until = clock.now() + timedelta(seconds=90)
     inner = ScriptedListener([], clock)
-    inner.wait_for_wake = lambda timeout: (clock.advance(timeout), False)[1]  # type: ignore[method-assign]
+    inner.wait_for_wake = lambda timeout: clock.advance(timeout)  # type: ignore[method-assign]
     wrapped = DeadlineListener(inner, clock, until)
-    assert wrapped.wait_for_wake(60) is False
+    assert wrapped.wait_for_wake(60) is None
     with pytest.raises(InputClosed):  # the wait is cut to the 30 s left; then the clock is at until
         wrapped.wait_for_wake(60)
     assert clock.now() == until
@@ -316,3 +316,48 @@ def test_a_context_without_an_exercise_engine_says_so_in_one_line(store, profile
                   profile=profile, events=ListSink(), settings=settings)
     with pytest.raises(TandemError, match=r"cannot start 'gratitude': no exercise engine here; .*run_exercise="):
         ctx.start_exercise("gratitude")
+
+
+class QuietWakes(ScriptedListener):
+    """Every wake is a borderline one (``Wake.quiet``): what the openWakeWord head's listening threshold hears."""
+
+    def wait_for_wake(self, timeout):
+        return None if super().wait_for_wake(timeout) is None else Wake(score=0.4, quiet=True)
+
+
+def loose_or_named(text, context, in_exercise, can_resume):
+    """'~help' is a loose guess at help (below the matcher's sure score); '!help' a sure one."""
+    if text.startswith("~"):
+        return Utterance(text=text, intent=text[1:], score=0.5, context=context)
+    return intent_by_name(text, context, in_exercise, can_resume)
+
+
+def test_a_quiet_wake_answers_a_sure_command_without_a_chime(store, profile, settings, clock):
+    chimes = []
+    d, ctx, speaker, sink, _ = make(store, profile, settings, clock, [], on_wake=lambda: chimes.append(1))
+    ctx.listener = QuietWakes(["!help"], clock)
+    d.run()
+    assert chimes == []
+    assert "not therapy" in speaker.text()
+    assert ("awake", "quiet wake") in states(sink) and ("asleep", "handled help") in states(sink)
+
+
+@pytest.mark.parametrize("line", ["what's the weather", "~help", ""])
+def test_a_quiet_wake_that_hears_no_sure_command_makes_no_sound(store, profile, settings, clock, line):
+    # Words that meant nothing, a loose guess and a silence: a normal wake would chime and say "sorry".
+    chimes = []
+    d, ctx, speaker, sink, _ = make(store, profile, settings, clock, [], on_wake=lambda: chimes.append(1))
+    ctx.listener = QuietWakes([line, "!help"], clock, parse=loose_or_named)
+    d.run()
+    assert chimes == []
+    assert len(speaker.said) == 1 and "not therapy" in speaker.text()  # only the next call's reply
+    assert [r for s, r in states(sink) if s == "asleep"][1] in ("quiet wake: not a sure command", "silence")
+
+
+def test_a_confident_wake_chimes_and_acts_on_a_loose_guess(store, profile, settings, clock):
+    chimes = []
+    d, ctx, speaker, sink, _ = make(store, profile, settings, clock, ["~help"], on_wake=lambda: chimes.append(1))
+    ctx.listener.parse = loose_or_named
+    d.run()
+    assert chimes == [1]
+    assert ("awake", "wake") in states(sink) and ("asleep", "handled help") in states(sink)

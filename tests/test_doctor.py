@@ -51,6 +51,8 @@ def test_a_healthy_profile_and_store(capsys):
     assert line(lines, "home folder").startswith("ok")
     assert line(lines, "store").startswith("ok")
     assert line(lines, "backups").startswith("warn")
+    # the default detector for "hey tandem", as the README's wake tables chose it
+    assert "by openwakeword+quiet (hey_tandem.npz, threshold 0.7000, quiet wakes from 0.5000" in line(lines, "wake")
 
 
 def test_loose_permissions_are_a_failure_with_the_fix(capsys, tandem_home: Path):

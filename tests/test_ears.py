@@ -30,11 +30,12 @@ def recognizer():
     return SphinxRecognizer()
 
 
-def make(pcm: bytes, matcher, recognizer, gate: EchoGate | None = None, on_frame=None, barge=None, text_hints=None):
+def make(pcm: bytes, matcher, recognizer, gate: EchoGate | None = None, on_frame=None, barge=None, text_hints=None,
+         wake=None):
     events = ListSink()
     gate = gate or EchoGate(tail_s=0.0)
     ears = AudioListener(
-        BytesSource(pcm, on_frame), recognizer, WakeSpotter(),
+        BytesSource(pcm, on_frame), recognizer, wake or WakeSpotter(),
         parse=lambda text, ctx, ex, res: matcher.parse(text, ctx, in_exercise=ex, can_resume=res),
         phrases=lambda ctx, ex, res: matcher.phrases(ctx, in_exercise=ex, can_resume=res),
         clock=RealClock(), gate=gate, events=events, barge=barge, text_hints=text_hints,
@@ -47,13 +48,37 @@ def test_one_breath_wake_then_command(matcher, recognizer) -> None:
     pcm = noisy(silence(1.0) + speech("hey tandem start our gratitude moment", "flite:slt") + silence(2.0), seed=11)
     ears, events, _ = make(pcm, matcher, recognizer)
     try:
-        assert ears.wait_for_wake(10.0) is True
+        assert ears.wait_for_wake(10.0) is not None
         said = ears.listen(IDLE, mode=COMMAND, timeout=5.0)
     finally:
         ears.close()
     assert said.intent == "gratitude.start", said
     assert said.ended_by == "speech" and said.duration_s > 0.5
     assert [type(e) for e in events.events] == [Wake, Heard, IntentEvent]
+
+
+@needs_tts
+@pytest.mark.parametrize("voice, words, pause_s, intent", [
+    ("flite:slt", "what can you do", 0.8, "help"),
+    ("flite:kal16", "what can you do", 0.5, "help"),
+    ("flite:rms", "what can you do", 1.0, "help"),
+    ("flite:rms", "start our gratitude moment", None, "gratitude.start"),  # None: in one breath
+    ("flite:kal16", "start our gratitude moment", None, "gratitude.start"),
+])
+def test_openwakeword_hands_on_the_command_not_the_phrase_tail(matcher, recognizer, voice, words, pause_s,
+                                                               intent) -> None:
+    # openWakeWord handed on the 0.5 s before it fired, but it fires as the phrase ends: after a pause the tail of
+    # "tandem" was heard as a first utterance ("undo" = forget.last, or nothing and a "sorry") before the command.
+    from assistant.speech.oww import OwwWake
+
+    said = speech(f"hey tandem {words}", voice) if pause_s is None else \
+        speech("hey tandem", voice) + silence(pause_s) + speech(words, voice)
+    ears, _, _ = make(noisy(silence(0.5) + said + silence(2.0), seed=13), matcher, recognizer, wake=OwwWake())
+    try:
+        assert ears.wait_for_wake(10.0)
+        assert ears.listen(IDLE, timeout=5.0).intent == intent
+    finally:
+        ears.close()
 
 
 @needs_tts
@@ -85,7 +110,7 @@ def test_noise_is_no_wake_and_no_command(matcher, recognizer) -> None:
 
     ears, events, _ = make(pink(8.0, level=600, seed=14) + noisy(silence(1.0)), matcher, recognizer)
     try:
-        assert ears.wait_for_wake(5.0) is False
+        assert ears.wait_for_wake(5.0) is None
         got = ears.listen(IDLE, timeout=3.0)
         assert got.intent is None
     finally:
@@ -293,7 +318,7 @@ def test_quiet_counts_from_the_last_voice_heard_asleep(matcher, recognizer) -> N
                             seed=22), matcher, recognizer)
     try:
         time.sleep(0.3)
-        assert quiet.wait_for_wake(3.0) is False
+        assert quiet.wait_for_wake(3.0) is None
         assert quiet.quiet_s() >= 0.3  # room noise alone never counts as a voice
         time.sleep(0.3)
         began = time.monotonic()
@@ -413,3 +438,42 @@ def test_words_both_grammars_heard_alike_are_the_questions_answer(matcher) -> No
         ears.close()
     assert (heard.intent, heard.command) == ("confirm.no", False), heard
     assert heard.score >= 0.75
+
+
+class _WakesOnce:
+    """A wake detector that wakes on its tenth frame, quietly or not."""
+
+    phrase = "hey tandem"
+
+    def __init__(self, quiet: bool) -> None:
+        self.last_wake = Wake(score=0.6, quiet=quiet)
+        self._n = 0
+
+    def accept(self, frame: bytes) -> bool:
+        self._n += 1
+        return self._n == 10
+
+    def reset(self) -> None: ...
+
+    def preroll(self) -> bytes:
+        return b""
+
+
+@needs_tts
+@pytest.mark.parametrize("quiet, dictated, expected", [
+    (False, "we rode a tandem bicycle along the coast", "experience.suggest"),  # a chimed wake: the grammar's reading
+    (True, "we rode a tandem bicycle along the coast", None),  # quiet: dictation does not bear the command out
+    (True, "suggest something new to try", "experience.suggest"),  # quiet, and dictation heard the same words
+])
+def test_after_a_quiet_wake_a_command_counts_only_when_dictation_bears_it_out(matcher, quiet, dictated,
+                                                                              expected) -> None:
+    pcm = silence(0.5) + speech("we rode a tandem bicycle along the coast", "flite:slt") + silence(2.0)
+    recognizer = _TwoPass(dictated, "suggest something new to try")
+    ears, events, _ = make(pcm, matcher, recognizer, wake=_WakesOnce(quiet))
+    try:
+        assert ears.wait_for_wake(5.0) == Wake(score=0.6, quiet=quiet)
+        heard = ears.listen(IDLE, timeout=5.0)
+    finally:
+        ears.close()
+    assert heard.intent == expected
+    assert events.of(IntentEvent)[-1].intent == expected  # what the event stream says is what the loop acts on

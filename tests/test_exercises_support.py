@@ -18,7 +18,7 @@ import yaml
 
 from assistant.clock import FakeClock, isoformat
 from assistant.config import ExerciseSettings, PathSettings, Settings
-from assistant.events import ExerciseEvent, ListSink
+from assistant.events import ExerciseEvent, ListSink, Wake
 from assistant.exercises import actions
 from assistant.features import experiences
 from assistant.handlers import Context
@@ -215,8 +215,8 @@ class AutoListener:
         self.clock.advance(timeout)
         return Utterance(context=context, ended_by="timeout")
 
-    def wait_for_wake(self, timeout: float) -> bool:
-        return True
+    def wait_for_wake(self, timeout: float) -> Wake | None:
+        return Wake()
 
 
 def write_script(folder: Path, name: str, text: str) -> Path:

@@ -15,7 +15,7 @@ import pytest
 from assistant.clock import FakeClock, ScaledClock
 from assistant.conversation import InputClosed
 from assistant.dialogue import DeadlineListener, Dialogue, Hooks
-from assistant.events import ClockSkipped, ListSink, Said
+from assistant.events import ClockSkipped, ListSink, Said, Wake
 from assistant.features import controls
 from assistant.handlers import Context
 from assistant.runtime.fastforward import IdleSkipper
@@ -44,13 +44,13 @@ class Room:
     def quiet_s(self) -> float:
         return self.quiet
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         self.waits.append(timeout)
         if self.wake_at is not None and self.clock.now() >= self.wake_at:
             self.wake_at = None
-            return True
+            return Wake()
         self.clock.advance(timeout)  # listened in "real time" for the whole slice
-        return False
+        return None
 
     def drain(self) -> None:
         self.drained += 1
@@ -63,7 +63,7 @@ def test_quiet_room_jumps_to_the_end_of_the_wait_at_once():
     clock = SkipClock(START)
     room, sink = Room(clock), ListSink()
     skipper = IdleSkipper(room, clock, sink, quiet_s=2.0)
-    assert skipper.wait_for_wake(3600) is False
+    assert skipper.wait_for_wake(3600) is None
     assert clock.now() == START + timedelta(hours=1)
     assert room.waits == []  # nothing listened to: the hour was skipped
     assert [(e.skipped_s, e.reason) for e in sink.of(ClockSkipped)] == [(3600.0, "idle")]
@@ -73,7 +73,7 @@ def test_a_voice_in_the_room_means_listening_in_real_time_not_skipping():
     clock = SkipClock(START)
     room, sink = Room(clock, quiet=0.5), ListSink()
     skipper = IdleSkipper(room, clock, sink, quiet_s=2.0)
-    assert skipper.wait_for_wake(3600) is False
+    assert skipper.wait_for_wake(3600) is None
     # listened only for the quiet still needed (1.5 s, plus a frame or two), then looks again
     assert len(room.waits) == 1 and 1.5 <= room.waits[0] < 1.6
     assert sink.of(ClockSkipped) == []
@@ -84,14 +84,14 @@ def test_a_stop_is_never_jumped_over_and_is_listened_to_in_real_time():
     stop = START + timedelta(minutes=30)
     room, sink = Room(clock), ListSink()
     skipper = IdleSkipper(room, clock, sink, quiet_s=0.2, stops=[START - timedelta(hours=1), stop])
-    assert skipper.wait_for_wake(3600) is False
+    assert skipper.wait_for_wake(3600) is None
     assert clock.now() == stop and room.drained == 1
     assert sink.of(ClockSkipped)[-1].reason == "stop"
     # at the stop: the room is listened to (someone is about to speak), however quiet it was before
-    assert skipper.wait_for_wake(3600) is False
+    assert skipper.wait_for_wake(3600) is None
     assert room.waits and room.waits[0] <= 0.3
     time.sleep(0.25)
-    assert skipper.wait_for_wake(3600) is False  # quiet since the stop: skipping again
+    assert skipper.wait_for_wake(3600) is None  # quiet since the stop: skipping again
     assert sink.of(ClockSkipped)[-1].reason == "idle"
 
 
@@ -100,8 +100,8 @@ def test_a_wake_at_a_stop_comes_through():
     stop = START + timedelta(minutes=10)
     room = Room(clock, wake_at=stop)
     skipper = IdleSkipper(room, clock, ListSink(), quiet_s=5.0, stops=[stop])
-    assert skipper.wait_for_wake(3600) is False
-    assert skipper.wait_for_wake(3600) is True
+    assert skipper.wait_for_wake(3600) is None
+    assert skipper.wait_for_wake(3600) is not None
 
 
 def test_a_fast_forwarded_day_speaks_each_reminder_exactly_on_time_in_few_jumps(store, profile, settings):

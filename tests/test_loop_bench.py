@@ -82,3 +82,21 @@ def test_a_reply_while_asleep_is_counted_and_opens_nothing() -> None:
     s = read_stream(events)
     assert s.chimes == 1 and s.replies == 1 and s.replies_asleep == 1
     assert s.interactions[0].acted is None and s.interactions[0].replies == []
+
+
+def test_a_quiet_wake_is_no_chime_and_acts_only_when_the_loop_handles() -> None:
+    events = [
+        {"type": "wake", "score": 0.41, "quiet": True},
+        {"type": "state", "state": "awake", "previous": "asleep", "reason": "quiet wake"},
+        {"type": "intent", "intent": "help", "context": "idle", "score": 0.5},  # a loose guess: not acted on
+        {"type": "state", "state": "asleep", "previous": "awake", "reason": "quiet wake: not a sure command"},
+        {"type": "wake", "score": 0.9},
+        {"type": "state", "state": "awake", "previous": "asleep", "reason": "wake"},
+        {"type": "intent", "intent": "help", "context": "idle", "score": 1.0},
+        {"type": "state", "state": "handling", "previous": "awake", "reason": "help"},
+        {"type": "said", "text": "I can guide a gratitude moment."},
+        {"type": "state", "state": "asleep", "previous": "speaking", "reason": "handled help"},
+    ]
+    s = read_stream(events)
+    assert s.chimes == 1 and len(s.interactions) == 2
+    assert [(i.quiet, i.acted, i.heard) for i in s.interactions] == [(True, None, ["help"]), (False, "help", ["help"])]

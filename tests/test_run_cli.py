@@ -456,3 +456,31 @@ def test_input_wav_is_heard_to_the_end_however_long(tmp_path):
     assert r.returncode == 0, r.stderr
     evs = events(r.stdout)
     assert [e["intent"] for e in evs if e["type"] == "intent"] == ["help", "promise.list"]
+
+
+@audio_stack
+@needs_flite
+def test_a_quiet_wake_answers_a_command_and_keeps_quiet_about_chatter(tmp_path):
+    # wake_sensitivity 0 puts the chime's threshold above these clear calls (0.99) and leaves the listening one
+    # where the model card put it: each call wakes quietly, so only a sure command may be answered.
+    from tests.speech_helpers import noisy, silence, speech
+
+    def call(words: str) -> bytes:
+        return speech("hey tandem", "flite:slt") + silence(0.8) + speech(words, "flite:slt") + silence(10.0)
+
+    pcm = noisy(silence(1.0) + call("the kids are asleep at last") + call("what can you do"), seed=3)
+    path = write_wav(tmp_path / "quiet.wav", pcm)
+    assert tandem("init", "--partner", "Alex", "--partner", "Sam").returncode == 0
+    home = Path(os.environ["TANDEM_HOME"])
+    with open(home / "config.toml", "a", encoding="utf-8") as f:
+        f.write('\n[speech]\nwake_detector = "openwakeword+quiet"\nwake_sensitivity = 0.0\n')
+    r = tandem("run", "--mute", "--input-wav", str(path), "--events", "jsonl", "--clock-start", "2026-12-02T10:00",
+               timeout=120)
+    assert r.returncode == 0, r.stderr
+    evs = events(r.stdout)
+    wakes = [e for e in evs if e["type"] == "wake"]
+    assert len(wakes) == 2 and all(w["quiet"] and 0.3 <= w["score"] < 0.99 for w in wakes), wakes
+    reasons = [e["reason"] for e in evs if e["type"] == "state" and e["state"] == "asleep"]
+    assert reasons[1:3] == ["quiet wake: not a sure command", "handled help"], reasons
+    said = [e for e in evs if e["type"] == "said"]
+    assert len(said) == 1 and "gratitude" in said[0]["text"].lower(), said  # the help reply, nothing else

@@ -25,7 +25,7 @@ def listener(lines, clock, **kw):
 
 def test_lines_come_in_order_and_are_understood(clock):
     tl, sink = listener(["!help", "hello there"], clock)
-    assert tl.wait_for_wake(60) is True
+    assert tl.wait_for_wake(60) is not None
     first = tl.listen("idle")
     assert (first.intent, first.text, first.ended_by) == ("help", "!help", "speech")
     second = tl.listen("confirm", in_exercise=True)
@@ -48,11 +48,11 @@ def test_empty_line_is_one_window_of_silence(clock):
 def test_held_line_waits_for_its_time_with_a_fake_clock(clock):
     # clock starts 2026-12-02T19:00 Lisbon
     tl, _ = listener(["@2026-12-02T19:05 !confirm.yes"], clock)
-    assert tl.wait_for_wake(60) is False  # not yet: a minute passed
+    assert tl.wait_for_wake(60) is None  # not yet: a minute passed
     assert clock.now() == datetime(2026, 12, 2, 19, 1, tzinfo=LISBON)
     u = tl.listen("confirm", timeout=10)  # still four minutes away: the window passes
     assert u.silent
-    assert tl.wait_for_wake(600) is True  # wakes exactly when the line is due
+    assert tl.wait_for_wake(600) is not None  # wakes exactly when the line is due
     assert clock.now() == datetime(2026, 12, 2, 19, 5, tzinfo=LISBON)
     assert tl.listen("confirm").intent == "confirm.yes"
 
@@ -77,7 +77,7 @@ def test_held_line_with_a_scaled_clock_waits_in_real_time():
     clock = ScaledClock(start, speed=20.0, tz=LISBON)  # 2 clock-seconds = 0.1 real s
     tl, _ = listener(["@2026-12-06T19:00 !help"], clock)
     t0 = time.monotonic()
-    assert tl.wait_for_wake(60) is True
+    assert tl.wait_for_wake(60) is not None
     elapsed = time.monotonic() - t0
     assert 0.05 <= elapsed < 1.0
     assert clock.now() >= datetime(2026, 12, 6, 19, 0, tzinfo=LISBON)
@@ -87,7 +87,7 @@ def test_keep_running_lets_the_clock_run_past_the_end_of_input(clock):
     tl, _ = listener(["!help"], clock, keep_running=True)
     tl.listen("idle")
     start = clock.now()
-    assert tl.wait_for_wake(60) is False
+    assert tl.wait_for_wake(60) is None
     assert tl.listen("idle", timeout=8).silent
     assert clock.now() - start == timedelta(seconds=68)
 
@@ -97,7 +97,7 @@ def test_a_stream_is_read_as_lines_arrive():
     read_fd, write_fd = os.pipe()
     reader, writer = os.fdopen(read_fd, "r"), os.fdopen(write_fd, "w")
     tl, _ = listener(reader, clock)
-    assert tl.wait_for_wake(0.2) is False  # nobody typed yet: a bounded wait
+    assert tl.wait_for_wake(0.2) is None  # nobody typed yet: a bounded wait
 
     def type_later():
         time.sleep(0.1)
@@ -107,7 +107,7 @@ def test_a_stream_is_read_as_lines_arrive():
 
     threading.Thread(target=type_later).start()
     t0 = time.monotonic()
-    assert tl.wait_for_wake(5) is True
+    assert tl.wait_for_wake(5) is not None
     assert time.monotonic() - t0 < 2.0  # woken by the line, not by the timeout
     assert tl.listen("idle").intent == "help"
     with pytest.raises(InputClosed):

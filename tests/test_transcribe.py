@@ -121,7 +121,13 @@ def test_transcribe_converts_rate_and_channels(gratitude_wavs: dict[str, Path], 
 
 
 @needs_flite
-def test_transcribe_wake_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("detector, sensitivity, quiet", [
+    ("openwakeword", 0.9, []),
+    # strict: the chime's threshold above this clip's score, the quiet wake's where the model card put it
+    ("openwakeword+quiet", 0.0, ["quiet"]),
+])
+def test_transcribe_wake_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str], detector: str, sensitivity: float,
+                              quiet: list[str]) -> None:
     wav = tmp_path / "wake.wav"
     # the wake head's own voice family: this checks the command's stream and output, the benchmark its accuracy
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "hey tandem"], check=True)
@@ -129,12 +135,13 @@ def test_transcribe_wake_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # the eager end of wake_sensitivity, so a clip at the default threshold's edge cannot make this flaky
     home = Path(os.environ["TANDEM_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text("[speech]\nwake_sensitivity = 0.9\nwake_detector = \"openwakeword\"\n")
+    (home / "config.toml").write_text(f"[speech]\nwake_sensitivity = {sensitivity}\nwake_detector = \"{detector}\"\n")
     assert main(["transcribe", str(tmp_path / "padded.wav"), "--mode", "wake"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines  # one wake: "<seconds> <phrase> <score>"
-    seconds, hey, tandem, score = lines[0].split()
+    assert len(lines) == 1, lines  # one wake: "<seconds> <phrase> <score>", and "quiet" for a quiet one
+    seconds, hey, tandem, score, *rest = lines[0].split()
     assert 1.0 < float(seconds) < 3.5 and (hey, tandem) == ("hey", "tandem") and 0.0 < float(score) <= 1.0
+    assert rest == quiet
 
 
 def test_transcribe_bad_file_is_one_line_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -270,7 +270,8 @@ def test_silence_and_chatter_produce_no_command(home_env: dict[str, str], lines:
     finally:
         assistant.stop()
     assert _commands(events) == [], f"chatter became a command: {_commands(events)}"
-    assert [e for e in events if e.get("type") == "wake"] == [], "chatter woke Tandem"
+    # a quiet wake (a borderline score: no chime, no reply unless a command is borne out) is no sound
+    assert [e for e in events if e.get("type") == "wake" and not e.get("quiet")] == [], "chatter woke Tandem"
     assert assistant.bad_lines == []
 
 

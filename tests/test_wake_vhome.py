@@ -4,7 +4,8 @@ Ten "hey tandem" clips in voices the wake model never trained on (flite and
 festival, some pitched or slowed by sox) are said into the microphone one by
 one; at least nine must wake Tandem. In a second test (a fresh home), chatter in the same voices plays for
 TANDEM_WAKE_CHATTER_S seconds (60 by default; the issue's 10 minutes with 600)
-while the speaker is recorded: no wake, no sound.
+while the speaker is recorded: no chime, no sound (a quiet wake, which makes none unless it hears a sure
+command, is allowed).
 """
 
 from __future__ import annotations
@@ -61,12 +62,9 @@ def test_held_out_voices_wake_it(tmp_path: Path) -> None:
             assistant.stop()
 
 
-# Known failure, kept visible rather than deleted: with the PocketSphinx spotter (140.6 false wakes/h on
-# chatter in the README's wake table) chatter woke Tandem about once a minute, and once a false wake opened
-# the idle grammar, chatter was forced onto "time for our trust talk" and an exercise started (seen
-# 2026-12-07). Issue 15 is open until this passes with the default detector.
-@pytest.mark.xfail(reason="issue 15: the default wake detector still wakes on chatter (README wake table)",
-                   strict=False)
+# With the PocketSphinx spotter as the default (130 false wakes/h on chatter in the README's wake table) this was
+# a known failure: chatter woke Tandem about once a minute, and once a false wake opened the idle grammar, chatter
+# was forced onto "time for our trust talk" and an exercise started (seen 2026-12-07).
 def test_chatter_makes_no_sound(tmp_path: Path) -> None:
     chatter = [synth_wav(text, tmp_path / f"chat{i}.wav", voice=voice) for i, (text, voice) in enumerate(CHATTER)]
     pause = silence_wav(1.0, tmp_path / "pause.wav")
@@ -86,5 +84,7 @@ def test_chatter_makes_no_sound(tmp_path: Path) -> None:
             after = [e for e in assistant.snapshot() if e["_at"] > mark]
         finally:
             assistant.stop()
-    assert [e for e in after if e.get("type") == "wake"] == [], "chatter woke Tandem"
-    assert wav_activity(tmp_path / "speaker.wav").voiced_s < 0.1, "Tandem made a sound over chatter"
+    assert [e for e in after if e.get("type") == "wake" and not e.get("quiet")] == [], "chatter woke Tandem: a chime"
+    what = [(e["type"], e.get("quiet", e.get("intent", e.get("reason", "")))) for e in after
+            if e.get("type") in ("wake", "intent", "said") or e.get("state") == "handling"]
+    assert wav_activity(tmp_path / "speaker.wav").voiced_s < 0.1, f"Tandem made a sound over chatter: {what}"

@@ -73,6 +73,9 @@ IGNORE_S = (-0.60, 1.2)  # other windows this close to a phrase are neither (a p
 TARGET_FA_PER_H = 0.5
 NEURAL_SPLITS = ("train-nn", "train-kk")  # training only: their few voices cannot be split for a dev set
 CASCADE_RECALL = 0.95  # the first stage of a cascade should let nearly every phrase through to the check
+# A quiet wake makes no sound unless it hears a sure command, but each one listens for a few seconds, deaf to
+# the next call: at 30 an hour, about 4 minutes in 60.
+QUIET_FA_PER_H = 30.0
 # Zero events in T hours only bounds a rate below 3/T (95%, Poisson): a shorter dev set cannot tell 0.5/h from 0.
 ZERO_EVENTS_95 = 3.0
 THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.985, 0.99, 0.995, 0.997, 0.998, 0.999,
@@ -884,6 +887,10 @@ def main(argv: list[str] | None = None) -> int:
     head.cascade_threshold = cascade_threshold(devs[1], thresholds)
     log(f"cascade threshold {head.cascade_threshold} (1 step; the highest with at least {CASCADE_RECALL:.0%} dev "
         f"detection, else the lowest): dev {devs[1]['detection'][list(thresholds).index(head.cascade_threshold)]:.1%}")
+    head.quiet_threshold = quiet_threshold(dev, thresholds, head.threshold)
+    at = list(thresholds).index(head.quiet_threshold)
+    log(f"quiet threshold {head.quiet_threshold} ({hold} step(s); the lowest with at most {QUIET_FA_PER_H:g} false "
+        f"wakes/h on dev chatter): dev {dev['detection'][at]:.1%} detection, {dev['fa_per_h'][at]:.2f}/h")
     log(f"threshold {head.threshold}, {hold} step(s) in a row (dev: {dev['detection'][pick]:.1%} detection, "
         f"{dev['fa_per_h'][pick]:.2f} false wakes/h, {dev['near_fa_per_h'][pick]:.1f}/h on near-miss audio)")
     a.out.parent.mkdir(parents=True, exist_ok=True)
@@ -898,6 +905,12 @@ def cascade_threshold(dev: dict[str, np.ndarray], thresholds: np.ndarray) -> flo
     """The highest threshold whose dev detection (one step) is at least CASCADE_RECALL, else the lowest."""
     ok = [float(t) for t, d in zip(thresholds, dev["detection"]) if d >= CASCADE_RECALL]
     return max(ok) if ok else float(min(thresholds))
+
+
+def quiet_threshold(dev: dict[str, np.ndarray], thresholds: np.ndarray, chime: float) -> float:
+    """The lowest threshold, not above the chime's, whose dev chatter false wakes are at most QUIET_FA_PER_H."""
+    ok = [float(t) for t, fa in zip(thresholds, dev["fa_per_h"]) if fa <= QUIET_FA_PER_H + 1e-9 and t <= chime]
+    return min(ok) if ok else chime
 
 
 def pick_operating_point(devs: dict[int, dict[str, np.ndarray]], thresholds: np.ndarray,
@@ -956,6 +969,9 @@ moves it in log-odds, never below the cascade threshold (`assistant/speech/oww.p
 of `openwakeword+check` the head
 runs at its **cascade threshold {head.cascade_threshold}** (one step): the highest with at least
 {CASCADE_RECALL:.0%} dev detection, else the lowest tried; the PocketSphinx near-miss check decides.
+With `openwakeword+quiet` a score that holds the **quiet threshold {head.quiet_threshold}** ({head.hold} step(s))
+but not the threshold wakes without a chime and answers only a sure command: the lowest threshold with at
+most {QUIET_FA_PER_H:g} false wakes/h on the dev chatter.
 
 **Phrases**: {phrases}. **Other audio**: espeak-ng, {len(langs)} Latin-script language voices
 ({", ".join(langs)}), each with its variants and random pitch (20-80) and speed (120-210 wpm);

@@ -284,7 +284,9 @@ def check_wake(app: Any) -> list[Finding]:
     except TandemError as exc:
         return [Finding(FAIL, "wake", str(exc))]
     threshold = getattr(detector, "threshold", None)
+    quiet = getattr(detector, "listen_threshold", None)
     at = f", threshold {threshold:.4f}" if isinstance(threshold, float) else ""
+    at += f", quiet wakes from {quiet:.4f}" if isinstance(quiet, float) else ""
     return [Finding(OK, "wake", f"\"{phrase}\" by {detector.kind} ({detector.model_name}{at}, "
                     f"wake_sensitivity {speech.wake_sensitivity})")]
 

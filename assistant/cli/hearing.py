@@ -84,7 +84,8 @@ def cmd_transcribe(args: argparse.Namespace, app) -> int:  # type: ignore[no-unt
 
 
 def _transcribe_wake(app, pcm: bytes, info) -> int:  # type: ignore[no-untyped-def]
-    """The file as one stream through the detector ``tandem run`` uses: ``<seconds> <phrase> <score>`` per wake."""
+    """The file as one stream through the detector ``tandem run`` uses: ``<seconds> <phrase> <score>`` per wake,
+    followed by ``quiet`` for a quiet wake (no chime; only a sure command is answered)."""
     from ..speech.frames import FRAME_MS
     from ..speech.wake import make_wake_detector
     from ..speech.wavfile import iter_frames
@@ -95,8 +96,9 @@ def _transcribe_wake(app, pcm: bytes, info) -> int:  # type: ignore[no-untyped-d
     n = 0
     for i, frame in enumerate(iter_frames(pcm)):
         if detector.accept(frame):
-            score = getattr(detector, "last_score", None)
-            print(f"{(i + 1) * FRAME_MS / 1000:.2f} {detector.phrase} {score if score is not None else 1.0:.3f}")
+            woke = detector.last_wake
+            quiet = " quiet" if woke.quiet else ""
+            print(f"{(i + 1) * FRAME_MS / 1000:.2f} {detector.phrase} {woke.score:.3f}{quiet}")
             n += 1
     if app.verbose:
         elapsed = time.perf_counter() - started

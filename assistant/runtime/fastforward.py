@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..events import ClockSkipped, EventSink
+from ..events import ClockSkipped, EventSink, Wake
 
 
 class SkippableClock(Protocol):
@@ -56,11 +56,11 @@ class IdleSkipper:
         i = bisect.bisect_right(self._stops, now)
         return self._stops[i] if i < len(self._stops) else None
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         left_real = self.quiet_s - self._quiet_for()
         if left_real > 0:
             per_clock_s = self.clock.real_seconds(1.0) or 1.0
-            return bool(self.inner.wait_for_wake(min(timeout, left_real / per_clock_s + 0.05)))
+            return self.inner.wait_for_wake(min(timeout, left_real / per_clock_s + 0.05))
         now = self.clock.now()
         end = now + timedelta(seconds=max(0.0, timeout))
         stop = self._next_stop(now)
@@ -72,7 +72,7 @@ class IdleSkipper:
                 drain()  # what the microphone gathered while time jumped belongs to no one
             self._hold_until = time.monotonic() + self.quiet_s
         self.events.emit(ClockSkipped(skipped_s=round((target - now).total_seconds(), 3), reason=reason))
-        return False
+        return None
 
     def listen(self, context: str, **kwargs: Any) -> Any:
         return self.inner.listen(context, **kwargs)

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from ..clock import Clock, parse_iso
 from ..conversation import COMMAND, IDLE, InputClosed, ParseFn, Speaker, Utterance, settle
-from ..events import ErrorEvent, EventSink, Heard, IntentEvent
+from ..events import ErrorEvent, EventSink, Heard, IntentEvent, Wake
 
 log = logging.getLogger(__name__)
 
@@ -142,16 +142,16 @@ class TextListener:
 
     # --- the Listener Protocol -----------------------------------------------------------
 
-    def wait_for_wake(self, timeout: float) -> bool:
-        """True when the next line is due (now, or within ``timeout`` on the clock)."""
+    def wait_for_wake(self, timeout: float) -> Wake | None:
+        """A wake when the next line is due (now, or within ``timeout`` on the clock): typing is never quiet."""
         deadline = self.clock.monotonic() + timeout
         while True:
             left = deadline - self.clock.monotonic()
             line = self._head()
             if line is not None and self._due_in(line) <= 0:
-                return True
+                return Wake()
             if left <= 0:
-                return False
+                return None
             self._wait(left if line is None else min(left, self._due_in(line)))
 
     def listen(

@@ -113,6 +113,7 @@ class AudioListener:
         self._barge_worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._wake_stale = False
+        self._quiet_wake = False  # the last wake was quiet: its request must be borne out (SecondPass.borne_out)
         self._unbuilt: deque[str] = deque(warm_contexts)  # contexts whose grammars warm_up() has still to build
         self._built: set[tuple[str, ...]] = set()
         # Asleep, is anyone talking? (``quiet_s``: a simulated run only skips idle time in silence.)
@@ -231,7 +232,7 @@ class AudioListener:
 
     # --- Listener ------------------------------------------------------------
 
-    def wait_for_wake(self, timeout: float) -> bool:
+    def wait_for_wake(self, timeout: float) -> Wake | None:
         budget = self._budget(timeout)
         heard = 0.0
         wall_end = time.monotonic() + budget + self.stall_s
@@ -244,7 +245,7 @@ class AudioListener:
             frame = self._next(wall_end - time.monotonic())
             if frame is None:
                 if time.monotonic() >= wall_end:
-                    return False
+                    return None
                 continue
             heard += FRAME_S
             if self._room.is_voiced(frame):
@@ -253,9 +254,11 @@ class AudioListener:
                 pcm = self.wake.preroll()
                 step = len(frame)
                 self._pending.extend(pcm[i:i + step] for i in range(0, len(pcm) - step + 1, step))
-                self.events.emit(Wake())
-                return True
-        return False
+                woke = self.wake.last_wake
+                self._quiet_wake = woke.quiet
+                self.events.emit(woke)
+                return woke
+        return None
 
     def warm_up(self) -> bool:
         """Build the next command grammar not built yet; False when all are (call it while asleep).
@@ -283,13 +286,15 @@ class AudioListener:
 
     def listen(self, context: str, *, mode: str = COMMAND, timeout: float = 8.0, in_exercise: bool = False,
                can_resume: bool = False, commands: bool = False) -> Utterance:
+        quiet, self._quiet_wake = self._quiet_wake, False
         try:
-            return self._listen(context, mode, timeout, in_exercise, can_resume, commands and context != IDLE)
+            return self._listen(context, mode, timeout, in_exercise, can_resume, commands and context != IDLE,
+                                quiet and mode == COMMAND)
         finally:
             self._last_voiced = time.monotonic()
 
     def _listen(self, context: str, mode: str, timeout: float, in_exercise: bool, can_resume: bool,
-                commands: bool = False) -> Utterance:
+                commands: bool = False, quiet: bool = False) -> Utterance:
         self._wake_stale = True
         if mode == DICTATION:
             self.recognizer.set_grammar(None)
@@ -343,18 +348,19 @@ class AudioListener:
                 if len(kept) < keep_max:
                     kept.append(frame)
                 if decision == "end":
-                    return self._understood(endpoint, context, mode, in_exercise, can_resume, kept, commands)
+                    return self._understood(endpoint, context, mode, in_exercise, can_resume, kept, commands, quiet)
         except BaseException:
             self.recognizer.reset()
             raise
         if started:  # the wall bound passed mid-speech: take what was heard
             endpoint.ended_by = "max"
-            return self._understood(endpoint, context, mode, in_exercise, can_resume, kept, commands)
+            return self._understood(endpoint, context, mode, in_exercise, can_resume, kept, commands, quiet)
         self.recognizer.reset()
         return Utterance(context=context, ended_by="timeout")
 
     def _understood(self, endpoint: Endpointer, context: str, mode: str, in_exercise: bool,
-                    can_resume: bool, audio: Sequence[bytes] = (), commands: bool = False) -> Utterance:
+                    can_resume: bool, audio: Sequence[bytes] = (), commands: bool = False,
+                    quiet: bool = False) -> Utterance:
         text = self.recognizer.finish().text.strip()
         duration = self._clock_seconds(endpoint.utterance_s)
         if not text:
@@ -364,6 +370,8 @@ class AudioListener:
         heard = Utterance.of(text, parsed, context, ended_by=ended_by, duration_s=duration)
         if commands:
             heard = self.second.answer_or_command(heard, mode, audio, can_resume)
+        if quiet:
+            heard = self.second.borne_out(heard, audio, in_exercise, can_resume)
         self.events.emit(Heard(text=heard.text, mode=mode))
         self.events.emit(IntentEvent(intent=heard.intent, slots=dict(heard.slots), score=heard.score, context=context))
         return heard

@@ -19,14 +19,23 @@ threshold, one step being enough, and the check rejects the near-misses that let
 
 A wake fires when ``hold`` 80 ms steps in a row (from the model card) reach the threshold, then
 the detector stays deaf for ``refractory_s`` (the phrase scores high for a few
-steps in a row). ``reset()`` forgets what was heard: the window is filled with
-the embedding of a quiet room, so Tandem's own voice or audio handled by the
-recogniser cannot complete a phrase across the gap.
+steps in a row).
+
+A *quiet* wake (``openwakeword+quiet``): a score that reaches only the card's quiet threshold (for
+``hold`` steps) is a borderline call. It still wakes -- once the score falls back, or ``QUIET_WAIT_S``
+after it rose, if it never reached the chime's threshold -- but marked quiet, and the loop listens
+without a chime and acts only on a command it is sure of (``dialogue.Dialogue``). The quiet threshold
+does not move with ``wake_sensitivity`` (it is never above the chime's): a strict setting turns
+borderline chimes into quiet wakes rather than into missed calls.
+
+``reset()`` forgets what was heard: the window is filled with the embedding of a quiet room, so
+Tandem's own voice or audio handled by the recogniser cannot complete a phrase across the gap.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -36,9 +45,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import TandemError
+from ..events import Wake
 from .frames import FRAME_BYTES, FRAME_S
 
+log = logging.getLogger(__name__)
+
 STEP_S = 0.08  # one embedding per 1,280 samples
+# A borderline score waits this long for the chime's threshold before it wakes quietly: the phrase's
+# score climbs over two or three steps, so a confident call is not taken for a quiet one.
+QUIET_WAIT_S = 0.4
 EMB_DIM = 96
 SENS_SPAN = 4.0
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -79,6 +94,9 @@ class Head:
     # The first stage of a cascade is tuned for recall (a second check rejects near-misses): the dev set's
     # highest threshold that still catches nearly every phrase, one step is enough. None: ``threshold``.
     cascade_threshold: float | None = None
+    # Where a quiet wake starts (``openwakeword+quiet``): the dev set's lowest threshold whose chatter false wakes
+    # (at ``hold``) stay within the recipe's budget for silent listening. None: the head offers no quiet wake.
+    quiet_threshold: float | None = None
 
     @classmethod
     def linear(cls, w: np.ndarray, b: float, mean: np.ndarray, std: np.ndarray, window: int, phrase: str,
@@ -96,13 +114,13 @@ class Head:
                 return cls(z["w1"].astype(np.float32), z["b1"].astype(np.float32), z["w2"].astype(np.float32),
                            float(z["b2"]), z["mean"].astype(np.float32), z["std"].astype(np.float32),
                            int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]), int(meta.get("hold", 1)),
-                           float(meta["cascade_threshold"]) if meta.get("cascade_threshold") is not None else None)
+                           _optional(meta, "cascade_threshold"), _optional(meta, "quiet_threshold"))
         except (OSError, KeyError, ValueError) as exc:
             raise WakeModelError(f"cannot read the wake model {path}: {exc}; rebuild it with 'make wake-model'") from None
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
         meta = {"window": self.window, "phrase": self.phrase, "threshold": self.threshold, "hold": self.hold,
-                "cascade_threshold": self.cascade_threshold, **(extra or {})}
+                "cascade_threshold": self.cascade_threshold, "quiet_threshold": self.quiet_threshold, **(extra or {})}
         with open(path, "wb") as fh:  # np.savez appends .npz to bare names; a handle keeps the name given
             np.savez_compressed(fh, w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=np.float32(self.b2),
                                 mean=self.mean, std=self.std, meta=np.array(json.dumps(meta, sort_keys=True)))
@@ -113,6 +131,10 @@ class Head:
         h = np.maximum(x @ self.w1 + self.b1, 0.0)
         z = h @ self.w2 + self.b2
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def _optional(meta: dict[str, Any], key: str) -> float | None:
+    return float(meta[key]) if meta.get(key) is not None else None
 
 
 def features() -> Any:
@@ -143,8 +165,8 @@ class OwwWake:
     kind = "openwakeword"
 
     def __init__(self, phrase: str = "hey tandem", sensitivity: float = 0.5, *, model: Path | None = None,
-                 refractory_s: float = 1.5, ring_s: float = 4.0, min_preroll_s: float = 0.5,
-                 verifier: Any = None) -> None:
+                 refractory_s: float = 1.5, ring_s: float = 4.0, min_preroll_s: float = 0.2,
+                 verifier: Any = None, quiet: bool = False) -> None:
         self.phrase = " ".join(phrase.lower().replace(",", " ").split())
         self._front = features()
         self._builtin = None
@@ -176,6 +198,18 @@ class OwwWake:
             # detection, and a linear head scores a quiet room ~0.2, so wake_sensitivity 0.9 would wake on silence
             self.threshold = max(self.threshold, self._head.cascade_threshold)
         self.verifier = verifier
+        floor = self._head.quiet_threshold if self._head is not None else None
+        if quiet and floor is None:
+            log.warning("the wake model %s has no quiet threshold: every wake chimes (rebuild it: make wake-model)",
+                        self.model_name)
+        self.listen_threshold = min(self.threshold, floor) if quiet and floor is not None else None
+        self._quiet_wait = int(round(QUIET_WAIT_S / STEP_S))
+        self._qrun = 0  # steps in a row at or above the listening threshold
+        self._armed: int | None = None  # steps since a borderline score held (a quiet wake in waiting)
+        self._frames = 0  # frames fed since construction
+        self._armed_frame = 0  # the frame at which the quiet wake in waiting was armed: about the phrase's end
+        self._peak = 0.0
+        self.last_wake = Wake()
         self._dither = np.random.default_rng(0)
         self._quiet = self._quiet_embedding()
         self._embs: deque[np.ndarray] = deque([self._quiet] * self.window, maxlen=self.window)
@@ -184,6 +218,7 @@ class OwwWake:
         self._deaf = 0
         self._run = 0  # steps in a row at or above the threshold
         self._min_preroll = math.ceil(min_preroll_s / FRAME_S - 1e-9)
+        self._preroll_frames = self._min_preroll
         self.last_score = 0.0
         self.last_steps: list[float] = []
         self.candidates = 0
@@ -203,6 +238,7 @@ class OwwWake:
         self._ring.clear()
         self._deaf = 0
         self._run = 0
+        self._armed, self._qrun = None, 0
         if self._builtin is not None:
             self._builtin.reset()
         if self.verifier is not None:
@@ -227,6 +263,7 @@ class OwwWake:
         if len(frame) != FRAME_BYTES:
             return False
         self._ring.append(frame)
+        self._frames += 1
         if self.verifier is not None:
             self.verifier.observe(frame)
         woke = False
@@ -238,17 +275,48 @@ class OwwWake:
                 continue
             self._run = self._run + 1 if s >= self.threshold else 0
             if self._run >= self.hold:
-                self._run = 0
-                self.candidates += 1
-                self._deaf = self._refractory
-                if self.verifier is not None and not self.verifier.confirm():
-                    self.rejected += 1
-                    continue
-                woke = True
+                woke = self._fire(max(s, self._peak), quiet=False) or woke
+            elif self.listen_threshold is not None:
+                woke = self._borderline(s) or woke
         return woke
 
+    def _borderline(self, s: float) -> bool:
+        """A step that did not chime: arm a quiet wake once the score has held the listening threshold for
+        ``hold`` steps, fire it when the score falls back or has waited ``QUIET_WAIT_S``."""
+        assert self.listen_threshold is not None
+        if s < self.listen_threshold:
+            self._qrun = 0
+            return self._armed is not None and self._fire(self._peak, quiet=True)
+        self._qrun += 1
+        self._peak = s if self._qrun == 1 else max(self._peak, s)
+        if self._qrun < self.hold:
+            return False
+        if self._armed is None:
+            self._armed, self._armed_frame = 0, self._frames
+        self._armed += 1
+        return self._armed >= self._quiet_wait and self._fire(self._peak, quiet=True)
+
+    def _fire(self, score: float, *, quiet: bool) -> bool:
+        """A wake (True), unless the second-stage check turns it down; deaf for ``refractory_s`` either way."""
+        # A quiet wake fires once its score falls back, up to QUIET_WAIT_S after the phrase ended: what was said
+        # since it was armed is handed on, so a command said in one breath keeps its first word.
+        waited = self._frames - self._armed_frame if quiet and self._armed is not None else 0
+        self._preroll_frames = max(self._min_preroll, waited)
+        self._run, self._qrun, self._armed, self._peak = 0, 0, None, 0.0
+        self.candidates += 1
+        self._deaf = self._refractory
+        if self.verifier is not None and not self.verifier.confirm():
+            self.rejected += 1
+            return False
+        self.last_wake = Wake(score=round(score, 3), quiet=quiet)
+        return True
+
     def preroll(self) -> bytes:
-        """The last ``min_preroll_s`` of audio: the detector fires within a step or two of the phrase's end,
-        so what followed it (a command said in one breath) is in there; a little of the phrase costs nothing."""
+        """The last ``min_preroll_s`` of audio (after a quiet wake: all since it was armed).
+
+        The head fires as the phrase ends or a step or two after (0-0.2 s, measured on flite and espeak-ng
+        voices), so a command said in one breath starts in there. Not more: at 0.5 s this was the phrase's own
+        last word, heard after a pause as a first utterance of its own ("tandem", "end in"; "undo", taken for
+        forget.last), or glued to the command and garbling it (``benchmarks/loop_bench.py``)."""
         ring = list(self._ring)
-        return b"".join(ring[-self._min_preroll:]) if ring else b""
+        return b"".join(ring[-self._preroll_frames:]) if ring else b""

@@ -130,6 +130,28 @@ class SecondPass:
             answer = replace(answer, intent=None, slots={}, score=0.0)
         return settle(answer, command)
 
+    def borne_out(self, heard: Utterance, audio: Sequence[bytes], in_exercise: bool, can_resume: bool) -> Utterance:
+        """A command heard after a quiet wake, kept only when free dictation of the same audio bears it out
+        (much the same words, or the same request read from them with a sure score); otherwise the words with no
+        intent.
+
+        The command grammar forces any speech onto one of its phrases, and a phrase the grammar chose is a
+        template the matcher is sure of: after a borderline wake in the virtual home's chatter test, a line
+        of chatter came out as a request for a new experience and started that exercise. Dictation is bound
+        to no phrase list, so chatter stays chatter there.
+        """
+        if heard.intent is None or not audio:
+            return heard
+        dictated = unstutter(self._decode(audio, None).lower())
+        if not dictated:
+            return replace(heard, intent=None, slots={}, score=0.0)
+        if fuzz.ratio(heard.text.lower(), dictated) >= CONTROL_MIN_SIMILARITY:
+            return heard
+        # The classifier reads some request into almost any sentence: only a template's reading is a second opinion.
+        read = self.parse(dictated, heard.context, in_exercise, can_resume)
+        return heard if read.intent == heard.intent and read.score >= SURE_SCORE else \
+            replace(heard, intent=None, slots={}, score=0.0)
+
     def grammar(self, context: str) -> list[str]:
         """The recogniser's phrases for ``context``: its widest layer, whatever the flags.
 
@@ -219,7 +241,7 @@ class SecondPass:
             return text, parsed
         wake = self.wake.phrase
         # Said after the wake phrase, it is meant for Tandem whatever dictation made of it
-        # ("hey tim dumbstruck"): the spotter, with its own near-miss check, decides that.
+        # ("hey tim dumbstruck"): the wake detector decides that.
         addressed = bool(wake) and command.startswith(wake + " ") and self._starts_with_wake(audio)
         if not addressed and fuzz.ratio(command, unstutter(text.lower())) < CONTROL_MIN_SIMILARITY:
             return text, parsed
@@ -287,9 +309,9 @@ class SecondPass:
         return None
 
     def _starts_with_wake(self, audio: Sequence[bytes]) -> bool:
-        """Whether the wake spotter hears the wake phrase in ``audio`` (a short utterance).
+        """Whether the wake detector hears the wake phrase in ``audio`` (a short utterance).
 
-        The spotter is idle while ``listen`` runs and is reset before the next
+        The detector is idle while ``listen`` runs and is reset before the next
         ``wait_for_wake`` (the ears' ``_wake_stale``); a little silence lets its delayed check run.
         """
         self.wake.reset()

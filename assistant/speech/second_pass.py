@@ -131,26 +131,23 @@ class SecondPass:
         return settle(answer, command)
 
     def borne_out(self, heard: Utterance, audio: Sequence[bytes], in_exercise: bool, can_resume: bool) -> Utterance:
-        """A command heard after a quiet wake, kept only when free dictation of the same audio bears it out
-        (much the same words, or the same request read from them with a sure score); otherwise the words with no
-        intent.
+        """A command heard after a quiet wake, kept only when the matcher is sure of it and free dictation of the
+        same audio reads the same request from its own words, surely too; otherwise the words with no intent
+        (nothing a quiet wake would act on, so nothing the event stream reports as a request).
 
         The command grammar forces any speech onto one of its phrases, and a phrase the grammar chose is a
         template the matcher is sure of: after a borderline wake in the virtual home's chatter test, a line
         of chatter came out as a request for a new experience and started that exercise. Dictation is bound
         to no phrase list, so chatter stays chatter there.
         """
-        if heard.intent is None or not audio:
-            return heard
+        nothing = replace(heard, intent=None, slots={}, score=0.0)
+        if heard.intent is None or heard.score < SURE_SCORE or not audio:
+            return heard if heard.intent is None else nothing
         dictated = unstutter(self._decode(audio, None).lower())
-        if not dictated:
-            return replace(heard, intent=None, slots={}, score=0.0)
-        if fuzz.ratio(heard.text.lower(), dictated) >= CONTROL_MIN_SIMILARITY:
-            return heard
-        # The classifier reads some request into almost any sentence: only a template's reading is a second opinion.
-        read = self.parse(dictated, heard.context, in_exercise, can_resume)
-        return heard if read.intent == heard.intent and read.score >= SURE_SCORE else \
-            replace(heard, intent=None, slots={}, score=0.0)
+        # Words alike are not enough (both decodes hear the same sounds); the classifier reads some request into
+        # almost any sentence: only a template's reading of the dictated words is a second opinion.
+        read = self.parse(dictated, heard.context, in_exercise, can_resume) if dictated else None
+        return heard if read is not None and read.intent == heard.intent and read.score >= SURE_SCORE else nothing
 
     def grammar(self, context: str) -> list[str]:
         """The recogniser's phrases for ``context``: its widest layer, whatever the flags.

@@ -374,10 +374,9 @@ class BargeInSpotter:
 
 DETECTORS = ("auto", "openwakeword", "openwakeword+check", "openwakeword+quiet", "pocketsphinx")
 # What "auto" means for a phrase with our own trained head: the README's tables decide. Through the loop
-# (benchmarks/loop_bench.py, held-out voices, 2026-12-07, same run) the head with quiet wakes answered 54% of
-# requests right against the spotter's 50%, missed 23% of calls against 38%, and in 20 min of chatter made no
-# sound where the spotter chimed 13 times and replied 41 (over 2 h of chatter: 16 replies/h). The heads
-# bundled with pyopen-wakeword are used for their phrases.
+# (benchmarks/loop_bench.py, held-out voices, 2026-12-07) the head with quiet wakes missed 23% of calls against
+# the spotter's 38%, answered about as many right (45% against 50%), and in 20 min of chatter made no sound where
+# the spotter chimed 13 times and replied 41. The heads bundled with pyopen-wakeword are used for their phrases.
 DEFAULT_DETECTOR = "openwakeword+quiet"
 
 

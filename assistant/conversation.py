@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
+from .events import Wake
+
 # From this score up a template explains what was heard: an answer to a question, and a command said instead of
 # one, must reach it (the matcher's bands, read without loading the matcher: nlu/bands.py).
-from .events import Wake
 from .nlu.bands import SURE_SCORE
 
 if TYPE_CHECKING:

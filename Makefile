@@ -3,12 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# What Tandem needs from Debian to hear and speak.
-APT_RUN := libportaudio2 espeak-ng libespeak-ng1 alsa-utils
+# What Tandem needs from Debian to hear and speak (sox: `tandem wake train` shapes its training audio with it).
+APT_RUN := libportaudio2 espeak-ng libespeak-ng1 alsa-utils sox
 # What the tests add: the virtual home (PulseAudio), the couple's test voices
-# (flite, festival), sox for audio checks, chromium to render the report, and datefudge to run the
+# (flite, festival), chromium to render the report, and datefudge to run the
 # suite with the wall clock at awkward instants (make test-anytime).
-APT_TEST := $(APT_RUN) strace pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k sox chromium datefudge
+APT_TEST := $(APT_RUN) strace pulseaudio pulseaudio-utils libasound2-plugins flite festival festvox-kallpc16k chromium datefudge
 
 # What the wake model's training adds: festival voices of other languages (reading English)
 # and the English festival voices the wake benchmark holds out.

@@ -57,6 +57,11 @@ class HomePaths:
         return self.root / "models"
 
     @property
+    def wake_models(self) -> Path:
+        """Wake heads ``tandem wake train`` built for the couple's own phrase."""
+        return self.models / "wake"
+
+    @property
     def tmp(self) -> Path:
         return self.root / "tmp"
 

@@ -251,14 +251,13 @@ def rescored(rec: Recording, head: Head, batch: int = 8192) -> Recording:
 def dev_negatives(folder: Path, head: Head, rng: np.random.Generator, n: int = 12000) -> np.ndarray:
     """``n`` windows of the recipe's development negatives (chatter, near-misses), a quarter of them the ones
     the committed head scores highest, as the head reads them."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
+    from assistant.wake_training.fit import load, score_all, windows
 
-    data, _ = wake_model.load(sorted(folder.glob("neg-dev*.npz")) + sorted(folder.glob("near-dev*.npz")))
-    sc = wake_model.score_all(head, data.emb, data.ends_neg)
+    data, _ = load(sorted(folder.glob("neg-dev*.npz")) + sorted(folder.glob("near-dev*.npz")))
+    sc = score_all(head, data.emb, data.ends_neg)
     hard = data.ends_neg[np.argsort(-sc)[:n // 4]]
     rest = rng.choice(np.setdiff1d(data.ends_neg, hard), size=n - len(hard), replace=False)
-    return head_features(wake_model.windows(data.emb, np.concatenate([hard, rest])), head)
+    return head_features(windows(data.emb, np.concatenate([hard, rest])), head)
 
 
 def dev_folder() -> Path | None:

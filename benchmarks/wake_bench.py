@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/wake_bench.py [--hours 10] [--workers 2] [--sensitivity 0.5] [--seed 7]
 
-Every voice here is held out from the wake model's training (``tools/wake_model.py``
+Every voice here is held out from the wake model's training (``assistant/wake_training``, ``tools/wake_model.py``
 uses espeak-ng and non-English festival voices only): Debian's flite voices and
 every English festival voice installed.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +10,12 @@ import pytest
 
 from assistant.speech.oww import Head, OwwWake, model_path, sensitivity_to_threshold
 from assistant.speech.wake import WakeSpotter, make_wake_detector
+from assistant.wake_training import fit, shards, voices
 
 from .speech_helpers import frames, needs_tts, noisy, pink, silence, speech
 
 ROOT = Path(__file__).resolve().parent.parent
-RECIPE = ROOT / "tools" / "wake_model.py"
+RECIPE = [ROOT / "tools" / "wake_model.py", *sorted((ROOT / "assistant" / "wake_training").glob("*.py"))]
 HELD_OUT = ("flite", "text2wave", "kal", "ked", "cmu", "rab", "awb", "slt", "rms", "kdl", "arctic")
 has_model = pytest.mark.skipif(not model_path("hey tandem").exists(), reason="models/hey_tandem.npz not built")
 
@@ -25,17 +25,15 @@ def heard(detector, pcm: bytes) -> list[int]:
 
 
 def test_recipe_names_no_held_out_voice() -> None:
-    text = RECIPE.read_text().lower()
+    assert len(RECIPE) > 3
+    text = "\n".join(p.read_text() for p in RECIPE).lower()
     for name in HELD_OUT:
         assert not re.search(rf"(?<![a-z]){name}(?![a-z])", text), f"the recipe names held-out voice {name!r}"
     assert "voice_" not in text.replace("'voice'}_", "")
 
 
 def test_recipe_voices_are_espeak_and_foreign_festival_only() -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
-
-    split = wake_model.split_voices(1)
+    split = voices.split_voices(1)
     every = split["train"] + split["dev"]
     assert every and {v.engine for v in every} <= {"espeak", "festival"}
     festival = {v.name for v in every if v.engine == "festival"}
@@ -44,15 +42,12 @@ def test_recipe_voices_are_espeak_and_foreign_festival_only() -> None:
     assert not {v.label() for v in split["train"]} & {v.label() for v in split["dev"]}
     # the neural voices (installed with the wake-train extra) train only: they are never the dev set
     assert {v.engine for v in split["train-nn"] + split["train-kk"]} <= {"piper", "kokoro"}
-    assert set(wake_model.NEURAL_SPLITS) == {"train-nn", "train-kk"}
+    assert set(voices.NEURAL_SPLITS) == {"train-nn", "train-kk"}
 
 
 def test_espeak_ipa_is_spelt_as_kokoro_was_trained() -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
-
-    assert wake_model.kokoro_phonemes("hˈeɪ tˈændəm\nstˈɑːɹt ˌaʊɚ ɡɹˈæɾɪtˌuːd") == "hˈA tˈændəm stˈɑɹt ˌWɚ ɡɹˈæTɪtˌud"
-    assert wake_model.kokoro_phonemes("dʒˈɔɪ tʃˈɜːtʃ ɡˈoʊ") == "ʤˈY ʧˈɜʧ ɡˈO"
+    assert voices.kokoro_phonemes("hˈeɪ tˈændəm\nstˈɑːɹt ˌaʊɚ ɡɹˈæɾɪtˌuːd") == "hˈA tˈændəm stˈɑɹt ˌWɚ ɡɹˈæTɪtˌud"
+    assert voices.kokoro_phonemes("dʒˈɔɪ tʃˈɜːtʃ ɡˈoʊ") == "ʤˈY ʧˈɜʧ ɡˈO"
 
 
 def test_head_round_trip_and_sensitivity(tmp_path: Path) -> None:
@@ -153,31 +148,25 @@ def test_after_reset_the_phrase_that_woke_it_wakes_it_no_more() -> None:
 
 
 def test_threshold_rule_asks_only_what_the_dev_set_can_measure() -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
-
     thresholds = np.array([0.9, 0.99, 0.999])
     devs = {1: {"detection": np.array([0.9, 0.7, 0.3]), "fa_per_h": np.array([20.0, 6.0, 0.0]),
                 "near_fa_per_h": np.array([50.0, 20.0, 5.0])},
             2: {"detection": np.array([0.85, 0.75, 0.2]), "fa_per_h": np.array([15.0, 3.0, 0.0]),
                 "near_fa_per_h": np.array([40.0, 10.0, 2.0])}}
     # 0.3 h of dev chatter: zero false wakes only says "below 10/h", so 0.5/h would mean "none": 75% beats 30%
-    assert wake_model.pick_operating_point(devs, thresholds, 0.3) == (2, 1, pytest.approx(10.0))
+    assert fit.pick_operating_point(devs, thresholds, 0.3) == (2, 1, pytest.approx(10.0))
     # 1 h resolves 3/h: the same point; 10 h resolves the target itself: only zero-wake points qualify
-    assert wake_model.pick_operating_point(devs, thresholds, 1.0)[:2] == (2, 1)
-    assert wake_model.pick_operating_point(devs, thresholds, 10.0) == (1, 2, pytest.approx(0.5))
+    assert fit.pick_operating_point(devs, thresholds, 1.0)[:2] == (2, 1)
+    assert fit.pick_operating_point(devs, thresholds, 10.0) == (1, 2, pytest.approx(0.5))
 
 
 def test_a_shard_of_another_length_is_another_file() -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
-
     # the seed is the same for shard i of a kind whatever --hours says; the cache must still tell them apart
-    a = wake_model.ShardSpec("neg", "train", 3, 1234, 130, 600.0)
-    b = wake_model.ShardSpec("neg", "train", 3, 1234, 130, 540.0)
-    c = wake_model.ShardSpec("pos", "train", 3, 1234, 100, 0.0)
+    a = shards.ShardSpec("neg", "train", 3, 1234, 130, 600.0)
+    b = shards.ShardSpec("neg", "train", 3, 1234, 130, 540.0)
+    c = shards.ShardSpec("pos", "train", 3, 1234, 100, 0.0)
     assert len({a.file_name(), b.file_name(), c.file_name(),
-                wake_model.ShardSpec("pos", "train", 3, 1234, 200, 0.0).file_name()}) == 4
+                shards.ShardSpec("pos", "train", 3, 1234, 200, 0.0).file_name()}) == 4
 
 
 def test_logistic_regression_runs_as_a_head(tmp_path: Path) -> None:
@@ -202,12 +191,9 @@ class _Always:
 
 
 def test_a_cascade_runs_the_head_at_its_cascade_threshold(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
-
     thresholds = np.array([0.3, 0.5, 0.9, 0.99])
-    assert wake_model.cascade_threshold({"detection": np.array([0.99, 0.96, 0.8, 0.4])}, thresholds) == 0.5
-    assert wake_model.cascade_threshold({"detection": np.array([0.9, 0.8, 0.7, 0.4])}, thresholds) == 0.3
+    assert fit.cascade_threshold({"detection": np.array([0.99, 0.96, 0.8, 0.4])}, thresholds) == 0.5
+    assert fit.cascade_threshold({"detection": np.array([0.9, 0.8, 0.7, 0.4])}, thresholds) == 0.3
     rng = np.random.default_rng(2)
     head = Head.linear(rng.standard_normal(16 * 96).astype(np.float32) * 0.01, 0.0, np.zeros(96, np.float32),
                        np.ones(96, np.float32), 16, "hey tandem", 0.99)
@@ -281,13 +267,10 @@ def test_a_quiet_wake_hands_on_what_was_said_since_it_was_armed(quiet_head: Path
 
 
 def test_the_quiet_threshold_is_picked_on_the_dev_set_and_kept_in_the_head(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wake_model
-
     thresholds = np.array([0.3, 0.5, 0.7, 0.9])
     dev = {"fa_per_h": np.array([300.0, 25.0, 2.0, 0.0])}
-    assert wake_model.quiet_threshold(dev, thresholds, chime=0.7) == 0.5
-    assert wake_model.quiet_threshold({"fa_per_h": np.array([300.0, 90.0, 40.0, 0.0])}, thresholds, chime=0.7) == 0.7
+    assert fit.quiet_threshold(dev, thresholds, chime=0.7) == 0.5
+    assert fit.quiet_threshold({"fa_per_h": np.array([300.0, 90.0, 40.0, 0.0])}, thresholds, chime=0.7) == 0.7
     head = Head.linear(np.zeros(16 * 96, np.float32), 0.0, np.zeros(96, np.float32), np.ones(96, np.float32), 16,
                        "hey tandem", 0.7)
     head.save(tmp_path / "old.npz")  # a head from before quiet wakes: asked for them, it only chimes

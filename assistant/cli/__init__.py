@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "run",  # run (the assistant itself)
     "doctor",  # doctor (health checks)
     "hearing",  # transcribe, model download|install|list
+    "wake",  # wake train
     "service",  # service install, status
     "reminders",  # reminders [set|off|on|resume]
     "help",  # help (commands, what to say, what Tandem is not)

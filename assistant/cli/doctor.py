@@ -280,7 +280,7 @@ def check_wake(app: Any) -> list[Finding]:
     phrase = profile.wake_phrase if profile else DEFAULT_WAKE_PHRASE
     speech = app.settings.speech
     try:
-        detector = make_wake_detector(phrase, speech.wake_sensitivity, speech.wake_detector)
+        detector = make_wake_detector(phrase, speech.wake_sensitivity, speech.wake_detector, [app.home.wake_models])
     except TandemError as exc:
         return [Finding(FAIL, "wake", str(exc))]
     threshold = getattr(detector, "threshold", None)

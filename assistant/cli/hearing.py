@@ -91,7 +91,8 @@ def _transcribe_wake(app, pcm: bytes, info) -> int:  # type: ignore[no-untyped-d
     from ..speech.wavfile import iter_frames
 
     speech = app.settings.speech
-    detector = make_wake_detector(_wake_phrase(app), speech.wake_sensitivity, speech.wake_detector)
+    detector = make_wake_detector(_wake_phrase(app), speech.wake_sensitivity, speech.wake_detector,
+                                  [app.home.wake_models])
     started = time.perf_counter()
     n = 0
     for i, frame in enumerate(iter_frames(pcm)):

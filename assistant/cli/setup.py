@@ -12,7 +12,10 @@ from ..profile import create_profile
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create the couple's profile")
     p.add_argument("--partner", action="append", default=[], metavar="NAME", help="a partner's name (give it twice)")
-    p.add_argument("--wake-phrase", default=None, help='the words that wake Tandem (default "hey tandem")')
+    p.add_argument("--wake-phrase", default=None,
+                   help='the words that wake Tandem (default "hey tandem"; with a ready-made head: "hey jarvis", '
+                        '"hey mycroft", "alexa", "okay nabu", "hey rhasspy"; any other phrase is heard by the keyword '
+                        'spotter until \'tandem wake train\' builds its head)')
     p.add_argument("--timezone", default=None,
                    help="the couple's time zone, e.g. Europe/Lisbon (default: the system's)")
     p.add_argument("--force", action="store_true", help="replace an existing profile (history is kept)")
@@ -28,7 +31,16 @@ def cmd_init(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-d
     _after_init(app, profile)
     a, b = profile.partners
     print(f"Hello {a} and {b}. Say \"{profile.wake_phrase}\" to wake me. Your data stays in {app.home.root}.")
+    print(_how_heard(app, profile.wake_phrase))
     return 0
+
+
+def _how_heard(app, phrase: str) -> str:  # type: ignore[no-untyped-def]
+    from ..speech.wake import how_heard
+
+    kind = app.settings.speech.wake_detector
+    return how_heard(phrase, [app.home.wake_models]) if kind == "auto" else \
+        f"\"{phrase}\" is heard by the {kind} detector (wake_detector in config.toml)."
 
 
 def _after_init(app, profile) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +70,7 @@ def cmd_config(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped
     else:
         print(f"profile: {profile.partners[0]} & {profile.partners[1]}, wake phrase \"{profile.wake_phrase}\", "
               f"time zone {profile.timezone} (from the store)")
+        print(f"wake: {_how_heard(app, profile.wake_phrase)}")
     for section, values in settings_as_dict(settings).items():
         for key, value in values.items():
             source = settings.sources.get(f"{section}.{key}", "default")

@@ -346,7 +346,8 @@ def audio_listener(
     recognizer = make_recognizer(settings.speech, home, prompt=dictation_prompt_source(profile, store), worker=worker)
     if speaker is not None and hasattr(recognizer, "on_slow"):
         recognizer.on_slow = slow_cue(settings, speaker)  # "one moment" when a read-back waits for Whisper
-    wake = make_wake_detector(profile.wake_phrase, settings.speech.wake_sensitivity, settings.speech.wake_detector)
+    wake = make_wake_detector(profile.wake_phrase, settings.speech.wake_sensitivity, settings.speech.wake_detector,
+                              [home.wake_models])
     ears = AudioListener(
         source=source,
         recognizer=recognizer,

@@ -38,6 +38,7 @@ import json
 import logging
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,8 @@ class Head:
                            int(meta["window"]), str(meta["phrase"]), float(meta["threshold"]), int(meta.get("hold", 1)),
                            _optional(meta, "cascade_threshold"), _optional(meta, "quiet_threshold"))
         except (OSError, KeyError, ValueError) as exc:
-            raise WakeModelError(f"cannot read the wake model {path}: {exc}; rebuild it with 'make wake-model'") from None
+            raise WakeModelError(f"cannot read the wake model {path}: {exc}; rebuild it: tandem wake train (or make "
+                                  "wake-model for hey tandem)") from None
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
         meta = {"window": self.window, "phrase": self.phrase, "threshold": self.threshold, "hold": self.hold,
@@ -155,8 +157,17 @@ def embed(pcm: bytes, front: Any = None) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, EMB_DIM), np.float32)
 
 
-def model_path(phrase: str) -> Path:
-    return REPO_MODELS / (phrase.strip().lower().replace(" ", "_") + ".npz")
+def head_file_name(phrase: str) -> str:
+    return " ".join(phrase.lower().replace(",", " ").split()).replace(" ", "_") + ".npz"
+
+
+def model_path(phrase: str, dirs: Sequence[Path] = ()) -> Path:
+    """The head for ``phrase``: the first in ``dirs`` (a couple's own, from ``tandem wake train``), else the
+    repository's (which need not exist)."""
+    for folder in dirs:
+        if (folder / head_file_name(phrase)).is_file():
+            return folder / head_file_name(phrase)
+    return REPO_MODELS / head_file_name(phrase)
 
 
 class OwwWake:
@@ -183,10 +194,10 @@ class OwwWake:
             self.hold = 1
         else:
             if not path.exists():
-                raise WakeModelError(f"no wake model for \"{self.phrase}\" at {path}; "
-                                     "rebuild it with 'make wake-model' or use the keyword spotter (wake detector 'sphinx')")
+                raise WakeModelError(f"no wake model for \"{self.phrase}\" at {path}; train one with 'tandem wake train' "
+                                     "or use the keyword spotter (wake_detector = \"pocketsphinx\" under [speech] in config.toml)")
             self._head = Head.load(path)
-            self.model_name = path.name
+            self.model_name = path.name if path.parent == REPO_MODELS else str(path)  # a couple's own: where it is
             self.window = self._head.window
             dev = self._head.threshold
             self.hold = self._head.hold
@@ -200,7 +211,7 @@ class OwwWake:
         self.verifier = verifier
         floor = self._head.quiet_threshold if self._head is not None else None
         if quiet and floor is None:
-            log.warning("the wake model %s has no quiet threshold: every wake chimes (rebuild it: make wake-model)",
+            log.warning("the wake model %s has no quiet threshold: every wake chimes (rebuild it: tandem wake train)",
                         self.model_name)
         self.listen_threshold = min(self.threshold, floor) if quiet and floor is not None else None
         self._quiet_wait = int(round(QUIET_WAIT_S / STEP_S))

@@ -32,6 +32,8 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import TandemError
@@ -380,11 +382,29 @@ DETECTORS = ("auto", "openwakeword", "openwakeword+check", "openwakeword+quiet",
 DEFAULT_DETECTOR = "openwakeword+quiet"
 
 
-def make_wake_detector(phrase: str, sensitivity: float = 0.5, kind: str = "auto") -> WakeDetector:
+def how_heard(phrase: str, models: Sequence[Path] = ()) -> str:
+    """One line for the couple: what listens for ``phrase`` when the detector is "auto"."""
+    from .oww import BUILTIN_PHRASES, REPO_MODELS, model_path
+
+    words = " ".join(_words(phrase))
+    if words in BUILTIN_PHRASES:
+        return f"\"{words}\" is heard by a well-trained head that comes with pyopen-wakeword."
+    path = model_path(words, models)
+    if path.exists():
+        return f"\"{words}\" is heard by its own trained head ({path.name if path.parent == REPO_MODELS else path})."
+    ready = ", ".join(f'"{p}"' for p in BUILTIN_PHRASES)
+    return (f"\"{words}\" has no trained head yet: the keyword spotter listens, and wakes by mistake more often. "
+            f"Train one with 'tandem wake train' (it says how long first), or pick a phrase with a ready head: {ready} "
+            "or \"hey tandem\".")
+
+
+def make_wake_detector(phrase: str, sensitivity: float = 0.5, kind: str = "auto",
+                       models: Sequence[Path] = ()) -> WakeDetector:
     """The wake detector ``tandem run`` and ``tandem transcribe --mode wake`` use.
 
     ``auto`` is openWakeWord for a phrase with a head bundled in pyopen-wakeword ("hey jarvis", ...),
-    ``DEFAULT_DETECTOR`` for one with our own head, else the PocketSphinx spotter (with a log line).
+    ``DEFAULT_DETECTOR`` for one with our own head (in ``models``, the folders ``tandem wake train`` writes to,
+    or the repository's), else the PocketSphinx spotter (with a log line).
     """
     from .oww import BUILTIN_PHRASES, OwwWake, WakeModelError, model_path
 
@@ -392,17 +412,19 @@ def make_wake_detector(phrase: str, sensitivity: float = 0.5, kind: str = "auto"
     if kind == "auto":
         if words in BUILTIN_PHRASES:
             kind = "openwakeword"
-        elif model_path(words).exists():
+        elif model_path(words, models).exists():
             kind = DEFAULT_DETECTOR
         else:
-            log.warning("no trained wake model for \"%s\": using the keyword spotter (build one: make wake-model)", words)
+            log.warning("no wake head for \"%s\" yet: the keyword spotter listens (train one: tandem wake train)", words)
             kind = "pocketsphinx"
     if kind == "pocketsphinx":
         return WakeSpotter(words, sensitivity)
     if kind not in DETECTORS:
         raise WakeModelError(f"unknown wake detector {kind!r}; use one of {', '.join(DETECTORS)}")
     verifier = RecentCheck(words, sensitivity) if kind == "openwakeword+check" else None
-    detector = OwwWake(words, sensitivity, verifier=verifier, quiet=kind == "openwakeword+quiet")
+    path = model_path(words, models)
+    detector = OwwWake(words, sensitivity, model=path if path.exists() else None, verifier=verifier,
+                       quiet=kind == "openwakeword+quiet")
     if kind != "openwakeword":
         detector.kind = kind
     return detector

@@ -44,6 +44,9 @@ def test_it_says_how_long_then_trains_the_profiles_phrase_into_the_home(
     assert main(["init", "--partner", "Sam", "--partner", "Alex", "--wake-phrase", "Hey Robin"]) == 0
     said = capsys.readouterr().out
     assert "no trained head yet" in said and "tandem wake train" in said
+    main(["doctor", "--no-audio"])
+    wake = [ln for ln in capsys.readouterr().out.splitlines() if " wake:" in ln]
+    assert wake[0].startswith("warn") and "by pocketsphinx" in wake[0] and "tandem wake train" in wake[0]
     assert main(["wake", "train"]) == 0
     out = capsys.readouterr().out
     assert "takes about 21 minutes" in out and out.index("takes about") < out.index("Done in")
@@ -54,6 +57,9 @@ def test_it_says_how_long_then_trains_the_profiles_phrase_into_the_home(
     assert not cache.exists()  # the training audio's embeddings are not kept by default
     assert main(["config"]) == 0
     assert f"heard by its own trained head ({path})" in capsys.readouterr().out
+    main(["doctor", "--no-audio"])
+    wake = [ln for ln in capsys.readouterr().out.splitlines() if " wake:" in ln]
+    assert wake[0].startswith("ok") and f"by openwakeword+quiet ({path}" in wake[0]
 
 
 def test_quick_and_estimate_only(tandem_home: Path, fake_recipe: list[tuple],

@@ -287,8 +287,11 @@ def check_wake(app: Any) -> list[Finding]:
     quiet = getattr(detector, "listen_threshold", None)
     at = f", threshold {threshold:.4f}" if isinstance(threshold, float) else ""
     at += f", quiet wakes from {quiet:.4f}" if isinstance(quiet, float) else ""
-    return [Finding(OK, "wake", f"\"{phrase}\" by {detector.kind} ({detector.model_name}{at}, "
-                    f"wake_sensitivity {speech.wake_sensitivity})")]
+    said = (f"\"{phrase}\" by {detector.kind} ({detector.model_name}{at}, "
+            f"wake_sensitivity {speech.wake_sensitivity})")
+    if detector.kind == "pocketsphinx" and speech.wake_detector == "auto":  # no head for this phrase yet
+        return [Finding(WARN, "wake", f"{said}; no trained head yet: train one with 'tandem wake train'")]
+    return [Finding(OK, "wake", said)]
 
 
 def check_tts(app: Any) -> list[Finding]:

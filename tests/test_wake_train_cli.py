@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -85,6 +86,11 @@ def test_missing_tools_and_bad_phrases_are_one_line(tandem_home: Path, fake_reci
     monkeypatch.setattr(wake_cli.shutil, "which", lambda tool: None if tool == "sox" else "/usr/bin/" + tool)
     assert main(["wake", "train", "--phrase", "hey robin"]) != 0
     assert capsys.readouterr().err.strip() == ("tandem: training a wake head needs sox: sudo apt install sox")
+    monkeypatch.setattr(wake_cli.shutil, "which", lambda tool: "/usr/bin/" + tool)
+    monkeypatch.setattr(wake_cli.shutil, "disk_usage", lambda path: SimpleNamespace(free=30 * 2**20))
+    assert main(["wake", "train", "--phrase", "hey robin", "--quick"]) != 0  # a quarter of the work needs 50 MB
+    err = capsys.readouterr().err.strip()
+    assert "needs about 50 MB free" in err and "30 MB free" in err and len(err.splitlines()) == 1
     assert main(["wake", "train", "--phrase", "robin"]) != 0
     err = capsys.readouterr().err.strip()
     assert "at least two words" in err and len(err.splitlines()) == 1 and fake_recipe == []

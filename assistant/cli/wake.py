@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import TandemError
 
 QUICK = 0.25  # --quick: a quarter of the audio (a weaker head, sooner)
+WORK_MB = 200  # the full recipe's cached embeddings take about 150 MB until the head is written
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,28 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
-    from ..profile import check_wake_phrase
-    from ..speech.oww import BUILTIN_PHRASES, head_file_name
+    from ..speech.oww import head_file_name
     from ..wake_training.recipe import RecipeSettings, build, estimate
-    from ..wake_training.text import DEFAULT_PHRASE
 
-    profile = app.profile(required=False) if args.phrase is None else None
-    phrase = check_wake_phrase(args.phrase or (profile.wake_phrase if profile else None))
-    if phrase in BUILTIN_PHRASES:
-        print(f"\"{phrase}\" needs no training: pyopen-wakeword ships a well-trained head for it, used already.")
+    phrase = _phrase_to_train(args, app)
+    if phrase is None:
         return 0
-    if phrase == DEFAULT_PHRASE:
-        print("\"hey tandem\" needs no training: its head comes with Tandem (models/hey_tandem.npz; "
-              "developers rebuild it with make wake-model).")
-        return 0
-    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
-    if missing:
-        raise TandemError(f"training a wake head needs {' and '.join(missing)}: sudo apt install {' '.join(missing)}")
     settings = RecipeSettings(phrase=phrase)
     if args.quick:
         settings = settings.scaled(QUICK)
     if args.workers:
         settings = replace(settings, workers=max(1, args.workers))
+    _check_room(app, QUICK if args.quick else 1.0)
     out = app.home.wake_models / head_file_name(phrase)
     cache = app.home.root / "cache" / "wake-train"
     scripts = app.settings.paths.scripts_dir
@@ -67,17 +58,44 @@ def cmd_train(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-
           "resumes where it stopped.", flush=True)
     if args.estimate:
         return 0
-    app._ensure_home()
     started = time.monotonic()
     built = build(settings, out, cache, scripts, f"`tandem wake train --phrase \"{phrase}\"`",
                   log=lambda msg: print(msg, file=sys.stderr, flush=True) if app.verbose else None)
     if not args.keep_cache:
         _remove(cache)
-    head = built.head
     print(f"Done in {_minutes(time.monotonic() - started)}: \"{phrase}\" now wakes Tandem with its own head "
-          f"({out}; threshold {head.threshold}, its card {out.with_suffix('.md').name} says how it did). "
+          f"({out}; threshold {built.head.threshold}, its card {out.with_suffix('.md').name} says how it did). "
           "Restart 'tandem run' (or the service) to use it.")
     return 0
+
+
+def _phrase_to_train(args: argparse.Namespace, app) -> str | None:  # type: ignore[no-untyped-def]
+    """The phrase to train (``--phrase``, else the profile's), or None when it has a head already (said why)."""
+    from ..profile import check_wake_phrase
+    from ..speech.oww import BUILTIN_PHRASES
+    from ..wake_training.text import DEFAULT_PHRASE
+
+    profile = app.profile(required=False) if args.phrase is None else None
+    phrase = check_wake_phrase(args.phrase or (profile.wake_phrase if profile else None))
+    if phrase in BUILTIN_PHRASES:
+        print(f"\"{phrase}\" needs no training: pyopen-wakeword ships a well-trained head for it, used already.")
+        return None
+    if phrase == DEFAULT_PHRASE:
+        print("\"hey tandem\" needs no training: its head comes with Tandem (models/hey_tandem.npz; "
+              "developers rebuild it with make wake-model).")
+        return None
+    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    if missing:
+        raise TandemError(f"training a wake head needs {' and '.join(missing)}: sudo apt install {' '.join(missing)}")
+    return phrase
+
+
+def _check_room(app, scale: float) -> None:  # type: ignore[no-untyped-def]
+    app._ensure_home()
+    need, free_mb = WORK_MB * scale, shutil.disk_usage(app.home.root).free / 2**20
+    if free_mb < need:
+        raise TandemError(f"training a wake head needs about {need:.0f} MB free in {app.home.root} for its working "
+                          f"files ({free_mb:.0f} MB free); free some space first")
 
 
 def _minutes(seconds: float) -> str:

@@ -69,6 +69,11 @@ def test_quick_and_estimate_only(tandem_home: Path, fake_recipe: list[tuple],
     assert [c[0] for c in fake_recipe] == ["estimate"]
     assert fake_recipe[0][1] == recipe.RecipeSettings(phrase="okay house").scaled(0.25)
     assert "takes about 21 minutes" in capsys.readouterr().out
+    assert not (tandem_home / "cache").exists()  # the estimate's empty folders are not left behind
+    (tandem_home / "cache" / "wake-train" / "abc").mkdir(parents=True)
+    (tandem_home / "cache" / "wake-train" / "abc" / "pos-0.npz").write_bytes(b"shard")
+    assert main(["wake", "train", "--phrase", "okay house", "--estimate"]) == 0
+    assert (tandem_home / "cache" / "wake-train" / "abc" / "pos-0.npz").exists()  # an interrupted run's shards stay
 
 
 @pytest.mark.parametrize("phrase, needle", [("alexa", "pyopen-wakeword ships"), ("hey, tandem", "comes with Tandem")])

@@ -32,7 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--estimate", action="store_true", help="say how long it would take, and stop")
     t.add_argument("--keep-cache", action="store_true", help="keep the training audio's embeddings afterwards")
     t.set_defaults(func=cmd_train)
-    w.set_defaults(func=lambda args, app: (w.print_help(), 0)[1])
+    w.set_defaults(func=lambda args, app: _wake_help(w))
+
+
+def _wake_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
 
 
 def cmd_train(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]
@@ -57,6 +62,7 @@ def cmd_train(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-
           f"({settings.workers} worker{'s' if settings.workers > 1 else ''}); Ctrl-C stops it, and a later run "
           "resumes where it stopped.", flush=True)
     if args.estimate:
+        _remove_empty(cache)  # what the estimate made for nothing (shards of an interrupted run stay)
         return 0
     started = time.monotonic()
     built = build(settings, out, cache, scripts, f"`tandem wake train --phrase \"{phrase}\"`",
@@ -103,9 +109,23 @@ def _minutes(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 90 else f"{minutes / 60:.1f} hours"
 
 
+def _remove_empty(folder: Path) -> None:
+    for sub in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
+        try:
+            sub.rmdir()
+        except OSError:  # a file, or a folder still holding one
+            pass
+    _remove_parent(folder)
+
+
 def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-    try:
-        folder.parent.rmdir()  # the home's cache folder, if nothing else is kept there
-    except OSError:
-        pass
+    _remove_parent(folder)
+
+
+def _remove_parent(folder: Path) -> None:
+    for empty in (folder, folder.parent):  # the home's cache folder too, if nothing else is kept there
+        try:
+            empty.rmdir()
+        except OSError:
+            pass

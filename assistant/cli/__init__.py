@@ -56,6 +56,16 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def help_when_bare(parser: argparse.ArgumentParser) -> None:
+    """A command group said without its subcommand (``tandem model``) prints its help and exits 2, as a usage slip."""
+
+    def show(args: argparse.Namespace, app: object) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show)
+
+
 @dataclass
 class App:
     """What a command needs, built once from the environment and opened lazily."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import TandemError
 from ..profile import DEFAULT_WAKE_PHRASE
+from . import help_when_bare
 
 # Used only while ``assistant.nlu`` (the matcher that owns the phrase lists)
 # is unavailable, so that ``transcribe --mode command`` still means something.
@@ -46,12 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(func=cmd_model_install)
     ls = msub.add_parser("list", help="show installed models and the active speech engine")
     ls.set_defaults(func=cmd_model_list)
-    m.set_defaults(func=lambda args, app: _model_help(m))
-
-
-def _model_help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
+    help_when_bare(m)
 
 
 def cmd_transcribe(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]

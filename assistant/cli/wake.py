@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import TandemError
+from . import help_when_bare
 
 QUICK = 0.25  # --quick: a quarter of the audio (a weaker head, sooner)
 WORK_MB = 200  # the full recipe's cached embeddings take about 150 MB until the head is written
@@ -24,7 +25,7 @@ WORK_MB = 200  # the full recipe's cached embeddings take about 150 MB until the
 
 def register(sub: argparse._SubParsersAction) -> None:
     w = sub.add_parser("wake", help="the wake phrase's detector: train a head for your own phrase")
-    ws = w.add_subparsers(dest="wake_command", metavar="SUBCOMMAND")
+    ws = w.add_subparsers(dest="wake_command", metavar="SUBCOMMAND", parser_class=type(w))
     t = ws.add_parser("train", help="train a wake head for the couple's phrase on this device (says how long first)")
     t.add_argument("--phrase", default=None, help="the phrase (default: the profile's wake phrase)")
     t.add_argument("--quick", action="store_true", help=f"{QUICK:.0%} of the audio: sooner, and a weaker head")
@@ -32,12 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--estimate", action="store_true", help="say how long it would take, and stop")
     t.add_argument("--keep-cache", action="store_true", help="keep the training audio's embeddings afterwards")
     t.set_defaults(func=cmd_train)
-    w.set_defaults(func=lambda args, app: _wake_help(w))
-
-
-def _wake_help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 0
+    help_when_bare(w)
 
 
 def cmd_train(args: argparse.Namespace, app) -> int:  # type: ignore[no-untyped-def]

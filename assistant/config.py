@@ -81,6 +81,10 @@ def home_root(environ: dict[str, str] | None = None) -> Path:
 
 # --- what each value may be: one table, checked at load ----------------------
 
+# The wake detectors speech/wake.py builds (named here, where settings are checked, so loading them needs no audio
+# libraries; wake.py takes its list from here).
+WAKE_DETECTORS = ("auto", "openwakeword", "openwakeword+check", "openwakeword+quiet", "pocketsphinx")
+
 
 @dataclass(frozen=True)
 class Between:
@@ -144,7 +148,7 @@ RULES: dict[str, Rule] = {
     "speech.vosk_model": Anything(),
     "speech.input_device": Anything(),
     "speech.wake_sensitivity": Between(0.0, 1.0, "0 strict, 1 eager"),
-    "speech.wake_detector": OneOf(("auto", "openwakeword", "openwakeword+check", "openwakeword+quiet", "pocketsphinx")),
+    "speech.wake_detector": OneOf(WAKE_DETECTORS),
     "reminders.quiet_start": ClockTime(),
     "reminders.quiet_end": ClockTime(),
     "reminders.snooze_minutes": Between(1, 24 * 60, "minutes"),
@@ -202,7 +206,7 @@ class SpeechSettings(Checked):
     vosk_model: str = ""  # a folder; "" = the newest model installed under the home folder
     input_device: str = ""
     wake_sensitivity: float = 0.5  # 0 = strict .. 1 = eager
-    wake_detector: str = "auto"  # one of speech/wake.py's DETECTORS
+    wake_detector: str = "auto"  # one of WAKE_DETECTORS
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,13 @@ def embed(pcm: bytes, front: Any = None) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, EMB_DIM), np.float32)
 
 
+def phrase_words(phrase: str) -> str:
+    """The phrase as it is spotted and its head is named: lower-case words ("Hey, Tandem" -> "hey tandem")."""
+    return " ".join(phrase.lower().replace(",", " ").split())
+
+
 def head_file_name(phrase: str) -> str:
-    return " ".join(phrase.lower().replace(",", " ").split()).replace(" ", "_") + ".npz"
+    return phrase_words(phrase).replace(" ", "_") + ".npz"
 
 
 def model_path(phrase: str, dirs: Sequence[Path] = ()) -> Path:
@@ -178,7 +183,7 @@ class OwwWake:
     def __init__(self, phrase: str = "hey tandem", sensitivity: float = 0.5, *, model: Path | None = None,
                  refractory_s: float = 1.5, ring_s: float = 4.0, min_preroll_s: float = 0.2,
                  verifier: Any = None, quiet: bool = False) -> None:
-        self.phrase = " ".join(phrase.lower().replace(",", " ").split())
+        self.phrase = phrase_words(phrase)
         self._front = features()
         self._builtin = None
         self._head: Head | None = None

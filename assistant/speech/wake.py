@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..config import WAKE_DETECTORS
 from ..errors import TandemError
 from ..events import Wake
 from .endpoint import EndpointSettings, Endpointer
@@ -374,7 +375,7 @@ class BargeInSpotter:
 
 
 
-DETECTORS = ("auto", "openwakeword", "openwakeword+check", "openwakeword+quiet", "pocketsphinx")
+DETECTORS = WAKE_DETECTORS
 # What "auto" means for a phrase with our own trained head: the README's tables decide. Through the loop
 # (benchmarks/loop_bench.py, held-out voices, 2026-12-07) the head with quiet wakes missed 23% of calls against
 # the spotter's 38%, answered about as many right (45% against 50%), and in 20 min of chatter made no sound where

@@ -100,6 +100,60 @@ def test_wakes_once_through_the_stream() -> None:
     assert len(heard(detector, pcm)) == 1
 
 
+class _Calls:
+    """The TFLite library handle, recording the options set on new interpreters."""
+
+    def __init__(self, lib) -> None:
+        self._lib, self.calls = lib, []
+
+    def __getattr__(self, name: str):
+        fn = getattr(self._lib, name)
+        return _Recorded(fn, name, self.calls) if name.startswith("TfLiteInterpreterOptions") else fn
+
+
+class _Recorded:
+    def __init__(self, fn, name: str, calls: list) -> None:
+        object.__setattr__(self, "_fn", fn)
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_calls", calls)
+
+    def __setattr__(self, key: str, value) -> None:  # argtypes / restype belong to the real function
+        setattr(self._fn, key, value)
+
+    def __call__(self, *args):
+        self._calls.append((self._name, args[1:]))
+        return self._fn(*args)
+
+
+@needs_tts
+def test_the_front_end_runs_on_one_thread_and_embeds_as_the_package_does() -> None:
+    from pyopen_wakeword import OpenWakeWordFeatures
+
+    from assistant.speech import oww
+
+    front = OpenWakeWordFeatures.from_builtin()
+    before = (front.mel_interpreter, front.emb_interpreter)
+    front.lib = _Calls(front.lib)
+    oww._set_threads(front, 1)
+    assert ("TfLiteInterpreterOptionsSetNumThreads", (1,)) in front.lib.calls
+    assert front.mel_interpreter not in before and front.emb_interpreter not in before
+    pcm = noisy(silence(0.5) + speech("hey tandem what promises are still open", "espeak:en-us"), snr_db=20, seed=3)
+    ours, theirs = oww.embed(pcm, front), oww.embed(pcm, oww.features(threads=None))
+    assert ours.shape == theirs.shape and len(ours) > 20
+    assert float(np.abs(ours - theirs).max()) < 1e-3 and float(np.abs(ours).max()) > 1.0
+
+
+def test_a_front_end_it_does_not_know_keeps_its_threads() -> None:
+    from assistant.speech import oww
+
+    class Other:
+        lib = object()  # a release without these names: nothing to rebuild, no error
+
+    front = Other()
+    oww._set_threads(front, 1)
+    assert front.lib is Other.lib
+
+
 @has_model
 @needs_tts
 @pytest.mark.parametrize("voice", ["flite:slt", "flite:rms", "flite:awb", "flite:kal16"])

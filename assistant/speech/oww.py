@@ -34,6 +34,7 @@ Tandem's own voice or audio handled by the recogniser cannot complete a phrase a
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import math
@@ -139,14 +140,61 @@ def _optional(meta: dict[str, Any], key: str) -> float | None:
     return float(meta[key]) if meta.get(key) is not None else None
 
 
-def features() -> Any:
-    """pyopen-wakeword's streaming front end (melspectrogram + embedding models)."""
+def features(threads: int | None = 1) -> Any:
+    """pyopen-wakeword's streaming front end (melspectrogram + embedding models), run on ``threads`` threads
+    (None: the TFLite runtime's own choice)."""
     try:
         from pyopen_wakeword import OpenWakeWordFeatures
     except ImportError:
         raise WakeModelError("the wake detector needs pyopen-wakeword: pip install pyopen-wakeword "
-                             "(or set the wake detector to 'sphinx')") from None
-    return OpenWakeWordFeatures.from_builtin()
+                             "(or set wake_detector = \"pocketsphinx\" under [speech] in config.toml)") from None
+    front = OpenWakeWordFeatures.from_builtin()
+    if threads is not None:
+        _set_threads(front, threads)
+    return front
+
+
+def _set_threads(front: Any, threads: int) -> None:
+    """Rebuild the front end's two interpreters to run on ``threads`` threads.
+
+    pyopen-wakeword creates them with the runtime's default, which spreads each 80 ms step of these small
+    models over every core: the waiting costs more than it saves, half as much CPU again for the same
+    embeddings (``benchmarks/frontend_bench.py``), taken from the recogniser on a 2-core device. The package
+    has no setting for it, so its interpreters are replaced through its own library handle; a release that
+    changes those names keeps its default (and the benchmark shows the cost)."""
+    try:
+        from pyopen_wakeword.openwakeword import EMB_SHAPE, MEL_SHAPE
+
+        lib = front.lib
+        shapes = {"mel": MEL_SHAPE, "emb": EMB_SHAPE}
+        models = {name: getattr(front, f"{name}_model") for name in shapes}
+        create_opts, set_threads = lib.TfLiteInterpreterOptionsCreate, lib.TfLiteInterpreterOptionsSetNumThreads
+        delete_opts = lib.TfLiteInterpreterOptionsDelete
+    except (ImportError, AttributeError) as exc:
+        log.debug("wake front end keeps the runtime's threads: %s", exc)
+        return
+    create_opts.restype = ctypes.c_void_p
+    set_threads.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    delete_opts.argtypes = [ctypes.c_void_p]
+    opts = create_opts()
+    set_threads(opts, threads)
+    try:
+        for name, shape in shapes.items():
+            interpreter = lib.TfLiteInterpreterCreate(models[name], opts)
+            dims = (ctypes.c_int32 * len(shape))(*shape)
+            if not interpreter or lib.TfLiteInterpreterResizeInputTensor(interpreter, 0, dims, len(shape)) != 0 \
+                    or lib.TfLiteInterpreterAllocateTensors(interpreter) != 0:
+                if interpreter:
+                    lib.TfLiteInterpreterDelete(interpreter)
+                log.debug("wake front end keeps the runtime's threads for its %s model", name)
+                continue
+            old = getattr(front, f"{name}_interpreter")
+            setattr(front, f"{name}_input_tensor", lib.TfLiteInterpreterGetInputTensor(interpreter, 0))
+            setattr(front, f"{name}_output_tensor", lib.TfLiteInterpreterGetOutputTensor(interpreter, 0))
+            setattr(front, f"{name}_interpreter", interpreter)
+            lib.TfLiteInterpreterDelete(old)
+    finally:
+        delete_opts(opts)
 
 
 def embed(pcm: bytes, front: Any = None) -> np.ndarray:

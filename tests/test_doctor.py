@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from assistant import cli
 from assistant.cli import doctor as doctor_checks
+from assistant.clock import FakeClock
 from assistant.config import HomePaths
 from assistant.store import Store
 
@@ -84,9 +85,12 @@ def opened_store(tandem_home: Path) -> Iterator[Store]:
         store.close()
 
 
-def test_recovery_and_backups_are_reported(capsys, tandem_home: Path):
+def test_recovery_and_backups_are_reported(capsys, tandem_home: Path, monkeypatch):
+    # a minute before midnight: the backup named for "today" must be the day the doctor checks
+    pinned = FakeClock(datetime(2026, 12, 6, 23, 59, 30, tzinfo=ZoneInfo("Europe/Lisbon")))
+    monkeypatch.setattr(cli.App, "clock", lambda self: pinned)
     init(capsys)
-    today = datetime.now(ZoneInfo("Europe/Lisbon")).date().isoformat()
+    today = pinned.now().date().isoformat()
     with opened_store(tandem_home) as store:
         store.backup_if_due(today)
     HomePaths(tandem_home).db_file.write_text("{ not json", encoding="utf-8")  # damaged: the next open restores it
@@ -96,10 +100,12 @@ def test_recovery_and_backups_are_reported(capsys, tandem_home: Path):
     assert line(lines, "backups").startswith("ok") and "1 daily" in line(lines, "backups")
 
 
-def test_a_clock_that_went_back_is_a_warning(capsys, tandem_home: Path):
+def test_a_clock_that_went_back_is_a_warning(capsys, tandem_home: Path, monkeypatch):
+    pinned = FakeClock(datetime(2026, 12, 6, 20, 0, tzinfo=ZoneInfo("Europe/Lisbon")))
+    monkeypatch.setattr(cli.App, "clock", lambda self: pinned)
     init(capsys)
     with opened_store(tandem_home) as store:
-        store.set_meta("last_event", "2099-01-01T10:00:00+00:00")
+        store.set_meta("last_event", "2026-12-07T10:00:00+00:00")  # later than the clock says it is
     code, lines = doctor(capsys, "--no-audio")
     assert line(lines, "clock").startswith("warn") and "went back" in line(lines, "clock")
 

@@ -23,8 +23,8 @@ Detectors: ``pocketsphinx`` (keyphrase spotting + near-miss grammar check),
 ``openwakeword`` (pyopen-wakeword front end + our head), the cascade
 ``openwakeword+check`` (the head at the card's lower cascade threshold, then the
 PocketSphinx near-miss check on the last 1.9 s), and ``openwakeword+quiet`` (every
-wake, chimed or quiet: the head at the card's quiet threshold) -- every head column
-replays the same step scores, so they are measured in one pass.
+wake, chimed or quiet: the head at the card's quiet threshold) -- each column is the detector
+``make_wake_detector`` builds for ``tandem run``, all deciding on one pass of the head's scores.
 Rates have 95% intervals: Wilson for proportions, exact-Poisson
 (Wilson-Hilferty) for false wakes per hour.
 
@@ -41,6 +41,7 @@ import multiprocessing as mp
 import pickle
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,8 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 import voices  # noqa: E402
 
 from assistant.speech.frames import FRAME_BYTES  # noqa: E402
-from assistant.speech.oww import OwwWake, sensitivity_to_threshold  # noqa: E402
-from assistant.speech.wake import RecentCheck, WakeSpotter  # noqa: E402
+from assistant.speech.oww import OwwWake, head_file_name  # noqa: E402
+from assistant.speech.wake import WakeSpotter, make_wake_detector  # noqa: E402
 
 CHATTER = [
     "what time is the dentist appointment tomorrow", "i think we should paint the kitchen green",
@@ -157,6 +158,7 @@ def build_pools(seed: int, workers: int, near_per_voice: int, pos_per_voice: int
 POOLS: dict[str, list] = {}
 SENS = 0.5
 HEAD: Path | None = None  # --head: another head file than the committed one (to compare recipes)
+HEAD_DIR: Path | None = None  # where make_wake_detector finds it
 
 
 def load_pools(seed: int = 7, workers: int = 2, near_per_voice: int = 72, pos_per_voice: int = 16) -> None:
@@ -172,31 +174,24 @@ def load_pools(seed: int = 7, workers: int = 2, near_per_voice: int = 72, pos_pe
 
 
 class Pair:
-    """The old spotter and the new head on the same frames; the head's columns replay its step scores.
+    """The old spotter and the head's detectors on the same frames.
 
-    The head alone uses the card's threshold and steps in a row; the cascade (``openwakeword+check``) runs the
-    head at the card's lower cascade threshold and asks the near-miss check, as ``OwwWake`` does with a
-    verifier; "eager" is the same at ``wake_sensitivity`` 1.0."""
+    Every head column is the detector ``tandem run`` would build (``make_wake_detector``: the card's threshold and
+    steps in a row, the cascade's lower threshold and near-miss check, quiet wakes; "eager" is the same at
+    ``wake_sensitivity`` ``EAGER``). They differ only in what they do with the head's scores, so the first runs
+    the front end and head and every one decides on those scores (``OwwWake.accept_scored``): one pass measures
+    them all, each charged the front end plus its own work."""
 
     def __init__(self) -> None:
         self.old = WakeSpotter(sensitivity=SENS)
-        self.new = OwwWake(sensitivity=SENS, model=HEAD)
-        head = self.new._head
-        casc = head.cascade_threshold if head is not None and head.cascade_threshold is not None else None
         self.busy = {k: 0.0 for k in KINDS}
-        self.columns: dict[str, _Column] = {}
-        for name, sens in (("", SENS), (" eager", EAGER)) if EAGER is not None else (("", SENS),):
-            floor = casc if casc is not None else 0.0  # as OwwWake does
-            t = max(sensitivity_to_threshold(head.threshold, sens), floor) if head is not None else 1.0
-            self.columns["openwakeword" + name] = _Column(t, self.new.hold, None, self.new._refractory)
-            tc = max(sensitivity_to_threshold(casc, sens), casc) if casc is not None else t
-            self.columns["openwakeword+check" + name] = _Column(tc, 1 if casc is not None else self.new.hold,
-                                                               RecentCheck("hey tandem", sens), self.new._refractory)
-        # Quiet wakes count as wakes here (each listens, silently): the head at its quiet threshold. Whether one
-        # chimed, and what the couple hears after it, is loop_bench.py's to measure.
-        if head is not None and head.quiet_threshold is not None:
-            tq = min(head.quiet_threshold, self.columns["openwakeword"].threshold)
-            self.columns["openwakeword+quiet"] = _Column(tq, self.new.hold, None, self.new._refractory)
+        models = [HEAD_DIR] if HEAD_DIR is not None else []
+        self.columns: dict[str, OwwWake] = {}
+        for kind in KINDS[1:]:
+            base, _, eager = kind.partition(" ")
+            sens = EAGER if eager else SENS
+            self.columns[kind] = make_wake_detector("hey tandem", sens, base, models)  # type: ignore[assignment]
+        self.front = self.columns["openwakeword"]
 
     def feed(self, pcm: bytes) -> dict[str, int]:
         """Wakes per detector over ``pcm``."""
@@ -205,48 +200,27 @@ class Pair:
         t = time.process_time()
         for f in frames:
             n["pocketsphinx"] += self.old.accept(f)
-        t2 = time.process_time()
-        for col in self.columns.values():
-            col.check_s = 0.0
+        self.busy["pocketsphinx"] += time.process_time() - t
+        front = 0.0
+        own = {k: 0.0 for k in self.columns}
         for f in frames:
-            steps = self.new.score_steps(f)
-            for name, col in self.columns.items():
-                n[name] += col.feed(f, steps)
-        t3 = time.process_time()
-        self.busy["pocketsphinx"] += t2 - t
-        spent = sum(c.check_s for c in self.columns.values())
-        for name, col in self.columns.items():
-            self.busy[name] += t3 - t2 - spent + col.check_s  # the front end and head once, plus its own check
+            t = time.process_time()
+            steps = self.front.score_steps(f)
+            front += time.process_time() - t
+            for name, det in self.columns.items():
+                t = time.process_time()
+                n[name] += det.accept_scored(f, steps)
+                own[name] += time.process_time() - t
+        for name in self.columns:
+            self.busy[name] += front + own[name]
         return n
 
 
-class _Column:
-    """One operating point of the head, optionally followed by the near-miss check (OwwWake.accept's logic)."""
-
-    def __init__(self, threshold: float, hold: int, check: RecentCheck | None, refractory: int) -> None:
-        self.threshold, self.hold, self.check, self.refractory = threshold, hold, check, refractory
-        self._deaf = 0
-        self._run = 0
-        self.check_s = 0.0
-
-    def feed(self, frame: bytes, steps: list[float]) -> int:
-        if self.check is not None:
-            self.check.observe(frame)
-        woke = 0
-        for sc in steps:
-            if self._deaf > 0:
-                self._deaf -= 1
-                continue
-            self._run = self._run + 1 if sc >= self.threshold else 0
-            if self._run >= self.hold:
-                self._run, self._deaf = 0, self.refractory
-                if self.check is None:
-                    woke += 1
-                    continue
-                t = time.process_time()
-                woke += self.check.confirm()
-                self.check_s += time.process_time() - t
-        return woke
+def _head_folder(head: Path) -> Path:
+    """A folder where ``head`` is the "hey tandem" head, for ``make_wake_detector`` to find first."""
+    folder = Path(tempfile.mkdtemp(prefix="wake-bench-head-"))
+    (folder / head_file_name("hey tandem")).symlink_to(head.resolve())
+    return folder
 
 
 def _bed(seed: int) -> np.ndarray:
@@ -363,8 +337,6 @@ def task_rss(kind: str) -> float:
         return 0.0
 
     before = rss()
-    from assistant.speech.wake import make_wake_detector
-
     d = make_wake_detector("hey tandem", 0.5, kind)
     noise = (np.random.default_rng(0).standard_normal(16000 * 30) * 300).astype("<i2").tobytes()
     for i in range(0, len(noise) - FRAME_BYTES + 1, FRAME_BYTES):
@@ -373,7 +345,7 @@ def task_rss(kind: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global SENS, EAGER, KINDS, HEAD
+    global SENS, EAGER, KINDS, HEAD, HEAD_DIR
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=10.0, help="hours of chatter for false wakes")
     ap.add_argument("--workers", type=int, default=2)
@@ -387,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     SENS = a.sensitivity
     HEAD = a.head
+    HEAD_DIR = _head_folder(a.head) if a.head else None
     EAGER = None if a.eager == "none" else float(a.eager)
     if EAGER is None:
         KINDS = tuple(k for k in KINDS if not k.endswith(" eager"))
@@ -422,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         for k in KINDS:
             busy[k] += c[2][k]
     cols = Pair().columns
-    print("head thresholds: " + ", ".join(f"{k} {c.threshold:.4g} x{c.hold}" for k, c in cols.items()))
+    print("head thresholds: " + ", ".join(
+        f"{k} {c.threshold:.4g} x{c.hold}" + (f" (quiet from {c.listen_threshold:.4g})" if c.listen_threshold else "")
+        for k, c in cols.items()))
     print(f"\nwake_sensitivity {a.sensitivity} (eager columns: {EAGER}); held-out voices only; chatter {hours:.2f} h "
           f"(targets: detection >= 95% at 20 dB, <= 0.5 false wakes/h, >= 90% near-miss rejection)\n")
     print("| measure | " + " | ".join(KINDS) + " |")

@@ -283,6 +283,27 @@ def scripted(detector: OwwWake, scores: list[float | None]) -> list[tuple[int, f
     return out
 
 
+@has_model
+@needs_tts
+def test_detectors_that_share_one_front_end_wake_as_each_would_alone() -> None:
+    # wake_bench.py measures every operating point on one front end's scores: each must decide as tandem run's would
+    pcm = noisy(silence(1.0) + speech("hey tandem", "espeak:en-us") + silence(1.0) + speech("hey tender", "flite:slt")
+                + silence(1.0) + speech("hey tandem what can you do", "flite:awb") + silence(2.0), snr_db=20, seed=4)
+    alone = {k: make_wake_detector("hey tandem", 0.5, k) for k in ("openwakeword", "openwakeword+quiet")}
+    shared = {k: make_wake_detector("hey tandem", 0.5, k) for k in alone}
+    front = shared["openwakeword"]
+    woke_alone: dict[str, list] = {k: [] for k in alone}
+    woke_shared: dict[str, list] = {k: [] for k in alone}
+    for i, f in enumerate(frames(pcm)):
+        steps = front.score_steps(f)
+        for k in alone:
+            if alone[k].accept(f):
+                woke_alone[k].append((i, alone[k].last_wake))
+            if shared[k].accept_scored(f, steps):
+                woke_shared[k].append((i, shared[k].last_wake))
+    assert woke_shared == woke_alone and woke_alone["openwakeword+quiet"]
+
+
 @pytest.fixture
 def quiet_head(tmp_path: Path) -> Path:
     head = Head.linear(np.zeros(16 * 96, np.float32), 0.0, np.zeros(96, np.float32), np.ones(96, np.float32), 16,

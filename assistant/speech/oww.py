@@ -326,12 +326,17 @@ class OwwWake:
     def accept(self, frame: bytes) -> bool:
         if len(frame) != FRAME_BYTES:
             return False
+        return self.accept_scored(frame, self.score_steps(frame))
+
+    def accept_scored(self, frame: bytes, steps: list[float]) -> bool:
+        """``accept`` given the scores this head gives the steps ``frame`` completed (``score_steps``): detectors
+        that differ only in their thresholds or check can share one front end (``benchmarks/wake_bench.py``)."""
         self._ring.append(frame)
         self._frames += 1
         if self.verifier is not None:
             self.verifier.observe(frame)
         woke = False
-        self.last_steps = self.score_steps(frame)
+        self.last_steps = steps
         for s in self.last_steps:
             self.last_score = s
             if self._deaf > 0:

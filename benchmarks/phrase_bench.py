@@ -1,6 +1,6 @@
 """A couple's own wake phrase: the head ``tandem wake train`` built against the keyword spotter it replaces.
 
-    .venv/bin/python benchmarks/phrase_bench.py --phrase "hey robin" --head $TANDEM_HOME/models/wake/hey_robin.npz
+    .venv/bin/python benchmarks/phrase_bench.py --phrase "hey robin" [--head $TANDEM_HOME/models/wake/hey_robin.npz]
 
 The same held-out voices as ``wake_bench.py`` (every flite and English festival voice, never in training) say
 the phrase alone or with a command (16 clips per voice, random pitch/tempo/reverb), each after a chatter
@@ -31,7 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import voices  # noqa: E402
 import wake_bench as wb  # noqa: E402
 
+from assistant.config import HomePaths, home_root  # noqa: E402
 from assistant.speech.frames import FRAME_BYTES  # noqa: E402
+from assistant.speech.oww import head_file_name  # noqa: E402
 from assistant.speech.wake import make_wake_detector  # noqa: E402
 
 KINDS = ("pocketsphinx", "openwakeword", "openwakeword+quiet")
@@ -122,7 +124,8 @@ def task_chatter(args: tuple[float, int]) -> tuple[dict[str, int], float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--phrase", default="hey robin")
-    ap.add_argument("--head", type=Path, required=True, help="the head file tandem wake train wrote")
+    ap.add_argument("--head", type=Path, help="the head file tandem wake train wrote (default: the one in "
+                                              "the Tandem home, models/wake/)")
     ap.add_argument("--near", default=",".join(ROBIN_NEAR), help="near-misses, comma-separated")
     ap.add_argument("--hours", type=float, default=0.5)
     ap.add_argument("--workers", type=int, default=2)
@@ -130,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pos-per-voice", type=int, default=16)
     ap.add_argument("--near-per-voice", type=int, default=40)
     a = ap.parse_args(argv)
+    if a.head is None:
+        a.head = HomePaths(home_root()).wake_models / head_file_name(a.phrase)
+    if not a.head.exists():  # ``make bench`` runs every benchmark: this one needs a head trained on the device first
+        print(f"phrase_bench: no head at {a.head}; train one with 'tandem wake train --phrase \"{a.phrase}\"' "
+              "(or pass --head): skipped")
+        return 0
     t0 = time.time()
     wb.load_pools(a.seed, a.workers)  # the chatter (and its babble bed) of wake_bench.py, cached
     cache = wb.ROOT / ".cache" / "wake-bench" / (f"phrase-{a.phrase.replace(' ', '_')}-{a.seed}-{a.pos_per_voice}-"

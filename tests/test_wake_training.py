@@ -91,7 +91,7 @@ def test_the_plan_is_the_committed_one_by_default_and_shrinks_for_a_small_run() 
     assert [(s.split, s.count) for s in small if s.kind == "pos"] == [("train-en", 40), ("dev-en", 40)]
     assert all(s.seconds <= 36 for s in small if s.kind != "pos")
     quick = RecipeSettings().scaled(0.25)
-    assert (quick.hours, quick.en_positives, quick.phrase) == (0.75, 500, "hey tandem")
+    assert (quick.hours, quick.en_positives, quick.phrase) == (1.375, 500, "hey tandem")
 
 
 def test_the_tool_takes_every_setting_as_a_flag() -> None:

@@ -20,7 +20,7 @@ from ..errors import TandemError
 from . import help_when_bare
 
 QUICK = 0.25  # --quick: a quarter of the audio (a weaker head, sooner)
-WORK_MB = 200  # the full recipe's cached embeddings take about 150 MB until the head is written
+WORK_MB = 200  # the full recipe's cached embeddings take about 120 MB ("hey tandem") until the head is written
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..speech.oww import Head
+from ..speech.oww import STEP_S, Head
 from .fit import (
     CASCADE_RECALL,
     QUIET_FA_PER_H,
@@ -203,8 +203,8 @@ def build(s: RecipeSettings, out: Path, cache_root: Path, scripts_dir: Path, com
         return [Path(j[4]) for j in jobs if j[0].kind == kind and (j[0].split in (split, split + "-en") or
                                                                       j[0].split in NEURAL_SPLITS and split == "train")]
     data, _ = load(by("pos", "train") + by("neg", "train") + by("near", "train"))
-    say(f"training data: {len(data.ends_pos)} positive windows, {len(data.ends_neg)} negative windows, "
-        f"{data.seconds / 3600:.2f} h of audio")
+    say(f"training data: {len(data.ends_pos)} positive windows, {len(data.ends_neg)} negative windows "
+        f"({len(data.ends_neg) * STEP_S / 3600:.2f} h), {data.seconds / 3600:.2f} h of audio")
     head = train(data, s.phrase, s.seed, s.hidden, s.rounds, s.epochs, say, s.noise, s.l2)
     thresholds = np.array(THRESHOLDS)
     devs = {h: evaluate(head, {"pos": by("pos", "dev"), "neg": by("neg", "dev"), "near": by("near", "dev")},
@@ -304,7 +304,8 @@ bed changing every 3-10 s (pink, white, brown, babble, synthetic chords, or a mi
 clean; gain -12..+6 dB; some phrases preceded by other speech or followed by a command.
 
 **Data**: {len(data.ends_pos)} positive windows; {data.seconds / 3600:.2f} h of training
-audio in all: everyday sentences from templates, near-misses ({near}), Tandem's own lines (`scripts/*.yaml`),
+audio in all, {len(data.ends_neg) * STEP_S / 3600:.2f} h of it negative (every 80 ms step with no phrase ending in
+it): everyday sentences from templates, near-misses ({near}), Tandem's own lines (`scripts/*.yaml`),
 music-like chords and noise.
 Hard negatives mined over {s.rounds} rounds.
 

@@ -284,6 +284,24 @@ def scripted(detector: OwwWake, scores: list[float | None]) -> list[tuple[int, f
 
 
 @has_model
+def test_the_first_steps_after_a_reset_are_not_scored() -> None:
+    # they still span the front end's digital-silence fill: the head read that onset as a wake when eager
+    from assistant.speech.oww import SETTLE_S, STEP_S
+
+    detector = OwwWake(sensitivity=0.9)
+    deaf_s = SETTLE_S + detector.window * STEP_S  # an embedding of heard audio only, then a window of them
+    quiet = noisy(silence(deaf_s + 1.0), seed=2)
+    for _ in range(2):
+        steps = [detector.score_steps(f) for f in frames(quiet)]
+        assert not any(steps[:int((deaf_s - 0.1) / 0.03)]) and sum(map(len, steps)) >= 10
+        detector.reset()
+    eager = OwwWake(sensitivity=0.9)  # the threshold at its floor, the cascade's 0.3
+    for _ in range(2):
+        assert heard(eager, quiet) == []
+        eager.reset()
+
+
+@has_model
 @needs_tts
 def test_detectors_that_share_one_front_end_wake_as_each_would_alone() -> None:
     # wake_bench.py measures every operating point on one front end's scores: each must decide as tandem run's would

@@ -56,6 +56,12 @@ STEP_S = 0.08  # one embedding per 1,280 samples
 # A borderline score waits this long for the chime's threshold before it wakes quietly: the phrase's
 # score climbs over two or three steps, so a confident call is not taken for a quiet one.
 QUIET_WAIT_S = 0.4
+# After a reset the front end's first embeddings still span the digital silence it was filled with (no
+# microphone gives that), and the head's window is the quiet-room fill: a window spliced from the two is
+# nothing the head was trained on, and the committed head scored it 0.30-0.36 for half a second -- a wake at an
+# eager sensitivity, whose threshold is the cascade's 0.3. No step is scored until an embedding spans only
+# heard audio (SETTLE_S) and the window holds only such embeddings: about 2 s deaf after each conversation.
+SETTLE_S = 0.8
 EMB_DIM = 96
 SENS_SPAN = 4.0
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -277,6 +283,9 @@ class OwwWake:
         self._dither = np.random.default_rng(0)
         self._quiet = self._quiet_embedding()
         self._embs: deque[np.ndarray] = deque([self._quiet] * self.window, maxlen=self.window)
+        self._settle_frames = math.ceil(SETTLE_S / FRAME_S - 1e-9)
+        self._settle = self._settle_frames  # frames still to hear before an embedding counts (see SETTLE_S)
+        self._fresh = 0  # embeddings of heard audio in the window since the last reset
         self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
         self._refractory = int(round(refractory_s / STEP_S))
         self._deaf = 0
@@ -299,6 +308,7 @@ class OwwWake:
         # first steps after a conversation scored that phrase again and woke it a second time.
         self._front.reset()
         self._embs.extend([self._quiet] * self.window)
+        self._settle, self._fresh = self._settle_frames, 0
         self._ring.clear()
         self._deaf = 0
         self._run = 0
@@ -314,13 +324,20 @@ class OwwWake:
         # A faint dither: digital silence (a padded WAV file, a muted line) never reached training,
         # where every stream had a noise floor; 2 LSB is far below any microphone's own noise.
         pcm = np.frombuffer(frame, "<i2").astype(np.int32) + self._dither.integers(-2, 3, len(frame) // 2)
+        settling = self._settle > 0
+        self._settle -= settling
         for e in self._front.process_streaming(pcm.clip(-32768, 32767).astype("<i2").tobytes()):
+            if settling:  # (after a reset the package embeds its whole fill at the first frame: ~90 steps)
+                continue
             self._embs.append(e.reshape(EMB_DIM).astype(np.float32))
+            self._fresh = min(self._fresh + 1, self.window)
             if self._head is not None:
-                out.append(float(self._head.scores(np.stack(self._embs)[None])[0]))
+                score = float(self._head.scores(np.stack(self._embs)[None])[0])
             else:  # the bundled head keeps its own window of embeddings
                 probs = list(self._builtin.process_streaming(e.reshape(1, 1, -1, EMB_DIM)))
-                out.append(float(probs[-1]) if probs else 0.0)
+                score = float(probs[-1]) if probs else 0.0
+            if self._fresh >= self.window:  # a window of heard audio only
+                out.append(score)
         return out
 
     def accept(self, frame: bytes) -> bool:

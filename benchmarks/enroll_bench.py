@@ -162,7 +162,7 @@ def adapt(w0: np.ndarray, b0: float, pos: np.ndarray, neg: np.ndarray, rng: np.r
 
 def record(segments: Iterable[bytes]) -> Recording:
     det = OwwWake(sensitivity=wb.SENS, model=wb.HEAD, quiet=True)
-    embs = list(det._embs)
+    embs: list[np.ndarray] = []  # the first scored step's whole window, then one embedding per step
     steps: list[list[float]] = []
     marks: list[int] = []
     for pcm in segments:
@@ -171,7 +171,7 @@ def record(segments: Iterable[bytes]) -> Recording:
             got = det.score_steps(pcm[i:i + FRAME_BYTES])
             steps.append(got)
             if got:
-                embs.extend(list(det._embs)[-len(got):])
+                embs.extend(list(det._embs)[-len(got):] if embs else list(det._embs))
     marks.append(len(steps))
     return Recording(steps, np.stack(embs).astype(np.float32), marks)
 

@@ -28,8 +28,9 @@ without a chime and acts only on a command it is sure of (``dialogue.Dialogue``)
 does not move with ``wake_sensitivity`` (it is never above the chime's): a strict setting turns
 borderline chimes into quiet wakes rather than into missed calls.
 
-``reset()`` forgets what was heard: the window is filled with the embedding of a quiet room, so
-Tandem's own voice or audio handled by the recogniser cannot complete a phrase across the gap.
+``reset()`` forgets what was heard: the window is emptied, and no step is scored until it holds only audio
+heard since (``SETTLE_S``), so Tandem's own voice or audio handled by the recogniser cannot complete a phrase
+across the gap.
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ STEP_S = 0.08  # one embedding per 1,280 samples
 # score climbs over two or three steps, so a confident call is not taken for a quiet one.
 QUIET_WAIT_S = 0.4
 # After a reset the front end's first embeddings still span the digital silence it was filled with (no
-# microphone gives that), and the head's window is the quiet-room fill: a window spliced from the two is
-# nothing the head was trained on, and the committed head scored it 0.30-0.36 for half a second -- a wake at an
-# eager sensitivity, whose threshold is the cascade's 0.3. No step is scored until an embedding spans only
-# heard audio (SETTLE_S) and the window holds only such embeddings: about 2 s deaf after each conversation.
+# microphone gives that); a window holding them, or a made-up quiet room, is nothing the head was trained on,
+# and the committed head scored one 0.30-0.36 for half a second -- a wake at an eager sensitivity, whose
+# threshold is the cascade's 0.3. No step is scored until an embedding spans only heard audio (SETTLE_S) and
+# the window is full of such embeddings: about 2 s deaf after each conversation.
 SETTLE_S = 0.8
 EMB_DIM = 96
 SENS_SPAN = 4.0
@@ -281,11 +282,9 @@ class OwwWake:
         self._peak = 0.0
         self.last_wake = Wake()
         self._dither = np.random.default_rng(0)
-        self._quiet = self._quiet_embedding()
-        self._embs: deque[np.ndarray] = deque([self._quiet] * self.window, maxlen=self.window)
+        self._embs: deque[np.ndarray] = deque(maxlen=self.window)  # embeddings of audio heard since the last reset
         self._settle_frames = math.ceil(SETTLE_S / FRAME_S - 1e-9)
         self._settle = self._settle_frames  # frames still to hear before an embedding counts (see SETTLE_S)
-        self._fresh = 0  # embeddings of heard audio in the window since the last reset
         self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
         self._refractory = int(round(refractory_s / STEP_S))
         self._deaf = 0
@@ -297,18 +296,12 @@ class OwwWake:
         self.candidates = 0
         self.rejected = 0
 
-    def _quiet_embedding(self) -> np.ndarray:
-        rng = np.random.default_rng(0)
-        hush = (rng.standard_normal(16000 * 2) * 3).astype("<i2").tobytes()
-        e = embed(hush, self._front)
-        return e[-1].copy()
-
     def reset(self) -> None:
         # The front end too: its buffered audio and mel frames still held the phrase that woke it, so the
         # first steps after a conversation scored that phrase again and woke it a second time.
         self._front.reset()
-        self._embs.extend([self._quiet] * self.window)
-        self._settle, self._fresh = self._settle_frames, 0
+        self._embs.clear()
+        self._settle = self._settle_frames
         self._ring.clear()
         self._deaf = 0
         self._run = 0
@@ -330,14 +323,15 @@ class OwwWake:
             if settling:  # (after a reset the package embeds its whole fill at the first frame: ~90 steps)
                 continue
             self._embs.append(e.reshape(EMB_DIM).astype(np.float32))
-            self._fresh = min(self._fresh + 1, self.window)
-            if self._head is not None:
-                score = float(self._head.scores(np.stack(self._embs)[None])[0])
-            else:  # the bundled head keeps its own window of embeddings
+            probs = None
+            if self._builtin is not None:  # it keeps a window of its own: fed every embedding
                 probs = list(self._builtin.process_streaming(e.reshape(1, 1, -1, EMB_DIM)))
-                score = float(probs[-1]) if probs else 0.0
-            if self._fresh >= self.window:  # a window of heard audio only
-                out.append(score)
+            if len(self._embs) < self.window:  # not yet a window of heard audio only
+                continue
+            if self._head is not None:
+                out.append(float(self._head.scores(np.stack(self._embs)[None])[0]))
+            else:
+                out.append(float(probs[-1]) if probs else 0.0)
         return out
 
     def accept(self, frame: bytes) -> bool:

@@ -284,16 +284,14 @@ def scripted(detector: OwwWake, scores: list[float | None]) -> list[tuple[int, f
 
 
 @has_model
-def test_the_first_steps_after_a_reset_are_not_scored() -> None:
-    # they still span the front end's digital-silence fill: the head read that onset as a wake when eager
-    from assistant.speech.oww import SETTLE_S, STEP_S
-
+def test_after_a_reset_it_listens_at_once_and_the_quiet_fill_never_wakes_it() -> None:
+    # a made-up quiet room spliced before real steps scored above the eager threshold; a call said soon after a
+    # reply (1.3 s in the voice soak) must still be heard
     detector = OwwWake(sensitivity=0.9)
-    deaf_s = SETTLE_S + detector.window * STEP_S  # an embedding of heard audio only, then a window of them
-    quiet = noisy(silence(deaf_s + 1.0), seed=2)
+    quiet = noisy(silence(2.0), seed=2)
     for _ in range(2):
         steps = [detector.score_steps(f) for f in frames(quiet)]
-        assert not any(steps[:int((deaf_s - 0.1) / 0.03)]) and sum(map(len, steps)) >= 10
+        assert steps[0] and sum(map(len, steps[1:])) >= 2.0 / 0.08 - 2  # scored from the first frame on
         detector.reset()
     eager = OwwWake(sensitivity=0.9)  # the threshold at its floor, the cascade's 0.3
     for _ in range(2):

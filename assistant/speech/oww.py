@@ -28,9 +28,9 @@ without a chime and acts only on a command it is sure of (``dialogue.Dialogue``)
 does not move with ``wake_sensitivity`` (it is never above the chime's): a strict setting turns
 borderline chimes into quiet wakes rather than into missed calls.
 
-``reset()`` forgets what was heard: the window is emptied, and no step is scored until it holds only audio
-heard since (``SETTLE_S``), so Tandem's own voice or audio handled by the recogniser cannot complete a phrase
-across the gap.
+``reset()`` forgets what was heard: the window is emptied and refilled by the front end's own steps (at once:
+the package embeds the silence it refills itself with), so Tandem's own voice or audio handled by the
+recogniser cannot complete a phrase across the gap.
 """
 
 from __future__ import annotations
@@ -57,12 +57,6 @@ STEP_S = 0.08  # one embedding per 1,280 samples
 # A borderline score waits this long for the chime's threshold before it wakes quietly: the phrase's
 # score climbs over two or three steps, so a confident call is not taken for a quiet one.
 QUIET_WAIT_S = 0.4
-# After a reset the front end's first embeddings still span the digital silence it was filled with (no
-# microphone gives that); a window holding them, or a made-up quiet room, is nothing the head was trained on,
-# and the committed head scored one 0.30-0.36 for half a second -- a wake at an eager sensitivity, whose
-# threshold is the cascade's 0.3. No step is scored until an embedding spans only heard audio (SETTLE_S) and
-# the window is full of such embeddings: about 2 s deaf after each conversation.
-SETTLE_S = 0.8
 EMB_DIM = 96
 SENS_SPAN = 4.0
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -282,9 +276,9 @@ class OwwWake:
         self._peak = 0.0
         self.last_wake = Wake()
         self._dither = np.random.default_rng(0)
-        self._embs: deque[np.ndarray] = deque(maxlen=self.window)  # embeddings of audio heard since the last reset
-        self._settle_frames = math.ceil(SETTLE_S / FRAME_S - 1e-9)
-        self._settle = self._settle_frames  # frames still to hear before an embedding counts (see SETTLE_S)
+        # Only the front end's own steps since the last reset: a made-up quiet room spliced in front of real steps
+        # scored 0.30-0.36 with the committed head, a wake at an eager sensitivity (the cascade's 0.3).
+        self._embs: deque[np.ndarray] = deque(maxlen=self.window)
         self._ring: deque[bytes] = deque(maxlen=int(ring_s / FRAME_S))
         self._refractory = int(round(refractory_s / STEP_S))
         self._deaf = 0
@@ -301,7 +295,6 @@ class OwwWake:
         # first steps after a conversation scored that phrase again and woke it a second time.
         self._front.reset()
         self._embs.clear()
-        self._settle = self._settle_frames
         self._ring.clear()
         self._deaf = 0
         self._run = 0
@@ -317,16 +310,12 @@ class OwwWake:
         # A faint dither: digital silence (a padded WAV file, a muted line) never reached training,
         # where every stream had a noise floor; 2 LSB is far below any microphone's own noise.
         pcm = np.frombuffer(frame, "<i2").astype(np.int32) + self._dither.integers(-2, 3, len(frame) // 2)
-        settling = self._settle > 0
-        self._settle -= settling
         for e in self._front.process_streaming(pcm.clip(-32768, 32767).astype("<i2").tobytes()):
-            if settling:  # (after a reset the package embeds its whole fill at the first frame: ~90 steps)
-                continue
             self._embs.append(e.reshape(EMB_DIM).astype(np.float32))
             probs = None
             if self._builtin is not None:  # it keeps a window of its own: fed every embedding
                 probs = list(self._builtin.process_streaming(e.reshape(1, 1, -1, EMB_DIM)))
-            if len(self._embs) < self.window:  # not yet a window of heard audio only
+            if len(self._embs) < self.window:  # (after a reset the first frame brings ~90 steps: its fill)
                 continue
             if self._head is not None:
                 out.append(float(self._head.scores(np.stack(self._embs)[None])[0]))
